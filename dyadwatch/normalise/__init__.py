@@ -1,0 +1,68 @@
+"""Normalise: an ordered tuple of pure steps from a source's table to canonical events.
+
+``DEFAULT_STEPS`` runs, in order: ``conform`` (columns and types), ``dates``, ``codes``,
+``actors``, ``identity`` (event_id), ``confidence`` and ``phoenix_dedupe``. Each step lives in
+its own module, takes a table and returns the table it keeps plus the rows it set aside, each
+with a reason. :func:`normalise` runs a tuple of steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pyarrow as pa
+
+from dyadwatch.normalise.actors import actors
+from dyadwatch.normalise.base import Step, StepContext, StepResult, set_aside
+from dyadwatch.normalise.codes import codes
+from dyadwatch.normalise.confidence import confidence
+from dyadwatch.normalise.dates import dates
+from dyadwatch.normalise.dedupe import phoenix_dedupe
+from dyadwatch.normalise.identity import identity
+from dyadwatch.normalise.schema import conform
+from dyadwatch.sources.base import Reject
+
+DEFAULT_STEPS: tuple[Step, ...] = (
+    conform,
+    dates,
+    codes,
+    actors,
+    identity,
+    confidence,
+    phoenix_dedupe,
+)
+"""The steps every event batch goes through, in order."""
+
+
+def normalise(
+    table: pa.Table, ctx: StepContext, steps: Sequence[Step] = DEFAULT_STEPS
+) -> tuple[pa.Table, list[Reject]]:
+    """Run ``steps`` in order; return the kept table and every rejected row.
+
+    Examples
+    --------
+    >>> kept, rejects = normalise(raw_events, StepContext(source="file"))  # doctest: +SKIP
+    """
+    rejects: list[Reject] = []
+    for step in steps:
+        result = step(table, ctx)
+        table = result.table
+        rejects.extend(result.rejects)
+    return table, rejects
+
+
+__all__ = [
+    "DEFAULT_STEPS",
+    "Step",
+    "StepContext",
+    "StepResult",
+    "actors",
+    "codes",
+    "confidence",
+    "conform",
+    "dates",
+    "identity",
+    "normalise",
+    "phoenix_dedupe",
+    "set_aside",
+]

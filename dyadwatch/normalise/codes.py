@@ -1,0 +1,60 @@
+"""Step ``codes``: CAMEO codes checked against the codebook; root, quad class, Goldstein and
+PLOVER type filled from it.
+
+A code a spreadsheet has stripped of its leading zero (``12`` for ``012``) is repaired when
+the repair is unambiguous (see ``Cameo.normalise_event_code``); any other code not in the
+codebook sets its row aside. A row without a code keeps nulls. Values the source supplied
+(GDELT's own Goldstein and QuadClass) are kept; the codebook fills only what is missing.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dyadwatch.codebooks import cameo, plover
+from dyadwatch.normalise.base import StepContext, StepResult, replace_column, set_aside
+
+
+def codes(table: pa.Table, ctx: StepContext) -> StepResult:
+    """Validate ``cameo_code``; fill ``cameo_root``, ``quad_class``, ``goldstein``, PLOVER."""
+    book = cameo()
+    raw = table.column("cameo_code").to_pylist()
+    fixed: list[str | None] = []
+    bad: list[bool] = []
+    reasons: list[str] = []
+    cache: dict[str, str | None] = {}
+    for code in raw:
+        if code is None:
+            fixed.append(None)
+            bad.append(False)
+            continue
+        if code not in cache:
+            cache[code] = book.normalise_event_code(code)
+        norm = cache[code]
+        fixed.append(norm)
+        bad.append(norm is None)
+        if norm is None:
+            reasons.append(f"cameo_code {code!r} is not a CAMEO event code")
+    table = replace_column(table, "cameo_code", pa.array(fixed, type=pa.string()))
+    result = set_aside(table, pa.array(bad), reasons, "cameo_code")
+    table = result.table
+
+    lookup = book.event_table()
+    codes_col = table.column("cameo_code")
+    idx = pc.index_in(codes_col, value_set=lookup.column("code"))
+    for column, target in (
+        ("root", "cameo_root"),
+        ("quad_class", "quad_class"),
+        ("goldstein", "goldstein"),
+    ):
+        values = pc.take(lookup.column(column), idx)
+        values = pc.cast(values, table.schema.field(target).type)
+        table = replace_column(table, target, pc.coalesce(table.column(target), values))
+
+    cross = plover().crosswalk_table()
+    pidx = pc.index_in(table.column("cameo_code"), value_set=cross.column("cameo_code"))
+    for column in ("plover_type", "plover_mode", "plover_context"):
+        values = pc.take(cross.column(column), pidx)
+        table = replace_column(table, column, pc.coalesce(table.column(column), values))
+    return StepResult(table, result.rejects)

@@ -1,0 +1,241 @@
+"""Store commands: init, ingest, events, status, quarantine, sources, run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from dyadwatch import pipeline
+from dyadwatch.present.cli.options import (
+    DYAD,
+    Output,
+    Period,
+    output_options,
+    period_options,
+    render,
+    store_options,
+)
+from dyadwatch.settings import Settings
+from dyadwatch.sources import get_source, source_class, source_names
+from dyadwatch.store import EventFilter, Store, count_events
+from dyadwatch.store import events as query_events
+from dyadwatch.store.status import status_report
+
+
+@click.command()
+@store_options
+def init(settings: Settings) -> None:
+    """Create a store (or migrate an existing one).
+
+    \b
+    Example:
+      dyadwatch init --store ./my-store
+    """
+    store = Store.init(settings.store)
+    click.echo(f"store ready at {store.root}")
+
+
+@click.command()
+@click.argument("source_name", metavar="SOURCE")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--strict",
+    "strictness",
+    type=click.Choice(["raise", "quarantine", "warn", "ignore"]),
+    default=None,
+    help="What to do with bad rows [default: quarantine].",
+)
+@store_options
+@output_options
+def ingest(
+    source_name: str,
+    paths: tuple[Path, ...],
+    strictness: str | None,
+    settings: Settings,
+    output: Output,
+) -> None:
+    """Ingest local files of SOURCE into the store.
+
+    Each file is ingested atomically; an unchanged file is skipped; bad rows are quarantined
+    with their reason. Exits 1 if any file failed as a whole.
+
+    \b
+    Example:
+      dyadwatch ingest file events.csv more-events.parquet
+    """
+    source = get_source(source_name, settings)
+    store = Store.open(settings.store, create=True)
+    artifacts = list(source.artifacts_for_paths(list(paths)))
+    summary = pipeline.ingest(
+        source, artifacts, store, strictness=strictness or settings.strictness
+    )
+    rows = [
+        {
+            "artifact": a.artifact,
+            "status": a.status,
+            "read": a.rows_read,
+            "kept": a.rows_kept,
+            "quarantined": a.rows_quarantined,
+            "already_stored": a.rows_duplicate,
+            "seconds": round(a.seconds, 3),
+            "message": a.message,
+        }
+        for a in summary.artifacts
+    ]
+    output.emit(rows)
+    click.echo(summary.describe(), err=True)
+    if not summary.ok:
+        click.get_current_context().exit(1)
+
+
+@click.command()
+@click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
+@click.option("--dyad", type=DYAD, default=None, help="Only events between these two countries.")
+@click.option(
+    "--direction",
+    type=click.Choice(["both", "ab", "ba"]),
+    default="both",
+    help="With --dyad: A→B (ab), B→A (ba) or both.",
+)
+@click.option("--instrument", default=None, help="Only events bearing on this instrument.")
+@click.option("--count", "only_count", is_flag=True, help="Print only the number of events.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N events.")
+@click.option(
+    "--all-columns", is_flag=True, help="Every canonical column (default: the main ones)."
+)
+@period_options
+@store_options
+@output_options
+def events(
+    sources: tuple[str, ...],
+    dyad: str | None,
+    direction: str,
+    instrument: str | None,
+    only_count: bool,
+    limit: int | None,
+    all_columns: bool,
+    period: Period,
+    settings: Settings,
+    output: Output,
+) -> None:
+    """List events, point in time.
+
+    \b
+    Example:
+      dyadwatch events --dyad USA-MEX --since 2020-10-01 --until 2021-01-31 --as-of 2021-01-19
+    """
+    store = Store.open(settings.store)
+    flt = EventFilter(
+        sources=list(sources) or None,
+        since=period.since,
+        until=period.until,
+        as_of=period.as_of,
+        dyad=dyad,
+        direction=direction,  # type: ignore[arg-type]
+        instrument=instrument,
+    )
+    if only_count:
+        n = count_events(store, flt)
+        if output.format == "table":
+            click.echo(n)
+        else:
+            output.emit([{"count": n}])
+        return
+    table = query_events(store, flt, limit=limit)
+    if not all_columns and output.format == "table":
+        table = table.select(
+            [
+                "event_date",
+                "source",
+                "actor1_code",
+                "actor1_country",
+                "actor2_code",
+                "actor2_country",
+                "cameo_code",
+                "goldstein",
+                "summary",
+            ]
+        )
+    output.emit(table)
+
+
+@click.command()
+@store_options
+@output_options
+def status(settings: Settings, output: Output) -> None:
+    """What the store holds: datasets by source, the ingest log, quarantine counts.
+
+    \b
+    Example:
+      dyadwatch status --json
+    """
+    store = Store.open(settings.store)
+    report = status_report(store)
+    if output.format == "table":
+        click.echo(report.text(), nl=False)
+    else:
+        output.emit(report.as_dict() if output.format == "json" else report.sources)
+
+
+@click.command()
+@click.option("--source", default=None, help="Only this source.")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@store_options
+@output_options
+def quarantine(source: str | None, limit: int, settings: Settings, output: Output) -> None:
+    """Rows and files set aside, with their reasons.
+
+    \b
+    Example:
+      dyadwatch quarantine --source gdelt --limit 20
+    """
+    store = Store.open(settings.store)
+    sql = 'SELECT source, artifact, line, "column", reason, raw, at FROM quarantine'
+    params: list[str] = []
+    if source:
+        sql += " WHERE source = ?"
+        params.append(source)
+    sql += f" ORDER BY at DESC, artifact, line LIMIT {int(limit)}"
+    output.emit(store.catalog_query(sql, params))
+
+
+@click.command()
+@output_options
+def sources(output: Output) -> None:
+    """The sources dyadwatch can ingest.
+
+    \b
+    Example:
+      dyadwatch sources
+    """
+    rows = []
+    for name in source_names():
+        cls = source_class(name)
+        doc = (cls.__doc__ or "").strip().splitlines()
+        rows.append(
+            {
+                "name": name,
+                "schema_versions": ", ".join(cls.schema_versions),
+                "about": doc[0] if doc else "",
+            }
+        )
+    output.emit(rows)
+
+
+@click.command()
+@store_options
+def run(settings: Settings) -> None:
+    """The main job: build the store from what the package ships, then report.
+
+    \b
+    Example:
+      dyadwatch run --store ./.dyadwatch
+    """
+    from dyadwatch.present.jobs import main_job
+
+    result = main_job(settings)
+    click.echo(result.text, nl=False)
+
+
+__all__ = ["events", "ingest", "init", "quarantine", "render", "run", "sources", "status"]

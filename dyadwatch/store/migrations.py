@@ -1,0 +1,64 @@
+"""The catalog's schema, as an ordered list of migrations recorded in the catalog itself.
+
+Each migration runs once, in order, inside the transaction that records it in
+``migrations``. Add a migration; never edit an applied one.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Migration(NamedTuple):
+    version: int
+    name: str
+    sql: str
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "catalog: meta, ingest log, parts manifest, quarantine",
+        """
+        CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+        CREATE TABLE ingest_log (
+            run_id VARCHAR PRIMARY KEY,
+            source VARCHAR NOT NULL,
+            artifact VARCHAR NOT NULL,
+            checksum VARCHAR NOT NULL,
+            status VARCHAR NOT NULL,          -- running | done | failed | interrupted
+            rows_read BIGINT,
+            rows_kept BIGINT,
+            rows_quarantined BIGINT,
+            rows_duplicate BIGINT,
+            started_at TIMESTAMPTZ NOT NULL,
+            finished_at TIMESTAMPTZ,
+            seconds DOUBLE,
+            message VARCHAR
+        );
+        CREATE TABLE parts (
+            path VARCHAR PRIMARY KEY,         -- relative to the store root
+            dataset VARCHAR NOT NULL,
+            source VARCHAR NOT NULL,
+            artifact_source VARCHAR NOT NULL,
+            artifact VARCHAR NOT NULL,
+            run_id VARCHAR NOT NULL,
+            year INTEGER,
+            month INTEGER,
+            rows BIGINT NOT NULL
+        );
+        CREATE TABLE quarantine (
+            run_id VARCHAR NOT NULL,
+            source VARCHAR NOT NULL,
+            artifact VARCHAR NOT NULL,
+            line BIGINT,
+            "column" VARCHAR,
+            reason VARCHAR NOT NULL,
+            raw VARCHAR,
+            at TIMESTAMPTZ NOT NULL
+        );
+        """,
+    ),
+)
+
+LATEST = MIGRATIONS[-1].version

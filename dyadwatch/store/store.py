@@ -1,0 +1,567 @@
+"""The store: a directory with a DuckDB catalog and Parquet partitions.
+
+Layout::
+
+    <store>/
+      catalog.duckdb     meta, migrations, ingest_log, parts (the manifest), quarantine
+      generation         a counter bumped after every commit (cheap change detection)
+      writer.lock        one writer at a time (flock)
+      events/source=gdelt2/year=2021/month=01/part-<artifact>-<run>-<n>.parquet
+      indicators/source=curated/part-….parquet
+      …
+
+Readers see exactly the Parquet files listed in the ``parts`` manifest of the catalog. A
+writer writes new files first, then commits one catalog transaction that swaps the
+artifact's old parts for the new ones and records its quarantined rows and log entry. Killed
+at any point, the store is as it was before that artifact: uncommitted files are not in the
+manifest (and are swept up by the next writer), an uncommitted transaction is rolled back by
+DuckDB's write-ahead log. Readers open the catalog read-only for milliseconds, copy the
+manifest, and query the Parquet files from an in-memory DuckDB connection; they never wait
+for an ingest, only (at most) for a commit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from dyadwatch.errors import MigrationError, NotAStoreError, StoreError
+from dyadwatch.model import DATASETS, PARTITIONED_BY_MONTH
+from dyadwatch.sources.base import Artifact, Reject
+from dyadwatch.store.lock import WriterLock
+from dyadwatch.store.migrations import LATEST, MIGRATIONS
+
+log = logging.getLogger(__name__)
+
+CATALOG = "catalog.duckdb"
+GENERATION = "generation"
+LOCK = "writer.lock"
+FORMAT_MARKER = "dyadwatch-store"
+PARTITION_DATE = {"events": "event_date", "mentions": "known_at"}
+"""The column whose year/month names a row's partition, for month-partitioned datasets."""
+
+_LOCK_RETRY_SECONDS = 30.0
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _is_lock_conflict(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "lock" in text or "conflicting" in text
+
+
+@contextlib.contextmanager
+def _connect(path: Path, *, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the catalog, retrying briefly while another process holds it for a commit."""
+    deadline = time.monotonic() + _LOCK_RETRY_SECONDS
+    delay = 0.005
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            if not _is_lock_conflict(exc) or time.monotonic() > deadline:
+                raise StoreError(f"cannot open catalog {path}: {exc}") from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+        except duckdb.Error as exc:
+            raise NotAStoreError(f"{path} is not a readable DuckDB catalog ({exc}).") from None
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    path: str
+    dataset: str
+    source: str
+    artifact: str
+    rows: int
+    year: int | None = None
+    month: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What the store held at one commit: its manifest, read once."""
+
+    root: Path
+    generation: int
+    parts: tuple[Part, ...]
+
+    def files(self, dataset: str, sources: Iterable[str] | None = None) -> list[str]:
+        wanted = set(sources) if sources is not None else None
+        return [
+            str(self.root / p.path)
+            for p in self.parts
+            if p.dataset == dataset and (wanted is None or p.source in wanted)
+        ]
+
+    def sources(self, dataset: str = "events") -> list[str]:
+        return sorted({p.source for p in self.parts if p.dataset == dataset})
+
+
+@dataclass(slots=True)
+class ArtifactSummary:
+    source: str
+    artifact: str
+    status: str
+    rows_read: int = 0
+    rows_kept: int = 0
+    rows_quarantined: int = 0
+    rows_duplicate: int = 0
+    seconds: float = 0.0
+    message: str | None = None
+
+
+class Store:
+    """A dyadwatch store directory. Open with :meth:`open` or create with :meth:`init`.
+
+    Examples
+    --------
+    >>> store = Store.init("/tmp/example-store")  # doctest: +SKIP
+    >>> store.events(dyad="USA-MEX", as_of=date(2021, 1, 31)).num_rows  # doctest: +SKIP
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    # --- opening -----------------------------------------------------------------------------
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.root / CATALOG
+
+    @classmethod
+    def init(cls, root: Path | str) -> Store:
+        """Create a store at ``root`` (or migrate an existing one); return it."""
+        root = Path(root)
+        if root.exists() and not root.is_dir():
+            raise NotAStoreError(f"{root} exists and is not a directory.")
+        if root.is_dir() and any(root.iterdir()) and not (root / CATALOG).exists():
+            raise NotAStoreError(
+                f"{root} is a non-empty directory without a {CATALOG}: not a dyadwatch store. "
+                "Choose another --store path."
+            )
+        root.mkdir(parents=True, exist_ok=True)
+        store = cls(root)
+        with store.writer():
+            pass
+        return store
+
+    @classmethod
+    def open(cls, root: Path | str, *, create: bool = False) -> Store:
+        """Open an existing store (``create=True``: make it if ``root`` does not exist)."""
+        root = Path(root)
+        if not (root / CATALOG).exists():
+            if create and (not root.exists() or (root.is_dir() and not any(root.iterdir()))):
+                return cls.init(root)
+            if not root.exists():
+                raise NotAStoreError(f"no store at {root}; create one with `dyadwatch init`.")
+            raise NotAStoreError(
+                f"{root} is not a dyadwatch store (no {CATALOG}); "
+                "run `dyadwatch init` on an empty directory or choose another --store."
+            )
+        store = cls(root)
+        store._check_version()
+        return store
+
+    def _check_version(self) -> None:
+        with _connect(self.catalog_path, read_only=True) as con:
+            try:
+                marker = con.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+                version = con.execute("SELECT max(version) FROM migrations").fetchone()
+            except duckdb.Error:
+                raise NotAStoreError(
+                    f"{self.catalog_path} is a DuckDB file but not a dyadwatch catalog."
+                ) from None
+        if marker is None or marker[0] != FORMAT_MARKER:
+            raise NotAStoreError(f"{self.catalog_path} is not a dyadwatch catalog.")
+        if version is not None and version[0] is not None and version[0] > LATEST:
+            raise MigrationError(
+                f"store {self.root} has schema version {version[0]}, newer than this "
+                f"dyadwatch understands ({LATEST}); upgrade dyadwatch."
+            )
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def generation(self) -> int:
+        try:
+            return int((self.root / GENERATION).read_text().strip() or 0)
+        except (FileNotFoundError, ValueError):
+            return 0
+
+    def snapshot(self) -> Snapshot:
+        """The manifest as of the latest commit."""
+        with _connect(self.catalog_path, read_only=True) as con:
+            rows = con.execute(
+                "SELECT path, dataset, source, artifact, rows, year, month FROM parts ORDER BY path"
+            ).fetchall()
+        return Snapshot(
+            root=self.root,
+            generation=self.generation(),
+            parts=tuple(Part(*r) for r in rows),
+        )
+
+    def connect(self, snapshot: Snapshot | None = None) -> duckdb.DuckDBPyConnection:
+        """An in-memory DuckDB connection with one view per dataset over the snapshot's files.
+
+        The caller owns the connection (close it). Empty datasets are empty views with the
+        dataset's schema, so queries work on a new store.
+        """
+        snap = snapshot or self.snapshot()
+        con = duckdb.connect(":memory:")
+        for name, schema in DATASETS.items():
+            files = snap.files(name)
+            if files:
+                listing = ", ".join(_sql_str(f) for f in files)
+                con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{listing}])")
+            else:
+                con.register(f"_{name}_empty", schema.empty_table())
+                con.execute(f"CREATE VIEW {name} AS SELECT * FROM _{name}_empty")
+        return con
+
+    def table(self, dataset: str, snapshot: Snapshot | None = None) -> pa.Table:
+        """A whole dataset as an Arrow table (small datasets: indicators, instrument states)."""
+        if dataset not in DATASETS:
+            raise StoreError(f"unknown dataset '{dataset}'; one of {', '.join(DATASETS)}.")
+        con = self.connect(snapshot)
+        try:
+            return con.execute(f"SELECT * FROM {dataset}").to_arrow_table().cast(DATASETS[dataset])
+        finally:
+            con.close()
+
+    def catalog_query(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
+        """Run a read-only query against the catalog tables (ingest_log, quarantine, parts)."""
+        with _connect(self.catalog_path, read_only=True) as con:
+            return con.execute(sql, list(params)).to_arrow_table()
+
+    # --- writing -----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def writer(self) -> Iterator[Writer]:
+        """Hold the writer lock; migrate; sweep up after an interrupted writer."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with WriterLock(self.root / LOCK):
+            writer = Writer(self)
+            writer.prepare()
+            yield writer
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+class Writer:
+    """The single writer of a store. Obtain with ``Store.writer()``."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @property
+    def root(self) -> Path:
+        return self.store.root
+
+    def prepare(self) -> None:
+        """Apply pending migrations, mark interrupted runs, delete files no manifest lists."""
+        with _connect(self.store.catalog_path, read_only=False) as con:
+            con.execute(
+                "CREATE TABLE IF NOT EXISTS migrations "
+                "(version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ)"
+            )
+            done = {r[0] for r in con.execute("SELECT version FROM migrations").fetchall()}
+            if done and max(done) > LATEST:
+                raise MigrationError(
+                    f"store {self.root} has schema version {max(done)}, newer than this "
+                    f"dyadwatch understands ({LATEST}); upgrade dyadwatch."
+                )
+            for m in MIGRATIONS:
+                if m.version in done:
+                    continue
+                con.execute("BEGIN TRANSACTION")
+                con.execute(m.sql)
+                if m.version == 1:
+                    con.execute(
+                        "INSERT INTO meta VALUES ('format', ?), ('created_at', ?)",
+                        [FORMAT_MARKER, _now().isoformat()],
+                    )
+                con.execute("INSERT INTO migrations VALUES (?, ?, ?)", [m.version, m.name, _now()])
+                con.execute("COMMIT")
+                log.info("store %s: applied migration %d (%s)", self.root, m.version, m.name)
+            con.execute(
+                "UPDATE ingest_log SET status = 'interrupted', "
+                "message = 'the writing process ended before this artifact was committed' "
+                "WHERE status = 'running'"
+            )
+            listed = {r[0] for r in con.execute("SELECT path FROM parts").fetchall()}
+        self._sweep(listed)
+
+    def _sweep(self, listed: set[str]) -> None:
+        for dataset in DATASETS:
+            base = self.root / dataset
+            if not base.is_dir():
+                continue
+            for path in base.rglob("*"):
+                if path.is_file() and str(path.relative_to(self.root)) not in listed:
+                    log.info("removing uncommitted file %s", path)
+                    path.unlink()
+        staging = self.root / "staging"
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def current_checksum(self, source: str, key: str) -> str | None:
+        """Checksum of the committed version of an artifact, or None if never committed."""
+        with _connect(self.store.catalog_path, read_only=True) as con:
+            row = con.execute(
+                "SELECT checksum FROM ingest_log WHERE source = ? AND artifact = ? "
+                "AND status = 'done' ORDER BY finished_at DESC LIMIT 1",
+                [source, key],
+            ).fetchone()
+        return row[0] if row else None
+
+    def begin(self, artifact: Artifact) -> ArtifactRun:
+        """Start ingesting one artifact; commit or fail the returned run."""
+        run = ArtifactRun(self, artifact, run_id=uuid.uuid4().hex[:16])
+        with _connect(self.store.catalog_path, read_only=False) as con:
+            con.execute(
+                "INSERT INTO ingest_log (run_id, source, artifact, checksum, status, started_at) "
+                "VALUES (?, ?, ?, ?, 'running', ?)",
+                [run.run_id, artifact.source, artifact.key, artifact.checksum, run.started_at],
+            )
+        return run
+
+    def bump_generation(self) -> None:
+        path = self.root / GENERATION
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(str(self.store.generation() + 1))
+        os.replace(tmp, path)
+
+
+@dataclass(slots=True)
+class ArtifactRun:
+    """One artifact being ingested: files written so far, rejects, counts."""
+
+    writer: Writer
+    artifact: Artifact
+    run_id: str
+    started_at: datetime = field(default_factory=_now)
+    parts: list[Part] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    rows_read: int = 0
+    rows_duplicate: int = 0
+    _seen_ids: set[str] = field(default_factory=set)
+    _n: int = 0
+
+    def _existing_ids(self, table: pa.Table) -> set[str]:
+        """event_ids of ``table`` already stored by *other* artifacts in the same partitions."""
+        snap = self.writer.store.snapshot()
+        sources = set(table.column("source").to_pylist())
+        keys = set(
+            zip(
+                pc.year(table.column("event_date")).to_pylist(),
+                pc.month(table.column("event_date")).to_pylist(),
+                strict=True,
+            )
+        )
+        files = [
+            str(snap.root / p.path)
+            for p in snap.parts
+            if p.dataset == "events"
+            and p.source in sources
+            and (p.year, p.month) in keys
+            and p.artifact != self.artifact.key
+        ]
+        if not files:
+            return set()
+        con = duckdb.connect(":memory:")
+        try:
+            con.register("incoming", table.select(["event_id"]))
+            listing = ", ".join(_sql_str(f) for f in files)
+            rows = con.execute(
+                f"SELECT DISTINCT s.event_id FROM read_parquet([{listing}]) s "
+                "JOIN incoming i ON s.event_id = i.event_id"
+            ).fetchall()
+        finally:
+            con.close()
+        return {r[0] for r in rows}
+
+    def write(self, dataset: str, table: pa.Table) -> int:
+        """Write rows of ``dataset`` (already normalised) as new Parquet parts; return rows kept."""
+        schema = DATASETS[dataset]
+        table = table.select(schema.names).cast(schema)
+        if dataset == "events" and table.num_rows:
+            ids = table.column("event_id").to_pylist()
+            existing = self._existing_ids(table)
+            keep = []
+            for eid in ids:
+                if eid in self._seen_ids or eid in existing:
+                    self.rows_duplicate += 1
+                    keep.append(False)
+                else:
+                    self._seen_ids.add(eid)
+                    keep.append(True)
+            if not all(keep):
+                table = table.filter(pa.array(keep))
+        if table.num_rows == 0:
+            return 0
+        for (source, year, month), part in _partitions(dataset, table):
+            rel = Path(dataset) / f"source={source}"
+            if year is not None:
+                rel = rel / f"year={year:04d}" / f"month={month:02d}"
+            self._n += 1
+            name = f"part-{_slug(self.artifact.key)}-{self.run_id}-{self._n:05d}.parquet"
+            path = self.writer.root / rel / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            pq.write_table(part, path, compression="zstd")
+            self.parts.append(
+                Part(
+                    str(rel / name), dataset, source, self.artifact.key, part.num_rows, year, month
+                )
+            )
+        return table.num_rows
+
+    def reject(self, rejects: Iterable[Reject]) -> None:
+        self.rejects.extend(rejects)
+
+    def rows_kept(self, dataset: str = "events") -> int:
+        return sum(p.rows for p in self.parts if p.dataset == dataset)
+
+    def _finish(self, status: str, message: str | None) -> ArtifactSummary:
+        finished = _now()
+        seconds = (finished - self.started_at).total_seconds()
+        summary = ArtifactSummary(
+            source=self.artifact.source,
+            artifact=self.artifact.key,
+            status=status,
+            rows_read=self.rows_read,
+            rows_kept=self.rows_kept() if status == "done" else 0,
+            rows_quarantined=len(self.rejects),
+            rows_duplicate=self.rows_duplicate,
+            seconds=seconds,
+            message=message,
+        )
+        store = self.writer.store
+        replaced: list[str] = []
+        with _connect(store.catalog_path, read_only=False) as con:
+            con.execute("BEGIN TRANSACTION")
+            if status == "done":
+                replaced = [
+                    r[0]
+                    for r in con.execute(
+                        "SELECT path FROM parts WHERE artifact_source = ? AND artifact = ?",
+                        [self.artifact.source, self.artifact.key],
+                    ).fetchall()
+                ]
+                con.execute(
+                    "DELETE FROM parts WHERE artifact_source = ? AND artifact = ?",
+                    [self.artifact.source, self.artifact.key],
+                )
+                if self.parts:
+                    con.executemany(
+                        "INSERT INTO parts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [
+                            [
+                                p.path,
+                                p.dataset,
+                                p.source,
+                                self.artifact.source,
+                                p.artifact,
+                                self.run_id,
+                                p.year,
+                                p.month,
+                                p.rows,
+                            ]
+                            for p in self.parts
+                        ],
+                    )
+            if self.rejects:
+                con.executemany(
+                    "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        [
+                            self.run_id,
+                            self.artifact.source,
+                            self.artifact.key,
+                            r.line,
+                            r.column,
+                            r.reason,
+                            r.raw,
+                            finished,
+                        ]
+                        for r in self.rejects
+                    ],
+                )
+            con.execute(
+                "UPDATE ingest_log SET status = ?, rows_read = ?, rows_kept = ?, "
+                "rows_quarantined = ?, rows_duplicate = ?, finished_at = ?, seconds = ?, "
+                "message = ? WHERE run_id = ?",
+                [
+                    status,
+                    summary.rows_read,
+                    summary.rows_kept,
+                    summary.rows_quarantined,
+                    summary.rows_duplicate,
+                    finished,
+                    seconds,
+                    message,
+                    self.run_id,
+                ],
+            )
+            con.execute("COMMIT")
+        self.writer.bump_generation()
+        if status != "done":
+            replaced = [p.path for p in self.parts]
+        for rel in replaced:
+            with contextlib.suppress(FileNotFoundError):
+                (self.writer.root / rel).unlink()
+        return summary
+
+    def commit(self, message: str | None = None) -> ArtifactSummary:
+        """Make everything written for this artifact visible, atomically."""
+        return self._finish("done", message)
+
+    def fail(self, reason: str) -> ArtifactSummary:
+        """Record the artifact as failed: quarantine the file itself; keep nothing from it."""
+        self.rejects.append(Reject(reason=reason, line=None, raw=None))
+        return self._finish("failed", reason)
+
+
+def _slug(key: str) -> str:
+    name = Path(key).name or key
+    cleaned = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)
+    return cleaned[-60:]
+
+
+def _partitions(
+    dataset: str, table: pa.Table
+) -> Iterator[tuple[tuple[str, int | None, int | None], pa.Table]]:
+    sources = table.column("source")
+    if dataset not in PARTITIONED_BY_MONTH:
+        for source in pc.unique(sources).to_pylist():
+            yield (source, None, None), table.filter(pc.equal(sources, source))
+        return
+    when = table.column(PARTITION_DATE[dataset])
+    years = pc.year(when)
+    months = pc.month(when)
+    keys = pa.table({"s": sources, "y": years, "m": months})
+    for s, y, m in sorted(set(zip(*(keys.column(c).to_pylist() for c in "sym"), strict=True))):
+        mask = pc.and_(pc.and_(pc.equal(sources, s), pc.equal(years, y)), pc.equal(months, m))
+        yield (s, int(y), int(m)), table.filter(mask)
