@@ -1,0 +1,80 @@
+"""Network targeting: high-value targeting versus sweeping the middle operational layer.
+
+Felbab-Brown (Brookings, 19 January 2021) argues that high-value targeting fragments Mexican
+criminal groups and drives violence, and that taking down much of the middle operational
+layer in one sweep is the better strategy. This package lets an analyst test that comparison
+on a real network::
+
+    from dyadwatch.analyse.network import load, simulate
+
+    net = load("../shared/data/networks/montagna")            # meetings + phone layers
+    res = simulate(net, ["hvt-betweenness", "sweep", "random"], budget=0.1,
+                   recovery="second-neighbour", runs=50, seed=1)
+    res.summary            # comparison table (Arrow); res.to_polars(), res.to_pandas()
+    res.plot("montagna.png")
+
+Modules: :mod:`.graph` (the :class:`Network` record), :mod:`.loaders` (file formats and the
+shared datasets), :mod:`.strategies`, :mod:`.outcomes`, :mod:`.recovery`, :mod:`.simulate`,
+:mod:`.report`. See docs/network.md for the method and the published results it is compared
+with.
+"""
+
+from .graph import EDGE_SCHEMA, Network
+from .loaders import (
+    FORMATS,
+    load,
+    load_bacrim2020,
+    load_caviar,
+    load_koschade,
+    load_montagna,
+    load_noordin,
+    load_pandillas,
+    read_edgelist,
+    read_gexf,
+    read_graphml,
+    read_matrix,
+    read_nodes,
+)
+from .outcomes import OUTCOMES
+from .recovery import RECOVERY_MODELS
+from .report import comparison_table, curves, plot
+from .simulate import STEP_SCHEMA, SimulationResult, resolve_budget, simulate
+from .strategies import (
+    DEFAULT_BAND,
+    DEFAULT_STRATEGIES,
+    STRATEGY_NAMES,
+    Strategy,
+    parse_strategy,
+)
+
+__all__ = [
+    "DEFAULT_BAND",
+    "DEFAULT_STRATEGIES",
+    "EDGE_SCHEMA",
+    "FORMATS",
+    "OUTCOMES",
+    "RECOVERY_MODELS",
+    "STEP_SCHEMA",
+    "STRATEGY_NAMES",
+    "Network",
+    "SimulationResult",
+    "Strategy",
+    "comparison_table",
+    "curves",
+    "load",
+    "load_bacrim2020",
+    "load_caviar",
+    "load_koschade",
+    "load_montagna",
+    "load_noordin",
+    "load_pandillas",
+    "parse_strategy",
+    "plot",
+    "read_edgelist",
+    "read_gexf",
+    "read_graphml",
+    "read_matrix",
+    "read_nodes",
+    "resolve_budget",
+    "simulate",
+]
