@@ -160,7 +160,7 @@ class Cameo:
             )
         else:
             hint = did_you_mean(str(code).strip(), self.events)
-        kind = "" if isinstance(code, str) else f" (a {type(code).__name__}, not a str)"
+        kind = "" if isinstance(code, str) else f" (given as {type(code).__name__}; codes are str)"
         return f"Unknown CAMEO event code {code!r}{kind}.{hint} {_CODES_HELP}"
 
     def is_event_code(self, code: object) -> bool:
