@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "quarantine": "dyadwatch.present.cli.store_cmds:quarantine",
     "sources": "dyadwatch.present.cli.store_cmds:sources",
     "run": "dyadwatch.present.cli.store_cmds:run",
+    "network": "dyadwatch.present.cli.network:network",
 }
 
 
