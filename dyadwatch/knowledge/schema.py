@@ -1,0 +1,341 @@
+"""The schema of the curated knowledge base: one pydantic model per record kind.
+
+The models check what a single record can check on its own (types, formats, required
+fields, a date's precision). Checks that need more than one record — an actor or instrument
+that must exist, a duplicate id, a state timeline, a CAMEO code in the codebook — live in
+:mod:`dyadwatch.knowledge.validate`. The file formats are described in ``FORMAT.md``.
+
+Examples
+--------
+>>> ActorRecord.model_validate(
+...     {"code": "USA:DEA", "name": "DEA", "country": "USA", "agent_type": "COP"}
+... ).country
+'USA'
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
+
+ACTOR_CODE_RE = r"^[A-Z]{3}:[A-Z0-9_-]+$"
+EVENT_ID_RE = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
+INSTRUMENT_ID_RE = r"^[a-z][a-z0-9_]*$"
+SERIES_ID_RE = r"^[a-z][a-z0-9_]*$"
+STATE_RE = r"^[a-z][a-z0-9_]*$"
+CAMEO_RE = r"^[0-9]{2,4}$"
+
+INSTRUMENT_IDS: tuple[str, ...] = (
+    "merida",
+    "dialogue",
+    "vetted_units",
+    "foreign_agent_law",
+    "extradition",
+    "indictments",
+    "mlat",
+    "certification",
+    "terrorist_designation",
+    "cannabis",
+    "fentanyl_strategy",
+    "targeting",
+    "repair",
+)
+"""The essay's instruments (DESIGN.md); each must have a state timeline in instruments.yaml."""
+
+Precision = Literal["day", "month", "year"]
+Frequency = Literal["year", "fiscal_year", "month", "12m_ending", "point"]
+
+
+def _iso_date(value: Any) -> Any:
+    """Accept a date or an ISO ``YYYY-MM-DD`` string; refuse numbers and timestamps.
+
+    YAML reads ``2020-10-15`` as a date already; a quoted string is parsed here. Numbers
+    are refused because pydantic would otherwise read them as Unix times.
+    """
+    if isinstance(value, datetime):
+        raise ValueError("expected a date (YYYY-MM-DD), not a date and time")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"{value!r} is not a date (use YYYY-MM-DD)") from None
+    raise ValueError(f"expected a date (YYYY-MM-DD), not {type(value).__name__} {value!r}")
+
+
+def _iso_datetime(value: Any) -> Any:
+    """A date (end of that day, UTC) or an ISO date-time (UTC unless it says otherwise)."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime.combine(value, time.max, tzinfo=UTC)
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if len(text) == 10:
+                return datetime.combine(date.fromisoformat(text), time.max, tzinfo=UTC)
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"{value!r} is not a date or date-time (ISO 8601)") from None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    raise ValueError(f"expected a date or date-time, not {type(value).__name__} {value!r}")
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime)]
+
+
+def end_of_precision(d: date, precision: str) -> datetime:
+    """When a fact dated ``d`` at ``precision`` is surely public: the end of its day/month/year.
+
+    >>> end_of_precision(date(2020, 10, 1), "month").date()
+    datetime.date(2020, 10, 31)
+    """
+    if precision == "year":
+        last = date(d.year, 12, 31)
+    elif precision == "month":
+        nxt = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+        last = nxt - timedelta(days=1)
+    else:
+        last = d
+    return datetime.combine(last, time.max, tzinfo=UTC)
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class ActorRecord(_Record):
+    """One actor code (``actors/*.yaml``)."""
+
+    code: Annotated[StrictStr, Field(pattern=ACTOR_CODE_RE)]
+    name: Annotated[StrictStr, Field(min_length=1)]
+    country: Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$")]
+    agent_type: Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$")]
+    valid_from: IsoDate | None = None
+    valid_to: IsoDate | None = None
+    note: StrictStr | None = None
+
+    @model_validator(mode="after")
+    def _country_matches_code(self) -> ActorRecord:
+        if not self.code.startswith(self.country + ":"):
+            raise ValueError(
+                f"code {self.code} does not start with its country {self.country}: "
+                f"use {self.country}:{self.code.split(':', 1)[-1]}"
+            )
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValueError(f"valid_to {self.valid_to} is before valid_from {self.valid_from}")
+        return self
+
+    def valid_on(self, d: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= d) and (
+            self.valid_to is None or d <= self.valid_to
+        )
+
+
+class SourceRef(_Record):
+    """A page that documents a fact: its URL and title as published."""
+
+    url: Annotated[StrictStr, Field(pattern=r"^https?://\S+$")]
+    title: Annotated[StrictStr, Field(min_length=1)]
+    publisher: StrictStr | None = None
+
+
+class EventRecord(_Record):
+    """One curated event (``events/*.yaml``)."""
+
+    id: Annotated[StrictStr, Field(pattern=EVENT_ID_RE)]
+    date: IsoDate
+    precision: Precision = "day"
+    known_at: IsoDateTime | None = None
+    source: Annotated[StrictStr, Field(pattern=ACTOR_CODE_RE)]
+    target: Annotated[StrictStr, Field(pattern=ACTOR_CODE_RE)] | None = None
+    cameo: Annotated[StrictStr, Field(pattern=CAMEO_RE)]
+    instruments: list[Annotated[StrictStr, Field(pattern=INSTRUMENT_ID_RE)]] = Field(
+        default_factory=list
+    )
+    topics: list[StrictStr] = Field(default_factory=list)
+    summary: Annotated[StrictStr, Field(min_length=10)]
+    sources: Annotated[list[SourceRef], Field(min_length=1)]
+    verified: StrictBool
+    note: StrictStr | None = None
+
+    @field_validator("cameo", mode="before")
+    @classmethod
+    def _cameo_is_text(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            raise ValueError(
+                f'CAMEO code {value} must be a quoted string ("{value:03d}" or "{value}"): '
+                "unquoted, YAML reads it as a number and drops leading zeros"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _dates_agree(self) -> EventRecord:
+        if self.precision == "month" and self.date.day != 1:
+            raise ValueError(f"precision is month but date {self.date} is not the 1st")
+        if self.precision == "year" and (self.date.month, self.date.day) != (1, 1):
+            raise ValueError(f"precision is year but date {self.date} is not 1 January")
+        if self.known_at is not None and self.known_at.date() < self.date:
+            raise ValueError(f"known_at {self.known_at.date()} is before the event date")
+        return self
+
+    @property
+    def known_at_effective(self) -> datetime:
+        """``known_at`` as given, else the end of the date's day, month or year (UTC)."""
+        return self.known_at or end_of_precision(self.date, self.precision)
+
+
+class StateRecord(_Record):
+    """One state in an instrument's timeline, from ``from`` until the next state's ``from``."""
+
+    state: Annotated[StrictStr, Field(pattern=STATE_RE)]
+    valid_from: Annotated[IsoDate, Field(alias="from")]
+    to: IsoDate | None = None
+    known_at: IsoDateTime | None = None
+    evidence: list[StrictStr] = Field(default_factory=list)
+    note: StrictStr | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> StateRecord:
+        if self.to is not None and self.to <= self.valid_from:
+            raise ValueError(f"to {self.to} is not after from {self.valid_from}")
+        return self
+
+
+class InstrumentRecord(_Record):
+    """One policy instrument and its state timeline (``instruments.yaml``)."""
+
+    id: Annotated[StrictStr, Field(pattern=INSTRUMENT_ID_RE)]
+    name: Annotated[StrictStr, Field(min_length=1)]
+    description: Annotated[StrictStr, Field(min_length=1)]
+    states: Annotated[list[StateRecord], Field(min_length=1)]
+    note: StrictStr | None = None
+
+
+class SeriesRecord(_Record):
+    """Metadata of one indicator series (``indicators/*.yaml``)."""
+
+    id: Annotated[StrictStr, Field(pattern=SERIES_ID_RE)]
+    name: Annotated[StrictStr, Field(min_length=1)]
+    unit: Annotated[StrictStr, Field(min_length=1)]
+    scope: Annotated[StrictStr, Field(min_length=1)]
+    frequency: Frequency
+    description: StrictStr | None = None
+    source: StrictStr | None = None
+    note: StrictStr | None = None
+
+
+_PERIOD_PATTERNS: dict[str, re.Pattern[str]] = {
+    "year": re.compile(r"^(\d{4})$"),
+    "fiscal_year": re.compile(r"^FY(\d{4})$"),
+    "month": re.compile(r"^(\d{4})-(\d{2})$"),
+    "12m_ending": re.compile(r"^(\d{4})-(\d{2})$"),
+    "point": re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"),
+}
+_PERIOD_HELP = {
+    "year": "YYYY",
+    "fiscal_year": "FYYYYY (US fiscal year, October to September)",
+    "month": "YYYY-MM",
+    "12m_ending": "YYYY-MM (the last month of the 12)",
+    "point": "YYYY-MM-DD",
+}
+
+
+def period_bounds(period: str, frequency: str) -> tuple[date, date]:
+    """First and last day of ``period`` read at ``frequency``.
+
+    ``FY2020`` is the US federal fiscal year 1 Oct 2019 – 30 Sep 2020; ``12m_ending``
+    ``2020-07`` is the twelve months August 2019 – July 2020.
+
+    >>> period_bounds("FY2020", "fiscal_year")
+    (datetime.date(2019, 10, 1), datetime.date(2020, 9, 30))
+    >>> period_bounds("2020-07", "12m_ending")
+    (datetime.date(2019, 8, 1), datetime.date(2020, 7, 31))
+    """
+    pattern = _PERIOD_PATTERNS.get(frequency)
+    match = pattern.match(period.strip()) if pattern else None
+    if match is None:
+        raise ValueError(
+            f"period {period!r} does not fit frequency {frequency} "
+            f"(write {_PERIOD_HELP.get(frequency, '?')})"
+        )
+    numbers = [int(g) for g in match.groups()]
+    if frequency == "year":
+        return date(numbers[0], 1, 1), date(numbers[0], 12, 31)
+    if frequency == "fiscal_year":
+        return date(numbers[0] - 1, 10, 1), date(numbers[0], 9, 30)
+    if frequency == "point":
+        d = date(*numbers)
+        return d, d
+    year, month = numbers
+    if not 1 <= month <= 12:
+        raise ValueError(f"period {period!r}: month {month} is not 1-12")
+    last = end_of_precision(date(year, month, 1), "month").date()
+    if frequency == "month":
+        return date(year, month, 1), last
+    start_year, start_month = (year, month + 1) if month < 12 else (year + 1, 1)
+    return date(start_year - 1, start_month, 1), last
+
+
+def _blank_to_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _yes_no(value: Any) -> Any:
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("yes", "true", "1"):
+            return True
+        if text in ("no", "false", "0", ""):
+            return False
+        raise ValueError(f"verified must be yes or no, not {value!r}")
+    return value
+
+
+class Observation(_Record):
+    """One row of an indicator CSV: a value of a series for a period, in one vintage."""
+
+    indicator: Annotated[StrictStr, Field(pattern=SERIES_ID_RE)]
+    period: Annotated[StrictStr, Field(min_length=4)]
+    value: Annotated[float, BeforeValidator(_blank_to_none)]
+    unit: Annotated[StrictStr, Field(min_length=1)]
+    scope: Annotated[StrictStr, Field(min_length=1)]
+    vintage: Annotated[StrictStr, Field(min_length=1, pattern=r"^\S+$")]
+    known_at: IsoDateTime
+    source_url: Annotated[StrictStr, Field(pattern=r"^https?://\S+$")]
+    source_title: Annotated[StrictStr, Field(min_length=1)]
+    verified: Annotated[bool, BeforeValidator(_yes_no)]
+    note: Annotated[StrictStr | None, BeforeValidator(_blank_to_none)] = None
+
+
+OBSERVATION_COLUMNS: tuple[str, ...] = tuple(Observation.model_fields)
+"""The header of every ``indicators/*.csv`` file, in order."""
+
+
+__all__ = [
+    "INSTRUMENT_IDS",
+    "OBSERVATION_COLUMNS",
+    "ActorRecord",
+    "EventRecord",
+    "InstrumentRecord",
+    "Observation",
+    "SeriesRecord",
+    "SourceRef",
+    "StateRecord",
+    "end_of_precision",
+    "period_bounds",
+]

@@ -1,0 +1,338 @@
+"""Validate the knowledge base as a whole: every problem, with file and line.
+
+The schema (:mod:`~dyadwatch.knowledge.schema`) checks each record alone while loading. This
+module adds the checks that need several records or the codebook:
+
+- actors: a code defined once; country and agent type in the CAMEO codebook;
+- events: an id used once; source and target actors defined (and in office on the date:
+  a warning); instruments defined; the CAMEO code in the codebook; no date in the future;
+- instruments: every instrument of DESIGN.md present; a timeline in order with no gaps and
+  no overlaps; evidence ids that name events (and, as a warning, events that list the
+  instrument); a state not public before its evidence;
+- indicators: a series defined once; each observation's series defined, its unit and scope
+  the series' own (units and scopes are never mixed in one series), its period in the
+  series' frequency, one row per (series, period, vintage), known_at not before the period
+  begins.
+
+Examples
+--------
+>>> problems = validate(load())
+>>> [str(p) for p in problems if p.severity == "error"]  # doctest: +SKIP
+[]
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+from dyadwatch.knowledge.loader import KnowledgeBase, Located, Problem, display_path, load
+from dyadwatch.knowledge.schema import (
+    INSTRUMENT_IDS,
+    InstrumentRecord,
+    end_of_precision,
+    period_bounds,
+)
+
+
+def _codebook() -> Any:
+    from dyadwatch.codebooks import cameo
+
+    return cameo()
+
+
+def validate(
+    kb: KnowledgeBase | None = None,
+    *,
+    today: date | None = None,
+    codebook: Callable[[], Any] = _codebook,
+) -> list[Problem]:
+    """Every problem in ``kb`` (default: the shipped knowledge base), in file order.
+
+    Parameters
+    ----------
+    kb
+        A loaded knowledge base (:func:`dyadwatch.knowledge.loader.load`).
+    today
+        Dates after this are "in the future" (default: today, UTC).
+    codebook
+        Returns the CAMEO codebook (``dyadwatch.codebooks.cameo``); injectable for tests.
+
+    Returns
+    -------
+    list[Problem]
+        Loading problems and cross-record problems; ``severity == "error"`` ones fail CI.
+
+    Examples
+    --------
+    >>> [p for p in validate() if p.severity == "error"]  # doctest: +SKIP
+    []
+    """
+    kb = kb if kb is not None else load()
+    today = today or datetime.now(UTC).date()
+    book = codebook()
+    problems = list(kb.problems)
+    problems += _check_actors(kb, book)
+    problems += _check_events(kb, book, today)
+    problems += _check_instruments(kb)
+    problems += _check_indicators(kb)
+    return sorted(problems, key=lambda p: (p.file or "", p.line or 0))
+
+
+def errors(problems: list[Problem]) -> list[Problem]:
+    """Only the problems that fail validation (not the warnings)."""
+    return [p for p in problems if p.severity == "error"]
+
+
+def _duplicates(items: list[Located[Any]], key: Callable[[Any], str], what: str) -> list[Problem]:
+    first: dict[str, Located[Any]] = {}
+    out = []
+    for item in items:
+        k = key(item.record)
+        if k in first:
+            prev = first[k]
+            out.append(
+                item.problem(
+                    f"duplicate {what} '{k}' (first defined at "
+                    f"{display_path(prev.file)}:{prev.line})"
+                )
+            )
+        else:
+            first[k] = item
+    return out
+
+
+def _check_actors(kb: KnowledgeBase, book: Any) -> list[Problem]:
+    out = _duplicates(kb.actors, lambda r: r.code, "actor code")
+    for a in kb.actors:
+        r = a.record
+        if not book.is_country(r.country):
+            out.append(a.problem(f"{r.code}: '{r.country}' is not a CAMEO country code", "country"))
+        if r.agent_type not in book.agent_types:
+            out.append(
+                a.problem(f"{r.code}: '{r.agent_type}' is not a CAMEO agent type", "agent_type")
+            )
+    return out
+
+
+def _check_events(kb: KnowledgeBase, book: Any, today: date) -> list[Problem]:
+    out = _duplicates(kb.events, lambda r: r.id, "event id")
+    actors = {a.record.code: a.record for a in kb.actors}
+    instruments = {i.record.id for i in kb.instruments} | set(INSTRUMENT_IDS)
+    for e in kb.events:
+        r = e.record
+        for role in ("source", "target"):
+            code = getattr(r, role)
+            if code is None:
+                continue
+            actor = actors.get(code)
+            if actor is None:
+                out.append(
+                    e.problem(f"{r.id}: unknown actor '{code}' (define it in actors/)", role)
+                )
+            elif not actor.valid_on(r.date):
+                out.append(
+                    e.problem(
+                        f"{r.id}: actor {code} is not valid on {r.date} "
+                        f"(valid {actor.valid_from or '…'} to {actor.valid_to or '…'})",
+                        role,
+                        severity="warning",
+                    )
+                )
+        for i, inst in enumerate(r.instruments):
+            if inst not in instruments:
+                out.append(
+                    e.problem(
+                        f"{r.id}: unknown instrument '{inst}' "
+                        f"(instrument ids: {', '.join(INSTRUMENT_IDS)})",
+                        "instruments",
+                        i,
+                    )
+                )
+        if not book.is_event_code(r.cameo):
+            repaired = book.normalise_event_code(r.cameo)
+            hint = f" (did you mean '{repaired}'?)" if repaired else ""
+            out.append(e.problem(f"{r.id}: '{r.cameo}' is not a CAMEO event code{hint}", "cameo"))
+        if r.date > today:
+            out.append(e.problem(f"{r.id}: date {r.date} is in the future", "date"))
+    return out
+
+
+def _check_timeline(inst: Located[InstrumentRecord]) -> list[Problem]:
+    out = []
+    states = inst.record.states
+    rid = inst.record.id
+    for i in range(1, len(states)):
+        prev, cur = states[i - 1], states[i]
+        if cur.valid_from <= prev.valid_from:
+            out.append(
+                inst.problem(
+                    f"{rid}: state '{cur.state}' from {cur.valid_from} overlaps "
+                    f"'{prev.state}' from {prev.valid_from} (states must be in date order)",
+                    "states",
+                    i,
+                    "from",
+                )
+            )
+        elif prev.to is not None and prev.to < cur.valid_from:
+            out.append(
+                inst.problem(
+                    f"{rid}: gap between '{prev.state}' (to {prev.to}) and '{cur.state}' "
+                    f"(from {cur.valid_from}); add a state for the gap",
+                    "states",
+                    i,
+                    "from",
+                )
+            )
+        elif prev.to is not None and prev.to > cur.valid_from:
+            out.append(
+                inst.problem(
+                    f"{rid}: '{prev.state}' (to {prev.to}) overlaps '{cur.state}' "
+                    f"(from {cur.valid_from})",
+                    "states",
+                    i - 1,
+                    "to",
+                )
+            )
+        if prev.state == cur.state and prev.to is None:
+            out.append(
+                inst.problem(
+                    f"{rid}: state '{cur.state}' repeats the state before it; merge them",
+                    "states",
+                    i,
+                    "state",
+                    severity="warning",
+                )
+            )
+    return out
+
+
+def _check_instruments(kb: KnowledgeBase) -> list[Problem]:
+    out = _duplicates(kb.instruments, lambda r: r.id, "instrument id")
+    present = {i.record.id for i in kb.instruments}
+    where = next(iter(kb.files_of("instruments")), None)
+    shown = display_path(where) if where else display_path(kb.root / "instruments.yaml")
+    for missing in INSTRUMENT_IDS:
+        if missing not in present:
+            out.append(Problem(shown, None, f"instrument '{missing}' has no state timeline"))
+    events = {e.record.id: e.record for e in kb.events}
+    for inst in kb.instruments:
+        out += _check_timeline(inst)
+        for si, state in enumerate(inst.record.states):
+            for ei, eid in enumerate(state.evidence):
+                ev = events.get(eid)
+                if ev is None:
+                    out.append(
+                        inst.problem(
+                            f"{inst.record.id}: evidence '{eid}' is not an event id",
+                            "states",
+                            si,
+                            "evidence",
+                            ei,
+                        )
+                    )
+                    continue
+                if inst.record.id not in ev.instruments:
+                    out.append(
+                        inst.problem(
+                            f"{inst.record.id}: evidence event '{eid}' does not list "
+                            f"'{inst.record.id}' among its instruments",
+                            "states",
+                            si,
+                            "evidence",
+                            ei,
+                            severity="warning",
+                        )
+                    )
+            if state.known_at is not None and state.evidence:
+                first = min(
+                    (events[e].known_at_effective for e in state.evidence if e in events),
+                    default=None,
+                )
+                if first is not None and state.known_at < first.replace(hour=0, minute=0):
+                    out.append(
+                        inst.problem(
+                            f"{inst.record.id}: state '{state.state}' known_at "
+                            f"{state.known_at.date()} is before any of its evidence was public",
+                            "states",
+                            si,
+                            "known_at",
+                        )
+                    )
+    return out
+
+
+def _check_indicators(kb: KnowledgeBase) -> list[Problem]:
+    out = _duplicates(kb.series, lambda r: r.id, "series id")
+    series = {s.record.id: s.record for s in kb.series}
+    seen: Counter[tuple[str, str, str]] = Counter()
+    first: dict[tuple[str, str, str], Located[Any]] = {}
+    public: dict[tuple[str, str], dict[datetime, str]] = defaultdict(dict)
+    for o in kb.observations:
+        r = o.record
+        s = series.get(r.indicator)
+        if s is None:
+            out.append(
+                o.problem(
+                    f"unknown series '{r.indicator}' (define it in indicators/*.yaml)", "indicator"
+                )
+            )
+            continue
+        if r.unit != s.unit:
+            out.append(
+                o.problem(
+                    f"{r.indicator} {r.period}: unit '{r.unit}' is not the series unit "
+                    f"'{s.unit}'; a different unit is a different series",
+                    "unit",
+                )
+            )
+        if r.scope != s.scope:
+            out.append(
+                o.problem(
+                    f"{r.indicator} {r.period}: scope '{r.scope}' is not the series scope "
+                    f"'{s.scope}'; a different scope is a different series",
+                    "scope",
+                )
+            )
+        try:
+            start, _ = period_bounds(r.period, s.frequency)
+        except ValueError as exc:
+            out.append(o.problem(f"{r.indicator}: {exc}", "period"))
+            continue
+        if r.known_at < end_of_precision(start, "day").replace(hour=0, minute=0, second=0):
+            out.append(
+                o.problem(
+                    f"{r.indicator} {r.period}: known_at {r.known_at.date()} is before the "
+                    "period begins",
+                    "known_at",
+                )
+            )
+        key = (r.indicator, r.period, r.vintage)
+        seen[key] += 1
+        if seen[key] > 1:
+            prev = first[key]
+            out.append(
+                o.problem(
+                    f"{r.indicator} {r.period}: vintage '{r.vintage}' given twice (first at "
+                    f"{display_path(prev.file)}:{prev.line}); a revision needs a new vintage",
+                    "vintage",
+                )
+            )
+        else:
+            first[key] = o
+        other = public[(r.indicator, r.period)].get(r.known_at)
+        if other is not None and other != r.vintage:
+            out.append(
+                o.problem(
+                    f"{r.indicator} {r.period}: vintages '{other}' and '{r.vintage}' became "
+                    "public at the same moment; give the later one a later known_at",
+                    "known_at",
+                )
+            )
+        public[(r.indicator, r.period)][r.known_at] = r.vintage
+    return out
+
+
+__all__ = ["errors", "validate"]
