@@ -1,0 +1,190 @@
+"""The dyad index: :func:`dyad_index` and the helpers the other index functions share."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dyadwatch.analyse.index.measures import compute_series
+from dyadwatch.analyse.index.scan import (
+    MEASURE_COLUMNS,
+    STORY_COLUMNS,
+    Scope,
+    dyad_events,
+    resolve,
+)
+from dyadwatch.analyse.index.spec import FUSED, IndexSpec, period_end, period_start
+from dyadwatch.errors import UsageError, did_you_mean
+from dyadwatch.normalise.story import story_dedupe
+from dyadwatch.store.store import Snapshot, Store
+
+log = logging.getLogger(__name__)
+
+Output = Literal["arrow", "polars", "pandas"]
+OUTPUTS = ("arrow", "polars", "pandas")
+
+
+def to_frame(table: pa.Table, output: str = "arrow") -> Any:
+    """``table`` as Arrow (default), a polars DataFrame, or a pandas DataFrame.
+
+    The pandas frame is Arrow-backed (``pd.ArrowDtype`` columns), so nulls stay nulls and
+    dates stay dates. pandas is optional: it is imported only here.
+
+    >>> to_frame(pa.table({"x": [1]}), "polars").shape
+    (1, 1)
+    """
+    if output == "arrow":
+        return table
+    if output == "polars":
+        import polars as pl
+
+        return pl.from_arrow(table)
+    if output == "pandas":
+        try:
+            import pandas as pd
+        except ImportError:
+            raise UsageError(
+                "output='pandas' needs pandas: pip install 'dyadwatch[pandas]'."
+            ) from None
+        return table.to_pandas(types_mapper=pd.ArrowDtype)
+    raise UsageError(f"output {output!r} is not one of {', '.join(OUTPUTS)}.")
+
+
+def make_spec(spec: IndexSpec | None, overrides: dict[str, Any]) -> IndexSpec:
+    """``spec`` (default :class:`IndexSpec`) with keyword overrides, checked."""
+    base = spec or IndexSpec()
+    fields = set(IndexSpec.__dataclass_fields__)
+    unknown = [k for k in overrides if k not in fields]
+    if unknown:
+        raise UsageError(
+            f"unknown index parameter {unknown[0]!r}.{did_you_mean(unknown[0], fields)}"
+        )
+    return base.with_(**overrides).checked()
+
+
+@contextmanager
+def _connection() -> Iterator[duckdb.DuckDBPyConnection]:
+    con = duckdb.connect(":memory:")
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def prepare_events(con: duckdb.DuckDBPyConnection, scope: Scope, **kw: Any) -> pa.Table:
+    """The dyad events in scope, with story groups merged when ``dedupe='story'``."""
+    columns: tuple[str, ...] = MEASURE_COLUMNS + tuple(kw.pop("extra", ()))
+    if scope.spec.dedupe == "story":
+        columns = tuple(dict.fromkeys(columns + STORY_COLUMNS))
+    dy = dyad_events(con, scope, columns, **kw)
+    if scope.spec.dedupe == "story":
+        dy = story_dedupe(dy).table
+    return dy
+
+
+def _bounds(scope: Scope, dy: pa.Table) -> tuple[date, date] | None:
+    spec = scope.spec
+    first = scope.since
+    last = scope.until
+    if first is None:
+        lo = pc.min(dy.column("event_date")).as_py() if dy.num_rows else None
+        if lo is None:
+            return None
+        first = lo
+    if last is None:
+        if spec.as_of is not None:
+            as_of = spec.as_of.date() if isinstance(spec.as_of, datetime) else spec.as_of
+            last = as_of
+        else:
+            hi = pc.max(dy.column("event_date")).as_py() if dy.num_rows else None
+            if hi is None:
+                return None
+            last = hi
+    start = period_start(first, spec.freq)
+    end = period_start(last, spec.freq)
+    if end < start:
+        return None
+    return start, end
+
+
+@dataclass(frozen=True, slots=True)
+class IndexRun:
+    """An index frame with the resolved scope it was computed from."""
+
+    scope: Scope
+    table: pa.Table
+
+    def series(self, source: str = FUSED) -> pa.Table:
+        """The rows of one series (``fused`` or a source label), in period order."""
+        labels = [*self.scope.series, FUSED]
+        if source not in labels:
+            raise UsageError(
+                f"no series {source!r} in this index.{did_you_mean(source, labels)} "
+                f"Series: {', '.join(labels)}."
+            )
+        return self.table.filter(pc.equal(self.table.column("source"), source))
+
+
+def run_index(store: Store, spec: IndexSpec, snapshot: Snapshot | None = None) -> IndexRun:
+    """Compute the full index frame (every series and the fused one) for a checked spec."""
+    scope = resolve(store, spec, snapshot)
+    with _connection() as con:
+        dy = prepare_events(con, scope)
+        bounds = _bounds(scope, dy)
+        if bounds is None:
+            log.info("index %s: no events in scope and no period bounds given", spec.dyad)
+            start = end = date(1970, 1, 1)
+            table = compute_series(con, scope, dy, start, end)
+            return IndexRun(scope, table.slice(0, 0))
+        table = compute_series(con, scope, dy, *bounds)
+    return IndexRun(scope, table)
+
+
+def dyad_index(
+    store: Store,
+    spec: IndexSpec | None = None,
+    *,
+    source: str | None = None,
+    output: str = "arrow",
+    **params: Any,
+) -> Any:
+    """The cooperation–conflict index of a dyad, per source and fused, one row per period.
+
+    Parameters
+    ----------
+    store
+        The store to read.
+    spec
+        An :class:`IndexSpec`; keyword ``params`` override its fields (``dyad``,
+        ``direction``, ``freq``, ``as_of``, ``since``, ``until``, ``sources``, ``dedupe``,
+        ``min_confidence``, ``baseline``, ``weights``).
+    source
+        Only this series (a source label or ``"fused"``); default every series.
+    output
+        ``arrow`` (default), ``polars`` or ``pandas``.
+
+    Returns
+    -------
+    A frame with the columns of :data:`dyadwatch.analyse.index.measures.COLUMNS`.
+
+    Examples
+    --------
+    >>> t = dyad_index(store, freq="quarter", as_of=date(2021, 1, 19))  # doctest: +SKIP
+    >>> t.filter(pc.equal(t["source"], "fused")).select(["period", "net_coop"])  # doctest: +SKIP
+    """
+    checked = make_spec(spec, params)
+    run = run_index(store, checked)
+    table = run.series(source) if source is not None else run.table
+    return to_frame(table, output)
+
+
+def period_bounds(start: date, freq: str) -> tuple[date, date]:
+    return start, period_end(start, freq)

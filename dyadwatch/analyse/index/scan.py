@@ -1,0 +1,211 @@
+"""Which stored files and rows an index reads: sources resolved, partitions pruned, dyad rows.
+
+The index never reads the whole store. :func:`resolve` keeps the Parquet parts of the sources
+asked for whose ``year``/``month`` partition overlaps the requested event dates, and
+:func:`dyad_events` reads from them only the dyad's rows, one conjunctive filter per
+direction (``actor1_country = A AND actor2_country = B``), so DuckDB pushes each filter into
+the Parquet reader and skips row groups whose min/max statistics exclude the pair. The
+result is small (the dyad is a fraction of a percent of GDELT) and is what every measure is
+computed from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import pyarrow as pa
+
+from dyadwatch.analyse.index.spec import DEFAULT_WEIGHT, FUSED, IndexSpec, period_end, period_start
+from dyadwatch.errors import AnalysisError, UsageError, did_you_mean
+from dyadwatch.model import EVENT_SCHEMA, as_of_timestamp
+from dyadwatch.store.store import Snapshot, Store
+
+MEASURE_COLUMNS: tuple[str, ...] = (
+    "source",
+    "event_id",
+    "event_date",
+    "known_at",
+    "quad_class",
+    "goldstein",
+    "dedupe_group",
+)
+STORY_COLUMNS: tuple[str, ...] = (
+    "actor1_country",
+    "actor2_country",
+    "cameo_root",
+    "source_urls",
+    "summary",
+)
+EVIDENCE_COLUMNS: tuple[str, ...] = (
+    "actor1_code",
+    "actor1_name",
+    "actor1_country",
+    "actor2_code",
+    "actor2_name",
+    "actor2_country",
+    "cameo_code",
+    "cameo_root",
+    "num_mentions",
+    "confidence",
+    "source_urls",
+    "summary",
+)
+
+
+def in_family(stored: str, name: str) -> bool:
+    """Whether stored source ``stored`` answers to ``name`` (``gdelt`` covers ``gdelt2``)."""
+    return stored == name or (stored.startswith(name) and stored[len(name) :].isdigit())
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """A spec resolved against one store snapshot."""
+
+    spec: IndexSpec
+    labels: Mapping[str, str]
+    """Stored source → the series label it counts under."""
+    event_files: tuple[str, ...]
+    volume_files: tuple[str, ...]
+    since: date | None
+    until: date | None
+    """Event-date bounds widened to whole periods (None: unbounded)."""
+
+    @property
+    def series(self) -> list[str]:
+        """The per-source series labels, sorted."""
+        return sorted(set(self.labels.values()))
+
+    def weight(self, label: str) -> float:
+        """The fused-index weight of a series label (:data:`DEFAULT_WEIGHT` unless set)."""
+        weights = self.spec.weights
+        if label in weights:
+            return weights[label]
+        members = [s for s, lab in self.labels.items() if lab == label]
+        for key, value in weights.items():
+            if any(in_family(m, key) for m in members):
+                return value
+        return DEFAULT_WEIGHT
+
+
+def resolve(store: Store, spec: IndexSpec, snapshot: Snapshot | None = None) -> Scope:
+    """Resolve ``spec`` (already checked) against ``store``: sources, files, date bounds."""
+    snap = snapshot or store.snapshot()
+    stored = snap.sources("events")
+    if not stored:
+        raise AnalysisError(
+            f"the store at {store.root} holds no events: ingest some first "
+            "(`dyadwatch run` or `dyadwatch ingest SOURCE FILE…`)."
+        )
+    labels: dict[str, str] = {}
+    if spec.sources is None:
+        labels = {s: s for s in stored}
+    else:
+        for name in spec.sources:
+            members = [s for s in stored if in_family(s, name)]
+            if not members:
+                raise UsageError(
+                    f"no events from source {name!r} in the store.{did_you_mean(name, stored)} "
+                    f"Stored sources: {', '.join(stored)}."
+                )
+            for m in members:
+                labels.setdefault(m, name)
+    for key in spec.weights:
+        if key != FUSED and not any(in_family(s, key) for s in stored):
+            raise UsageError(
+                f"weight given for {key!r}, which is not a stored source."
+                f"{did_you_mean(key, stored)} Stored sources: {', '.join(stored)}."
+            )
+    since = period_start(spec.since, spec.freq) if spec.since else None
+    until = period_end(period_start(spec.until, spec.freq), spec.freq) if spec.until else None
+    first = (since.year, since.month) if since else None
+    last = (until.year, until.month) if until else None
+    files = tuple(
+        str(snap.root / p.path)
+        for p in snap.parts
+        if p.dataset == "events"
+        and p.source in labels
+        and (
+            p.year is None
+            or p.month is None
+            or (
+                (first is None or (p.year, p.month) >= first)
+                and (last is None or (p.year, p.month) <= last)
+            )
+        )
+    )
+    volume = tuple(snap.files("volume", labels))
+    return Scope(spec, labels, files, volume, since, until)
+
+
+def sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def parquet(files: Sequence[str]) -> str:
+    """A ``read_parquet`` over ``files`` (Hive-style names are not read as columns)."""
+    listing = ", ".join(sql_str(f) for f in files)
+    return f"read_parquet([{listing}], hive_partitioning = false)"
+
+
+def label_case(labels: Mapping[str, str], column: str = "source") -> str:
+    """SQL mapping a stored source name to its series label."""
+    if all(k == v for k, v in labels.items()):
+        return column
+    whens = " ".join(f"WHEN {sql_str(k)} THEN {sql_str(v)}" for k, v in labels.items())
+    return f"CASE {column} {whens} END"
+
+
+def empty_events(columns: Sequence[str]) -> pa.Table:
+    fields = [EVENT_SCHEMA.field(c) for c in columns]
+    return pa.schema(fields).empty_table()
+
+
+def dyad_events(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    columns: Sequence[str] = MEASURE_COLUMNS,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+) -> pa.Table:
+    """The dyad's events in scope as Arrow: ``columns`` plus ``src`` (the series label).
+
+    ``since``/``until`` narrow the event dates further (evidence for one period).
+    """
+    spec = scope.spec
+    cols = list(dict.fromkeys(["source", *columns]))
+    if not scope.event_files:
+        table = empty_events(cols)
+        return table.append_column("src", pa.array([], pa.string()))
+    a, b = spec.countries
+    common: list[str] = []
+    params: dict[str, object] = {}
+    lo = max(d for d in (since, scope.since, date.min) if d is not None)
+    hi = min(d for d in (until, scope.until, date.max) if d is not None)
+    if lo != date.min:
+        common.append("event_date >= $lo")
+        params["lo"] = lo
+    if hi != date.max:
+        common.append("event_date <= $hi")
+        params["hi"] = hi
+    if spec.as_of is not None:
+        common.append("known_at <= $as_of")
+        params["as_of"] = as_of_timestamp(spec.as_of)
+    if spec.min_confidence > 0:
+        common.append("coalesce(confidence, 0) >= $min_conf")
+        params["min_conf"] = spec.min_confidence
+    pairs = {"ab": [(a, b)], "ba": [(b, a)], "both": [(a, b), (b, a)]}[spec.direction]
+    pairs = list(dict.fromkeys(pairs))
+    select = ", ".join(cols)
+    src = label_case(scope.labels)
+    rel = parquet(scope.event_files)
+    branches = []
+    for i, (x, y) in enumerate(pairs):
+        params[f"x{i}"], params[f"y{i}"] = x, y
+        where = " AND ".join([f"actor1_country = $x{i}", f"actor2_country = $y{i}", *common])
+        branches.append(f"SELECT {select}, {src} AS src FROM {rel} WHERE {where}")
+    sql = " UNION ALL ".join(branches)
+    return con.sql(sql, params=params).to_arrow_table()
