@@ -55,7 +55,7 @@ INSTRUMENT_IDS: tuple[str, ...] = (
 """The essay's instruments (DESIGN.md); each must have a state timeline in instruments.yaml."""
 
 Precision = Literal["day", "month", "year"]
-Frequency = Literal["year", "fiscal_year", "month", "12m_ending", "point"]
+Frequency = Literal["year", "fiscal_year", "month", "12m_ending", "point", "range"]
 
 
 def _iso_date(value: Any) -> Any:
@@ -234,6 +234,8 @@ class SeriesRecord(_Record):
     unit: Annotated[StrictStr, Field(min_length=1)]
     scope: Annotated[StrictStr, Field(min_length=1)]
     frequency: Frequency
+    forward_looking: StrictBool = False
+    """Requests, budgets, forecasts: figures public before their period begins."""
     description: StrictStr | None = None
     source: StrictStr | None = None
     note: StrictStr | None = None
@@ -252,7 +254,9 @@ _PERIOD_HELP = {
     "month": "YYYY-MM",
     "12m_ending": "YYYY-MM (the last month of the 12)",
     "point": "YYYY-MM-DD",
+    "range": "START..END, each YYYY, FYYYYY, YYYY-MM or YYYY-MM-DD",
 }
+_ANY_PERIOD = ("point", "month", "fiscal_year", "year")
 
 
 def period_bounds(period: str, frequency: str) -> tuple[date, date]:
@@ -265,7 +269,17 @@ def period_bounds(period: str, frequency: str) -> tuple[date, date]:
     (datetime.date(2019, 10, 1), datetime.date(2020, 9, 30))
     >>> period_bounds("2020-07", "12m_ending")
     (datetime.date(2019, 8, 1), datetime.date(2020, 7, 31))
+    >>> period_bounds("2022-10..2023-05-03", "range")
+    (datetime.date(2022, 10, 1), datetime.date(2023, 5, 3))
     """
+    if frequency == "range":
+        first, sep, last = period.strip().partition("..")
+        if not sep:
+            raise ValueError(f"period {period!r} is not a range (write {_PERIOD_HELP['range']})")
+        start, end = _any_bounds(first)[0], _any_bounds(last)[1]
+        if end < start:
+            raise ValueError(f"period {period!r} ends before it starts")
+        return start, end
     pattern = _PERIOD_PATTERNS.get(frequency)
     match = pattern.match(period.strip()) if pattern else None
     if match is None:
@@ -289,6 +303,15 @@ def period_bounds(period: str, frequency: str) -> tuple[date, date]:
         return date(year, month, 1), last
     start_year, start_month = (year, month + 1) if month < 12 else (year + 1, 1)
     return date(start_year - 1, start_month, 1), last
+
+
+def _any_bounds(text: str) -> tuple[date, date]:
+    for frequency in _ANY_PERIOD:
+        try:
+            return period_bounds(text, frequency)
+        except ValueError:
+            continue
+    raise ValueError(f"{text!r} is not YYYY, FYYYYY, YYYY-MM or YYYY-MM-DD")
 
 
 def _blank_to_none(value: Any) -> Any:

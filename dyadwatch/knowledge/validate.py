@@ -301,11 +301,13 @@ def _check_indicators(kb: KnowledgeBase) -> list[Problem]:
         except ValueError as exc:
             out.append(o.problem(f"{r.indicator}: {exc}", "period"))
             continue
-        if r.known_at < end_of_precision(start, "day").replace(hour=0, minute=0, second=0):
+        begins = end_of_precision(start, "day").replace(hour=0, minute=0, second=0, microsecond=0)
+        if r.known_at < begins and not s.forward_looking:
             out.append(
                 o.problem(
                     f"{r.indicator} {r.period}: known_at {r.known_at.date()} is before the "
-                    "period begins",
+                    "period begins (mark the series forward_looking: true if it is a request "
+                    "or forecast)",
                     "known_at",
                 )
             )
