@@ -1,0 +1,12 @@
+"""GDELT: discovery, verified downloads, streaming reads of every GDELT event file format.
+
+``discovery`` (file lists, expected intervals, gap reports) → ``download`` (bounded, retried,
+resumed, verified, cached) → ``reader`` (one file → canonical Arrow chunks, dyad filter,
+volume counts) → ``source`` (:class:`GdeltSource`, registered as ``gdelt``).
+"""
+
+from __future__ import annotations
+
+from dyadwatch.sources.gdelt.source import FetchResult, GdeltSource, artifact_key
+
+__all__ = ["FetchResult", "GdeltSource", "artifact_key"]
