@@ -16,6 +16,7 @@ from dyadwatch.sources.base import Artifact, Chunk, Reject, Source, file_artifac
 REGISTRY: dict[str, str] = {
     "memory": "dyadwatch.sources.memory:MemorySource",
     "file": "dyadwatch.sources.file:FileSource",
+    "gdelt": "dyadwatch.sources.gdelt:GdeltSource",
     "curated": "dyadwatch.sources.curated:CuratedSource",
 }
 """Source name -> ``module:class``. Modules are imported only when the source is used."""
