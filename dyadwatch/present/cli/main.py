@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "quarantine": "dyadwatch.present.cli.store_cmds:quarantine",
     "sources": "dyadwatch.present.cli.store_cmds:sources",
     "run": "dyadwatch.present.cli.store_cmds:run",
+    "update": "dyadwatch.present.cli.gdelt:update",
     "kb": "dyadwatch.present.cli.kb:kb",
     "instruments": "dyadwatch.present.cli.kb:instruments",
     "indicators": "dyadwatch.present.cli.kb:indicators",
