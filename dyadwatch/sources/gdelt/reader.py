@@ -445,6 +445,14 @@ def parse_block(
             f"lines {first_line}–{first_line + n_lines}: cannot match rows to line numbers."
         )
     table = table.append_column(LINE_COLUMN, pa.array(valid_numbers))
+    if data.startswith(b"\n") or b"\n\n" in data:
+        # Arrow reads an empty line as a row of nulls: set those aside as what they are.
+        empty = [
+            int(numbers[i]) for i, text in enumerate(data.split(b"\n")[: len(numbers)]) if not text
+        ]
+        is_empty = pc.is_in(table.column(LINE_COLUMN), value_set=pa.array(empty, pa.int64()))
+        table = table.filter(pc.invert(is_empty))
+        rejects.extend(Reject(reason="empty line", line=n, raw="") for n in empty)
     alt = formats()[fmt.alternate] if fmt.alternate else None
     alt_lines: list[str] = []
     alt_numbers: list[int] = []
