@@ -126,7 +126,7 @@ def test_ragged_and_empty_lines_are_rejected_with_their_line_numbers() -> None:
     assert table.column("GLOBALEVENTID").to_pylist() == ["1", "4"]
     assert table.column(LINE_COLUMN).to_pylist() == [1, 4]
     assert sorted((r.line, r.reason.split(" ")[0]) for r in rejects) == [
-        (2, "3"),
+        (2, "10"),
         (3, "empty"),
         (5, "62"),
     ]
