@@ -120,7 +120,7 @@ def test_dataset_folder_with_a_missing_file(tmp_path: Path, nets: Path) -> None:
         load(tmp_path, format="koschade")
 
 
-# ---- malformed and awkward inputs, for every reader
+# Malformed and awkward inputs, for every reader.
 
 
 @pytest.fixture

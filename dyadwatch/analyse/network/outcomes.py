@@ -64,7 +64,9 @@ def betweenness(
     if n == 0:
         return np.zeros(0)
     if estimation.is_exact(graph) or estimation.samples >= n:
-        return np.asarray(graph.betweenness(directed=False), dtype=float)
+        # Rounded so that exactly tied actors stay tied despite floating-point noise (ties are
+        # broken by input order, which must not depend on the summation order of a library).
+        return np.round(np.asarray(graph.betweenness(directed=False), dtype=float), 9)
     sources = rng.choice(n, size=estimation.samples, replace=False).tolist()
     # igraph counts each undirected source→target path once; scaling by n/s estimates the
     # all-pairs value up to the factor igraph itself applies for undirected graphs.
