@@ -273,10 +273,10 @@ def period_bounds(period: str, frequency: str) -> tuple[date, date]:
     (datetime.date(2022, 10, 1), datetime.date(2023, 5, 3))
     """
     if frequency == "range":
-        first, sep, last = period.strip().partition("..")
+        head, sep, tail = period.strip().partition("..")
         if not sep:
             raise ValueError(f"period {period!r} is not a range (write {_PERIOD_HELP['range']})")
-        start, end = _any_bounds(first)[0], _any_bounds(last)[1]
+        start, end = _any_bounds(head)[0], _any_bounds(tail)[1]
         if end < start:
             raise ValueError(f"period {period!r} ends before it starts")
         return start, end

@@ -37,14 +37,14 @@ def indicator_names(
     where, params = _cutoff(as_of)
     con = store.connect(snapshot)
     try:
-        return con.execute(
+        return con.sql(
             "SELECT indicator, any_value(unit) AS unit, any_value(scope) AS scope, "
             "string_agg(DISTINCT source, ';') AS sources, "
             "count(DISTINCT period_start) AS periods, min(period_start) AS first_period, "
             "max(period_end) AS last_period, count(DISTINCT vintage) AS vintages, "
             "max(known_at) AS last_known_at "
             f"FROM indicators WHERE {where} GROUP BY indicator ORDER BY indicator",
-            params,
+            params=params,
         ).to_arrow_table()
     finally:
         con.close()
@@ -118,8 +118,7 @@ def indicator_series(
                 "ORDER BY period_start, period_end"
             )
             args = [indicator, vintage, *params]
-        table = con.execute(sql, args).to_arrow_table()
-        return pa.table(table).cast(INDICATOR_SCHEMA)
+        return con.sql(sql, params=args).to_arrow_table().cast(INDICATOR_SCHEMA)
     finally:
         con.close()
 

@@ -18,6 +18,11 @@ REGISTRY: dict[str, str] = {
     "file": "dyadwatch.sources.file:FileSource",
     "gdelt": "dyadwatch.sources.gdelt:GdeltSource",
     "curated": "dyadwatch.sources.curated:CuratedSource",
+    "cdc_vsrr": "dyadwatch.sources.statistics.cdc:CdcVsrrSource",
+    "cbp_seizures": "dyadwatch.sources.statistics.cbp:CbpSeizuresSource",
+    "sesnsp_victims": "dyadwatch.sources.statistics.sesnsp:SesnspVictimsSource",
+    "inegi_sesnsp": "dyadwatch.sources.statistics.sesnsp:InegiSesnspSource",
+    "foreign_assistance": "dyadwatch.sources.statistics.foreign_assistance:ForeignAssistanceSource",
 }
 """Source name -> ``module:class``. Modules are imported only when the source is used."""
 

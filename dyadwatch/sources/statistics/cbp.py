@@ -1,0 +1,164 @@
+"""CBP drug seizure statistics (cbp.gov "Drug Seizure Statistics" CSV downloads).
+
+Two layouts, told apart by the header:
+
+- nationwide (Office of Field Operations and U.S. Border Patrol):
+  ``FY,Month (abbv),Component,Region,Land Filter,Area of Responsibility,Drug Type,
+  Count of Event,Sum Qty (lbs)``;
+- Air and Marine Operations: the same with ``Branch`` in place of ``Area of Responsibility``.
+
+Fiscal years run October–September, so ``FY2020, OCT`` is October 2019. Rows are summed
+per calendar month and drug into series that keep their scope apart:
+
+- ``cbp_<drug>_seized_lbs_nationwide`` — OFO + USBP, every region (AMO files:
+  ``amo_<drug>_seized_lbs_nationwide``);
+- ``cbp_<drug>_seized_lbs_<region>`` — ``southwest_border``, ``northern_border``,
+  ``coastal_interior`` (OFO + USBP);
+- ``cbp_<drug>_seized_lbs_ofo`` (ports of entry) and ``…_usbp`` (between ports), nationwide;
+- and the same with ``seizure_events`` (``Count of Event``) for the number of seizures.
+
+Examples
+--------
+>>> src = CbpSeizuresSource([Path("nationwide-drugs-fy20-fy23.csv")])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import date
+from typing import ClassVar
+
+from dyadwatch.errors import ArtifactError
+from dyadwatch.sources.base import Artifact, Chunk, Reject
+from dyadwatch.sources.statistics.base import (
+    MONTHS,
+    StatisticsSource,
+    month_end,
+    parse_number,
+    raw_line,
+    slug,
+)
+
+SOURCE_URL = "https://www.cbp.gov/newsroom/stats/drug-seizure-statistics"
+COMPONENTS = {"Office of Field Operations": "ofo", "U.S. Border Patrol": "usbp"}
+REGION_SCOPES = {
+    "nationwide": "all regions",
+    "southwest_border": "Southwest Border region",
+    "northern_border": "Northern Border region",
+    "coastal_interior": "Coastal/Interior region",
+    "ofo": "Office of Field Operations (ports of entry), all regions",
+    "usbp": "U.S. Border Patrol (between ports of entry), all regions",
+}
+
+
+class CbpSeizuresSource(StatisticsSource):
+    """CBP drug seizure statistics CSVs (nationwide OFO/USBP and Air and Marine Operations)."""
+
+    name: ClassVar[str] = "cbp_seizures"
+    schema_versions: ClassVar[tuple[str, ...]] = ("cbp-drug-seizures-fy19+",)
+    assumed_lag_days: ClassVar[int] = 45
+    vintage_prefix: ClassVar[str] = "cbp"
+    required_columns: ClassVar[tuple[str, ...]] = (
+        "FY",
+        "Month (abbv)",
+        "Component",
+        "Region",
+        "Drug Type",
+        "Count of Event",
+        "Sum Qty (lbs)",
+    )
+    format_name: ClassVar[str] = "CBP drug seizure statistics"
+
+    def read(self, artifact: Artifact) -> Iterator[Chunk]:
+        path = artifact.path
+        if path is None:
+            raise ArtifactError(f"{artifact.key}: {self.name} reads local files only.")
+        rows = self.read_text_rows(path)
+        try:
+            _, header = next(rows)
+        except StopIteration:
+            raise ArtifactError(f"{path}: empty file.") from None
+        col = self.check_header(path, header)
+        amo = "Branch" in col and "Area of Responsibility" not in col
+        lbs: dict[tuple[str, str, int, int], float] = defaultdict(float)
+        events: dict[tuple[str, str, int, int], float] = defaultdict(float)
+        rejects: list[Reject] = []
+        read = 0
+        last: date | None = None
+        for line, fields in rows:
+            if not fields or all(not f.strip() for f in fields):
+                continue
+            read += 1
+            if len(fields) != len(header):
+                rejects.append(
+                    Reject(
+                        f"expected {len(header)} fields, found {len(fields)}",
+                        line=line,
+                        raw=raw_line(fields),
+                    )
+                )
+                continue
+            try:
+                fy = int(fields[col["FY"]].strip())
+                month_text = fields[col["Month (abbv)"]].strip().upper()[:3]
+                if month_text not in MONTHS:
+                    raise ValueError(f"month {fields[col['Month (abbv)']]!r} is not JAN..DEC")
+                month = MONTHS[month_text]
+                year = fy - 1 if month >= 10 else fy
+                qty = parse_number(fields[col["Sum Qty (lbs)"]])
+                count = parse_number(fields[col["Count of Event"]])
+                if qty < 0 or count < 0:
+                    raise ValueError("negative quantity or count")
+            except ValueError as exc:
+                rejects.append(Reject(f"cannot read row: {exc}", line=line, raw=raw_line(fields)))
+                continue
+            drug = slug(fields[col["Drug Type"]]) or "unspecified"
+            component = fields[col["Component"]].strip()
+            scopes = ["nationwide"]
+            if not amo:
+                region = slug(fields[col["Region"]])
+                if region in REGION_SCOPES:
+                    scopes.append(region)
+                if component in COMPONENTS:
+                    scopes.append(COMPONENTS[component])
+            for scope in scopes:
+                lbs[(drug, scope, year, month)] += qty
+                events[(drug, scope, year, month)] += count
+            end = month_end(year, month)
+            last = end if last is None or end > last else last
+        if last is None:
+            yield self.chunk([], rejects, read)
+            return
+        kind = "amo" if amo else "nationwide"
+        known_at, note = self.release(last)
+        vintage = self.vintage(last, kind)
+        prefix = "amo" if amo else "cbp"
+        who = "CBP Air and Marine Operations" if amo else "CBP (OFO + USBP)"
+        out = []
+        for (drug, scope, year, month), value in sorted(lbs.items()):
+            where = "all branches" if amo else REGION_SCOPES[scope]
+            for measure, unit, v in (
+                ("seized_lbs", "pounds", value),
+                ("seizure_events", "seizure events", events[(drug, scope, year, month)]),
+            ):
+                out.append(
+                    {
+                        "indicator": f"{prefix}_{drug}_{measure}_{scope}",
+                        "period_start": date(year, month, 1),
+                        "period_end": month_end(year, month),
+                        "value": round(v, 6),
+                        "unit": unit,
+                        "scope": f"{who}, {where}, calendar month",
+                        "vintage": vintage,
+                        "known_at": known_at,
+                        "source_url": SOURCE_URL,
+                        "source_title": f"CBP Drug Seizure Statistics ({path.name})",
+                        "verified": True,
+                        "note": note,
+                    }
+                )
+        yield self.chunk(out, rejects, read)
+
+
+__all__ = ["CbpSeizuresSource"]
