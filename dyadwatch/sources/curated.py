@@ -74,16 +74,25 @@ def state_known_at(
 ) -> datetime:
     """When a state change became public.
 
-    An explicit ``known_at`` wins. Otherwise the change is public once *all* its evidence
-    is (the latest ``known_at`` of its evidence events): conservative, so a backtest never
-    acts on a change before the record that establishes it. Without evidence, the end of the
-    day it took effect.
+    An explicit ``known_at`` wins. Otherwise the change is public when the first of its
+    evidence events dated on or after the day it took effect is public: that event
+    establishes it. Evidence dated before (an announcement, a bill passing) foreshadows a
+    change but does not make it public; evidence dated later only corroborates it and must
+    not delay it. When every evidence event comes before the change, the latest of them is
+    used; without evidence, the end of the day the state took effect.
+
+    >>> from datetime import date
+    >>> state_known_at(date(2021, 1, 14), [], None, {}).date()
+    datetime.date(2021, 1, 14)
     """
     if explicit is not None:
         return explicit
-    times = [events[e].known_at_effective for e in evidence if e in events]
-    if times:
-        return max(times)
+    found = [events[e] for e in evidence if e in events]
+    after = sorted((e for e in found if e.date >= state_from), key=lambda e: (e.date, e.id))
+    if after:
+        return after[0].known_at_effective
+    if found:
+        return max(e.known_at_effective for e in found)
     return end_of_precision(state_from, "day")
 
 
