@@ -375,12 +375,24 @@ def _parse(
             column_types={c: pa.string() for c in include},
             null_values=[""],
             strings_can_be_null=True,
+            check_utf8=False,  # the block was validated as a whole (parse_block)
         ),
     )
     for f in fields:
         if f not in table.column_names:
             table = table.append_column(f, pa.nulls(table.num_rows, pa.string()))
     return table.select(list(fields))
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Whether ``data`` is valid UTF-8 (Arrow's vectorised validation, no copy)."""
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64).tobytes())
+    array = pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(data)])
+    try:
+        array.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def _split_utf8(data: bytes, first_line: int) -> tuple[bytes, list[int], list[Reject]]:
@@ -422,18 +434,15 @@ def parse_block(
     rejects: list[Reject] = []
     dropped: list[int] = []
     invalid: list[tuple[int | None, int, str]] = []
+    if not _is_utf8(data):
+        # Find and set aside the lines that are not UTF-8, then parse the rest.
+        data, dropped, rejects = _split_utf8(data, first_line)
     try:
         table = _parse(data, fmt, fields, invalid)
-    except pa.ArrowInvalid:
-        # Usually bytes that are not UTF-8: find and drop those lines, then parse the rest.
-        data, dropped, rejects = _split_utf8(data, first_line)
-        invalid = []
-        try:
-            table = _parse(data, fmt, fields, invalid)
-        except pa.ArrowInvalid as exc:
-            raise ArtifactError(
-                f"cannot parse lines {first_line}–{first_line + n_lines}: {exc}"
-            ) from None
+    except pa.ArrowInvalid as exc:
+        raise ArtifactError(
+            f"cannot parse lines {first_line}–{first_line + n_lines}: {exc}"
+        ) from None
     # Physical line number of every line handed to the parser, in order.
     numbers = np.arange(first_line, first_line + n_lines, dtype=np.int64)
     if dropped:
