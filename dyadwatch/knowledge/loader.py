@@ -141,7 +141,17 @@ class KnowledgeBase:
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader; a separate class so nothing is registered on PyYAML's own."""
+    """SafeLoader without implicit timestamps: dates stay text and the schema parses them.
+
+    PyYAML turns ``2021-01-35`` into an exception while constructing the whole document; left
+    as text, a bad date becomes one problem on its own field and line.
+    """
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def _line_map(
@@ -188,7 +198,11 @@ def _yaml_items(path: Path, problems: list[Problem]) -> Iterator[tuple[Any, int,
             _line_map(item, (), lines, dupes)
             for key, at in dupes:
                 problems.append(Problem(shown, at, f"duplicate key '{key}' in one record"))
-            value = loader.construct_object(item, deep=True)
+            try:
+                value = loader.construct_object(item, deep=True)
+            except (ValueError, TypeError) as exc:
+                problems.append(Problem(shown, item.start_mark.line + 1, f"cannot read: {exc}"))
+                continue
             yield value, item.start_mark.line + 1, lines
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
