@@ -155,7 +155,7 @@ def test_wrong_types_name_field_and_line(tmp_path: Path) -> None:
     problems = problems_of(tmp_path)
     p = only(problems, "quoted string")
     assert p.startswith(str(tmp_path / "events" / "events.yaml") + ":6:")
-    assert ":17:" in only(problems, "is not a date")
+    assert ":16:" in only(problems, "is not a date")
 
 
 def test_unknown_actor_and_unknown_instrument(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The knowledge-base schema, period arithmetic and point-in-time instrument timelines (no files)."""
+"""Knowledge-base schema, period arithmetic and as-of instrument timelines (no files)."""
 
 from __future__ import annotations
 
