@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import click
 
@@ -59,8 +60,11 @@ def update_gdelt(
     streams: Sequence[str] = DEFAULT_STREAMS,
     strictness: str | None = None,
     progress: bool = False,
+    **source_options: Any,
 ) -> UpdateResult:
     """Download and ingest the GDELT files published since the last ingest (or ``since``).
+
+    ``source_options`` go to :meth:`GdeltSource.from_settings` (``backoff=0.1``, …).
 
     Examples
     --------
@@ -92,7 +96,11 @@ def update_gdelt(
     finally:
         con.close()
     source = GdeltSource.from_settings(
-        settings, streams=tuple(streams), mention_event_keys=keys, progress=progress
+        settings,
+        streams=tuple(streams),
+        mention_event_keys=keys,
+        progress=progress,
+        **source_options,
     )
     fetched = source.fetch(since, until, after=after, skip_keys=done)
     bar = None

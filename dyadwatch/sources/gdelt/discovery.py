@@ -40,11 +40,11 @@ INGESTED_STREAMS = frozenset(
 """Streams the reader understands (GKG is listed and skipped: it is not event data)."""
 
 _V2_NAME = re.compile(
-    r"(?P<stamp>\d{14})\.(?P<tr>translation\.)?(?P<kind>export|mentions|gkg)\.(?:CSV|csv)\.zip$"
+    r"(?P<stamp>\d{14})\.(?P<tr>translation\.)?(?P<kind>export|mentions|gkg)\.(?:CSV|csv)(?:\.zip)?$"
 )
 _V1_DAILY = re.compile(r"^(?P<d>\d{8})\.export\.CSV(?:\.zip)?$")
-_V1_MONTHLY = re.compile(r"^(?P<m>\d{6})\.zip$")
-_V1_YEARLY = re.compile(r"^(?P<y>\d{4})\.zip$")
+_V1_MONTHLY = re.compile(r"^(?P<m>\d{6})(?:\.zip)?$")
+_V1_YEARLY = re.compile(r"^(?P<y>\d{4})(?:\.zip)?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +130,7 @@ def rebase(url: str, base_url: str) -> str:
 
 
 def classify(name: str) -> tuple[str, datetime, datetime] | None:
-    """Stream and interval of a GDELT file name, or None if it is not a known event file.
+    """Stream and interval of a GDELT file name (or artifact key: ``.zip`` is optional).
 
     >>> classify("20150218230000.export.CSV.zip")[0]
     'events'

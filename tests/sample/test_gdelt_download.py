@@ -1,0 +1,274 @@
+"""The download path against a local GDELT mirror on 127.0.0.1 that injects failures.
+
+The server serves the real GDELT files of ../shared/data/gdelt, zipped, under consecutive
+15-minute names, with a ``masterfilelist.txt`` built from them (sizes and MD5s of the zips).
+It injects a 404, a 500, a truncated body, a wrong MD5 and a slow response (all persistent in
+the first run), plus a 429 and a truncated body that clear on retry. The gap report of the
+first run must list exactly the persistent failures (and the interval missing from the list);
+a rerun must fill every failed interval and add nothing twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import threading
+import time
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from dyadwatch.present.cli.gdelt import update_gdelt
+from dyadwatch.present.cli.main import main
+from dyadwatch.settings import Settings
+from dyadwatch.store import Store
+
+pytestmark = pytest.mark.sample
+
+EXPORTS = [
+    "v2_events/20180101000000.export.CSV",
+    "v2_events/20151027220000.export.CSV",
+    "v2_events/aamend_20150218230000.export.head100.CSV",
+]
+MENTIONS = [
+    "v2_mentions/aamend_20150218230000.mentions.head100.CSV",
+    "v2_mentions/aamend_20150218224500.translation.mentions.head100.CSV",
+]
+SLOTS = [f"2018010100{m:02d}00" for m in (0, 15, 30, 45)] + [
+    f"2018010101{m:02d}00" for m in (0, 15, 30, 45)
+]
+UNLISTED = f"{SLOTS[7]}.export.CSV.zip"
+"""An interval whose export is missing from the file list (GDELT's lists have such holes)."""
+
+
+@dataclass
+class Mirror:
+    """What the server holds and which failures it injects (name → list of behaviours)."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    listing: str = ""
+    faults: dict[str, list[str]] = field(default_factory=dict)
+    requests: list[tuple[str, str | None]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def fault(self, name: str) -> str | None:
+        with self.lock:
+            queue = self.faults.get(name)
+            if not queue:
+                return None
+            return queue[0] if queue[0].startswith("always:") else queue.pop(0)
+
+
+def make_handler(mirror: Mirror) -> type[http.server.BaseHTTPRequestHandler]:
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            name = self.path.rsplit("/", 1)[-1]
+            mirror.requests.append((name, self.headers.get("Range")))
+            if self.path == "/gdeltv2/masterfilelist.txt":
+                self._send(200, mirror.listing.encode())
+                return
+            if name not in mirror.files:
+                self._send(404, b"not found")
+                return
+            body = mirror.files[name]
+            fault = (mirror.fault(name) or "").removeprefix("always:")
+            if fault == "404":
+                self._send(404, b"<html>not here</html>")
+            elif fault in ("429", "500"):
+                self._send(int(fault), b"busy", {"Retry-After": "0"} if fault == "429" else {})
+            elif fault == "slow":
+                time.sleep(1.0)
+                self._send(200, body)
+            elif fault == "md5":
+                self._send(200, bytes(b ^ 0x55 for b in body))
+            elif fault == "truncate":
+                # A close-delimited body (no Content-Length) cut at half its length.
+                self.send_response(200)
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(body[: len(body) // 2])
+                self.close_connection = True
+            else:
+                rng = self.headers.get("Range")
+                if rng:
+                    start = int(rng.split("=")[1].split("-")[0])
+                    self._send(
+                        206,
+                        body[start:],
+                        {"Content-Range": f"bytes {start}-{len(body) - 1}/{len(body)}"},
+                    )
+                else:
+                    self._send(200, body)
+
+        def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+            self.send_response(status)
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    return Handler
+
+
+def zip_bytes(inner: str, data: bytes) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(inner, data)
+    return buf.getvalue()
+
+
+@pytest.fixture()
+def mirror(shared_data: Path) -> Iterator[tuple[Mirror, str]]:
+    m = Mirror()
+    lines = []
+    for i, slot in enumerate(SLOTS):
+        for kind, pool in (("export", EXPORTS), ("mentions", MENTIONS)):
+            name = f"{slot}.{kind}.CSV.zip"
+            data = zip_bytes(name[:-4], (shared_data / "gdelt" / pool[i % len(pool)]).read_bytes())
+            m.files[name] = data
+            if name == UNLISTED:
+                continue
+            md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
+            lines.append(f"{len(data)} {md5} http://data.gdeltproject.org/gdeltv2/{name}")
+    m.listing = "\n".join(lines) + "\n"
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), make_handler(m))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield m, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+PERSISTENT = {
+    f"{SLOTS[1]}.export.CSV.zip": ("404", "404"),
+    f"{SLOTS[2]}.export.CSV.zip": ("500", "HTTP 500"),
+    f"{SLOTS[3]}.export.CSV.zip": ("truncate", "truncated body"),
+    f"{SLOTS[4]}.mentions.CSV.zip": ("md5", "MD5 mismatch"),
+    f"{SLOTS[5]}.export.CSV.zip": ("slow", "timed out"),
+}
+TRANSIENT = {
+    f"{SLOTS[0]}.export.CSV.zip": ["429", "429"],
+    f"{SLOTS[6]}.export.CSV.zip": ["truncate"],
+}
+
+
+def counts(store: Store) -> tuple[int, int, int]:
+    con = store.connect()
+    try:
+        return (
+            con.sql("SELECT count(*) FROM events").fetchall()[0][0],
+            con.sql("SELECT count(DISTINCT event_id) FROM events").fetchall()[0][0],
+            con.sql("SELECT count(*) FROM volume").fetchall()[0][0],
+        )
+    finally:
+        con.close()
+
+
+def test_gap_report_lists_exactly_the_injected_failures_and_a_rerun_fills_them(
+    mirror: tuple[Mirror, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    m, url = mirror
+    for name, (fault, _) in PERSISTENT.items():
+        m.faults[name] = [f"always:{fault}"]
+    for name, faults in TRANSIENT.items():
+        m.faults[name] = list(faults)
+    settings = Settings(
+        store=tmp_path / "store",
+        gdelt_base_url=url,
+        download_retries=2,
+        download_timeout=0.4,
+        download_concurrency=3,
+    )
+    day = date(2018, 1, 1)
+    first = update_gdelt(settings, day, day, backoff=0.01)
+
+    gaps = {g.name: g.reason for g in first.fetch.gaps.gaps if g.start.date() == day}
+    slot_gaps = [g for g in first.fetch.gaps.gaps if g.start.hour < 2]
+    expected = {name: reason for name, (_, reason) in PERSISTENT.items()}
+    assert {n: r for n, r in gaps.items() if n is not None}.keys() == expected.keys()
+    for name, reason in expected.items():
+        assert reason in gaps[name], (name, gaps[name])
+    unlisted = [g for g in slot_gaps if g.name is None]
+    assert [(g.stream, g.start.strftime("%H%M")) for g in unlisted] == [("events", "0145")]
+    assert unlisted[0].reason == "not in the GDELT file list"
+    # Every other 15-minute interval of the day is missing from this small list, too.
+    assert first.fetch.gaps.expected == 2 * 96
+    assert len(first.fetch.gaps.gaps) == 2 * 96 - (2 * 8 - 1) + len(PERSISTENT)
+    assert not first.ok
+
+    # The transient failures were retried: 429 twice, and a resumed (Range) download.
+    assert [r for n, r in m.requests if n == f"{SLOTS[0]}.export.CSV.zip"] == [None] * 3
+    resumed = [r for n, r in m.requests if n == f"{SLOTS[6]}.export.CSV.zip"]
+    assert len(resumed) == 2 and resumed[1] is not None and resumed[1].startswith("bytes=")
+    ingested = {a.artifact for a in first.ingest.artifacts if a.status == "done"}
+    assert len(ingested) == 2 * 8 - 1 - len(PERSISTENT)
+    before = counts(Store.open(settings.store))
+    assert before[0] == before[1]
+
+    # Rerun with a healthy server: only the failed files are fetched, and they fill the gaps.
+    m.faults.clear()
+    m.requests.clear()
+    monkeypatch.setenv("DYADWATCH_GDELT_BASE_URL", url)
+    monkeypatch.setenv("DYADWATCH_DOWNLOAD_TIMEOUT", "5")
+    code = main(
+        [
+            *("update", "gdelt", "--since", "2018-01-01", "--until", "2018-01-01"),
+            *("--store", str(settings.store), "--no-progress", "--json"),
+        ]
+    )
+    assert code == 1  # the interval missing from GDELT's list is still a gap
+    fetched = {n for n, _ in m.requests if n.endswith(".zip")}
+    assert fetched == set(PERSISTENT)
+    second = update_gdelt(settings, day, day, backoff=0.01)
+    assert [g.name for g in second.fetch.gaps.gaps if g.start.hour < 2] == [None]
+    assert second.fetch.skipped == 2 * 8 - 1 and not second.fetch.downloads
+    store = Store.open(settings.store)
+    done = (
+        store.catalog_query("SELECT count(DISTINCT artifact) FROM ingest_log WHERE status = 'done'")
+        .column(0)[0]
+        .as_py()
+    )
+    assert done == 2 * 8 - 1
+    after = counts(store)
+    assert after[0] == after[1]  # no event twice
+    assert after[2] > before[2]
+
+
+def test_update_continues_after_the_last_ingested_interval(
+    mirror: tuple[Mirror, str], tmp_path: Path
+) -> None:
+    m, url = mirror
+    settings = Settings(store=tmp_path / "store", gdelt_base_url=url, download_retries=1)
+    first = update_gdelt(settings, date(2018, 1, 1), date(2018, 1, 1), backoff=0.01)
+    assert len(first.ingest.artifacts) == 2 * 8 - 1
+    before = counts(Store.open(settings.store))
+    m.requests.clear()
+    # No --since: only intervals after the last one ingested (none are new here).
+    again = update_gdelt(settings, backoff=0.01)
+    assert again.after is not None and again.after.strftime("%H%M") == "0145"
+    assert not again.fetch.downloads and not [n for n, _ in m.requests if n.endswith(".zip")]
+    assert again.fetch.gaps.complete
+    # An overlapping period fetches nothing and adds nothing.
+    overlap = update_gdelt(settings, date(2017, 12, 31), date(2018, 1, 1), backoff=0.01)
+    assert not overlap.fetch.downloads
+    assert counts(Store.open(settings.store)) == before
+
+
+def test_update_without_history_asks_for_since(tmp_path: Path) -> None:
+    code = main(["update", "gdelt", "--store", str(tmp_path / "s"), "--no-progress"])
+    assert code == 1
