@@ -23,6 +23,7 @@ TREE  B is the boss; lieutenants L1 and L2; L1 runs s1, s2, s5; L2 runs s3, s4 (
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import igraph
@@ -337,3 +338,16 @@ def test_layers_are_merged_into_one_undirected_tie() -> None:
     assert g.ecount() == 2 and g.es["weight"] == [5.0, 1.0]
     assert net.to_igraph(["meetings"]).vs["name"] == ["y", "z"]
     assert net.to_igraph(["meetings"], isolates=True).vcount() == 3
+
+
+def test_sampled_efficiency_follows_the_same_actors() -> None:
+    # Above exact_limit, efficiency comes from a fixed sample of actors followed through every
+    # step: the intact network scores exactly 1, and removals without recovery never raise it.
+    g = igraph.Graph.Lattice([20, 20], circular=False)
+    g.vs["name"] = [str(i) for i in range(g.vcount())]
+    res = simulate(g, ["hvt-degree"], budget=40, step_size=10, exact_limit=50, samples=60)
+    assert res.params["estimated"]
+    assert res.summary["runs"].to_pylist() == [1]  # degree targeting + fixed sample: no noise
+    shares = [r["efficiency_share"] for r in res.steps.to_pylist()]
+    assert shares[0] == pytest.approx(1.0)
+    assert all(b <= a + 1e-12 for a, b in itertools.pairwise(shares))

@@ -19,7 +19,8 @@ relative to the intact network ("baseline"), so strategies can be compared on on
     of the brokerage capital survives the arrests. Rewiring does not change it by design.
 
 Large graphs (more than ``exact_limit`` actors) use estimates: betweenness from a sample of
-source actors (Brandes & Pich 2007) and efficiency from a sample of actors' harmonic sums.
+source actors (Brandes & Pich 2007) and efficiency from the harmonic sums of a fixed sample of
+actors followed through every step.
 """
 
 from __future__ import annotations
@@ -102,6 +103,10 @@ class Baseline:
     harmonic: float
     betweenness: np.ndarray
     """Betweenness of each actor in the intact network, by original vertex index."""
+    sample: np.ndarray | None = None
+    """Sorted original indices of the actors whose harmonic sums estimate efficiency on a large
+    graph; the same actors are followed through every step, so changes are not sampling noise
+    (common random numbers). ``None`` when efficiency is exact."""
 
     @property
     def efficiency(self) -> float:
@@ -110,12 +115,34 @@ class Baseline:
 
     @classmethod
     def of(cls, graph: igraph.Graph, estimation: Estimation, rng: np.random.Generator) -> Baseline:
-        return cls(
-            nodes=graph.vcount(),
+        n = graph.vcount()
+        sample = None
+        if not estimation.is_exact(graph) and estimation.samples < n:
+            sample = np.sort(rng.choice(n, size=estimation.samples, replace=False))
+        base = cls(
+            nodes=n,
             edges=graph.ecount(),
-            harmonic=harmonic_sum(graph, estimation, rng),
+            harmonic=0.0,
             betweenness=betweenness(graph, estimation, rng),
+            sample=sample,
         )
+        harmonic = base.harmonic_of(graph, np.arange(n), estimation)
+        return cls(base.nodes, base.edges, harmonic, base.betweenness, sample)
+
+    def harmonic_of(
+        self, graph: igraph.Graph, original_ids: np.ndarray, estimation: Estimation
+    ) -> float:
+        """``Σ_{i≠j} 1/d_ij`` of ``graph``: exact, or from the followed sample of actors
+        (removed sample actors contribute 0; the sum is scaled to the intact size)."""
+        if self.sample is None:
+            return harmonic_sum(graph, estimation, np.random.default_rng(0))
+        pos = np.searchsorted(original_ids, self.sample)
+        pos = np.minimum(pos, max(len(original_ids) - 1, 0))
+        alive = pos[original_ids[pos] == self.sample] if len(original_ids) else pos[:0]
+        if alive.size == 0 or graph.ecount() == 0:
+            return 0.0
+        values = graph.harmonic_centrality(vertices=alive.tolist(), normalized=False)
+        return float(np.sum(values)) * self.nodes / self.sample.size
 
 
 def measure(
@@ -145,7 +172,7 @@ def measure(
     n0 = baseline.nodes
     sizes = graph.connected_components().sizes() if graph.vcount() else []
     lcc = max(sizes) if sizes else 0
-    harmonic = harmonic_sum(graph, estimation, rng)
+    harmonic = baseline.harmonic_of(graph, original_ids, estimation)
     efficiency = harmonic / (n0 * (n0 - 1)) if n0 > 1 else 0.0
     total_b = float(baseline.betweenness.sum())
     surviving_b = float(baseline.betweenness[original_ids].sum()) if len(original_ids) else 0.0

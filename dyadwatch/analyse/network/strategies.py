@@ -24,6 +24,7 @@ reproducible. Percentiles are mid-rank percentiles: ``(#lower + #equal/2) / #ran
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,8 @@ import numpy as np
 from dyadwatch.errors import UsageError, did_you_mean
 
 from .outcomes import Estimation, betweenness
+
+log = logging.getLogger(__name__)
 
 Kind = Literal["hvt", "sweep", "random", "list"]
 Measure = Literal["degree", "betweenness", "rank"]
@@ -253,6 +256,15 @@ def next_targets(
     pct = percentiles(values)
     lo, hi = strategy.band
     in_band = np.where((pct >= lo) & (pct <= hi), values, math.nan)
+    if np.isnan(in_band).all():
+        log.warning(
+            "%s: no actor's %s percentile lies in %.2f-%.2f (ties put whole groups of actors at"
+            " one percentile); widen the band or use another measure",
+            strategy.name,
+            strategy.measure,
+            lo,
+            hi,
+        )
     return top(in_band, k, order)
 
 
