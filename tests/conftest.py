@@ -17,3 +17,29 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared data not found at {SHARED_DATA} (set DYADWATCH_SHARED_DATA)")
     return SHARED_DATA
+
+
+@pytest.fixture()
+def store_dir(tmp_path: Path) -> Path:
+    """A path for a new store (not yet created)."""
+    return tmp_path / "store"
+
+
+def make_event(key: str, **kw: object):  # type: ignore[no-untyped-def]
+    """A valid canonical event for tests: USA→MEX, CAMEO 036 (meet), 2021-01-15."""
+    from datetime import UTC, date, datetime
+
+    from dyadwatch.model import Actor, Event
+
+    defaults: dict[str, object] = {
+        "source": "demo",
+        "source_key": key,
+        "event_date": date(2021, 1, 15),
+        "known_at": datetime(2021, 1, 15, 12, tzinfo=UTC),
+        "actor1": Actor(code="USAGOV", country="USA", agent_type="GOV"),
+        "actor2": Actor(code="MEXGOV", country="MEX", agent_type="GOV"),
+        "cameo_code": "036",
+        "summary": f"test event {key}",
+    }
+    defaults.update(kw)
+    return Event(**defaults)  # type: ignore[arg-type]

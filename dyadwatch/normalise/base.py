@@ -47,6 +47,8 @@ def set_aside(
 
     ``reason`` is one reason for every bad row or a list aligned with the bad rows.
     """
+    if table.num_rows == 0:
+        return StepResult(table)
     bad = pc.fill_null(bad, False)
     n_bad = pc.sum(bad).as_py() or 0
     if n_bad == 0:

@@ -62,7 +62,7 @@ def get_source(name: str, settings: Settings | None = None, **kwargs: Any) -> So
     cls = source_class(name)
     factory = getattr(cls, "from_settings", None)
     if factory is not None:
-        return factory(settings or Settings(), **kwargs)  # type: ignore[no-any-return]
+        return factory(settings or Settings(), **kwargs)
     return cls(**kwargs)
 
 

@@ -55,7 +55,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             "column" VARCHAR,
             reason VARCHAR NOT NULL,
             raw VARCHAR,
-            at TIMESTAMPTZ NOT NULL
+            quarantined_at TIMESTAMPTZ NOT NULL
         );
         """,
     ),

@@ -95,7 +95,7 @@ def events(
         sql += f" LIMIT {int(limit)}"
     con = store.connect(snapshot)
     try:
-        return con.execute(sql, params).to_arrow_table().cast(EVENT_SCHEMA)
+        return con.sql(sql, params=params).to_arrow_table().cast(EVENT_SCHEMA)
     finally:
         con.close()
 

@@ -76,6 +76,10 @@ def _connect(path: Path, *, read_only: bool) -> Iterator[duckdb.DuckDBPyConnecti
             con = duckdb.connect(str(path), read_only=read_only)
             break
         except duckdb.IOException as exc:
+            if "not a valid duckdb database" in str(exc).lower():
+                raise NotAStoreError(
+                    f"{path} is not a DuckDB catalog: not a dyadwatch store."
+                ) from None
             if not _is_lock_conflict(exc) or time.monotonic() > deadline:
                 raise StoreError(f"cannot open catalog {path}: {exc}") from None
             time.sleep(delay)
@@ -186,13 +190,27 @@ class Store:
 
     def _check_version(self) -> None:
         with _connect(self.catalog_path, read_only=True) as con:
-            try:
-                marker = con.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
-                version = con.execute("SELECT max(version) FROM migrations").fetchone()
-            except duckdb.Error:
-                raise NotAStoreError(
-                    f"{self.catalog_path} is a DuckDB file but not a dyadwatch catalog."
-                ) from None
+            tables = {
+                r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+            }
+            recorded = con.execute(
+                "SELECT count(*) FROM migrations" if "migrations" in tables else "SELECT 0"
+            ).fetchone()
+            unfinished = tables <= {"migrations"} and not (recorded and recorded[0])
+            if not unfinished:
+                try:
+                    marker = con.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+                    version = con.execute("SELECT max(version) FROM migrations").fetchone()
+                except duckdb.Error:
+                    raise NotAStoreError(
+                        f"{self.catalog_path} is a DuckDB file but not a dyadwatch catalog."
+                    ) from None
+        if unfinished:
+            # A store whose creation was interrupted before its first migration committed:
+            # finish creating it.
+            with self.writer():
+                pass
+            return
         if marker is None or marker[0] != FORMAT_MARKER:
             raise NotAStoreError(f"{self.catalog_path} is not a dyadwatch catalog.")
         if version is not None and version[0] is not None and version[0] > LATEST:
@@ -233,7 +251,10 @@ class Store:
             files = snap.files(name)
             if files:
                 listing = ", ".join(_sql_str(f) for f in files)
-                con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{listing}])")
+                con.execute(
+                    f"CREATE VIEW {name} AS SELECT * FROM "
+                    f"read_parquet([{listing}], hive_partitioning = false)"
+                )
             else:
                 con.register(f"_{name}_empty", schema.empty_table())
                 con.execute(f"CREATE VIEW {name} AS SELECT * FROM _{name}_empty")
@@ -245,14 +266,14 @@ class Store:
             raise StoreError(f"unknown dataset '{dataset}'; one of {', '.join(DATASETS)}.")
         con = self.connect(snapshot)
         try:
-            return con.execute(f"SELECT * FROM {dataset}").to_arrow_table().cast(DATASETS[dataset])
+            return con.sql(f"SELECT * FROM {dataset}").to_arrow_table().cast(DATASETS[dataset])
         finally:
             con.close()
 
     def catalog_query(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
         """Run a read-only query against the catalog tables (ingest_log, quarantine, parts)."""
         with _connect(self.catalog_path, read_only=True) as con:
-            return con.execute(sql, list(params)).to_arrow_table()
+            return con.sql(sql, params=list(params)).to_arrow_table()
 
     # --- writing -----------------------------------------------------------------------------
 
@@ -275,6 +296,10 @@ class Writer:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        # The writer is the only process that changes the catalog while it holds the lock,
+        # so it keeps the manifest and the committed checksums in memory after prepare().
+        self.parts: dict[str, Part] = {}
+        self.checksums: dict[tuple[str, str], str] = {}
 
     @property
     def root(self) -> Path:
@@ -311,8 +336,18 @@ class Writer:
                 "message = 'the writing process ended before this artifact was committed' "
                 "WHERE status = 'running'"
             )
-            listed = {r[0] for r in con.execute("SELECT path FROM parts").fetchall()}
-        self._sweep(listed)
+            rows = con.execute(
+                "SELECT path, dataset, source, artifact, rows, year, month FROM parts"
+            ).fetchall()
+            self.parts = {r[0]: Part(*r) for r in rows}
+            self.checksums = {
+                (r[0], r[1]): r[2]
+                for r in con.execute(
+                    "SELECT source, artifact, arg_max(checksum, finished_at) FROM ingest_log "
+                    "WHERE status = 'done' GROUP BY source, artifact"
+                ).fetchall()
+            }
+        self._sweep(set(self.parts))
 
     def _sweep(self, listed: set[str]) -> None:
         for dataset in DATASETS:
@@ -329,13 +364,7 @@ class Writer:
 
     def current_checksum(self, source: str, key: str) -> str | None:
         """Checksum of the committed version of an artifact, or None if never committed."""
-        with _connect(self.store.catalog_path, read_only=True) as con:
-            row = con.execute(
-                "SELECT checksum FROM ingest_log WHERE source = ? AND artifact = ? "
-                "AND status = 'done' ORDER BY finished_at DESC LIMIT 1",
-                [source, key],
-            ).fetchone()
-        return row[0] if row else None
+        return self.checksums.get((source, key))
 
     def begin(self, artifact: Artifact) -> ArtifactRun:
         """Start ingesting one artifact; commit or fail the returned run."""
@@ -372,7 +401,7 @@ class ArtifactRun:
 
     def _existing_ids(self, table: pa.Table) -> set[str]:
         """event_ids of ``table`` already stored by *other* artifacts in the same partitions."""
-        snap = self.writer.store.snapshot()
+        root = self.writer.root
         sources = set(table.column("source").to_pylist())
         keys = set(
             zip(
@@ -382,8 +411,8 @@ class ArtifactRun:
             )
         )
         files = [
-            str(snap.root / p.path)
-            for p in snap.parts
+            str(root / p.path)
+            for p in self.writer.parts.values()
             if p.dataset == "events"
             and p.source in sources
             and (p.year, p.month) in keys
@@ -396,7 +425,8 @@ class ArtifactRun:
             con.register("incoming", table.select(["event_id"]))
             listing = ", ".join(_sql_str(f) for f in files)
             rows = con.execute(
-                f"SELECT DISTINCT s.event_id FROM read_parquet([{listing}]) s "
+                "SELECT DISTINCT s.event_id FROM "
+                f"read_parquet([{listing}], hive_partitioning = false) s "
                 "JOIN incoming i ON s.event_id = i.event_id"
             ).fetchall()
         finally:
@@ -526,6 +556,13 @@ class ArtifactRun:
                 ],
             )
             con.execute("COMMIT")
+        if status == "done":
+            for rel in replaced:
+                self.writer.parts.pop(rel, None)
+            self.writer.parts.update({p.path: p for p in self.parts})
+            self.writer.checksums[(self.artifact.source, self.artifact.key)] = (
+                self.artifact.checksum
+            )
         self.writer.bump_generation()
         if status != "done":
             replaced = [p.path for p in self.parts]

@@ -191,12 +191,12 @@ def quarantine(source: str | None, limit: int, settings: Settings, output: Outpu
       dyadwatch quarantine --source gdelt --limit 20
     """
     store = Store.open(settings.store)
-    sql = 'SELECT source, artifact, line, "column", reason, raw, at FROM quarantine'
+    sql = 'SELECT source, artifact, line, "column", reason, raw, quarantined_at FROM quarantine'
     params: list[str] = []
     if source:
         sql += " WHERE source = ?"
         params.append(source)
-    sql += f" ORDER BY at DESC, artifact, line LIMIT {int(limit)}"
+    sql += f" ORDER BY quarantined_at DESC, artifact, line LIMIT {int(limit)}"
     output.emit(store.catalog_query(sql, params))
 
 
