@@ -140,8 +140,11 @@ class KnowledgeBase:
 # --- YAML -------------------------------------------------------------------------------------
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader without implicit timestamps: dates stay text and the schema parses them.
+_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[valid-type,misc]
+    """SafeLoader (libyaml's when available) without implicit timestamps: dates stay text.
 
     PyYAML turns ``2021-01-35`` into an exception while constructing the whole document; left
     as text, a bad date becomes one problem on its own field and line.

@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 CONFIDENCE_VERIFIED = 0.9
 CONFIDENCE_UNVERIFIED = 0.6
 _FORMAT_VERSION = "curated-1"
+_SUFFIXES = {".yaml", ".yml", ".csv"}
 _FATAL = ("YAML does not parse", "not UTF-8", "header:", "empty file", "expected a list")
 
 
@@ -168,6 +169,18 @@ class CuratedSource(Source):
 
     def __init__(self, root: Path | str | None = None) -> None:
         self.root = Path(root) if root is not None else kb_root()
+        self._cache: dict[Path, tuple[tuple[Any, ...], KnowledgeBase, list[Problem]]] = {}
+
+    def _checked(self, root: Path) -> tuple[KnowledgeBase, list[Problem]]:
+        """The knowledge base at ``root`` and its problems, loaded once while no file changes."""
+        files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in _SUFFIXES)
+        stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+        cached = self._cache.get(root)
+        if cached is None or cached[0] != stamp:
+            kb = load(root)
+            cached = (stamp, kb, validate(kb))
+            self._cache[root] = cached
+        return cached[1], cached[2]
 
     # --- discovery ---------------------------------------------------------------------------
 
@@ -218,8 +231,8 @@ class CuratedSource(Source):
         path = artifact.path or root / artifact.key
         if not path.is_file():
             raise ArtifactError(f"{path}: no such file in the knowledge base.")
-        kb = load(root)
-        problems = [p for p in validate(kb) if p.file == display_path(path)]
+        kb, all_problems = self._checked(root)
+        problems = [p for p in all_problems if p.file == display_path(path)]
         fatal = [p for p in problems if p.message.startswith(_FATAL)]
         if fatal:
             raise ArtifactError(f"{fatal[0]} (fix the file; the store keeps its last good version)")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import pyarrow as pa
 
 from dyadwatch.present.cli.options import DATE, Output, output_options, store_options
 from dyadwatch.settings import Settings
@@ -314,7 +315,18 @@ def indicators(
         table = table.select(
             ["period_start", "period_end", "value", "unit", "vintage", "known_at", "source_title"]
         )
+    if output.format != "json":
+        # The shared renderer shows floats to 4 significant digits; a figure must print whole.
+        exact = pa.array([_number(v) for v in table.column("value").to_pylist()], pa.string())
+        table = table.set_column(table.column_names.index("value"), "value", exact)
     output.emit(table)
+
+
+def _number(value: float | None) -> str | None:
+    """``107622.0`` → ``"107622"``; ``32.6`` → ``"32.6"`` (no rounding)."""
+    if value is None:
+        return None
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 __all__ = ["indicators", "instruments", "kb"]
