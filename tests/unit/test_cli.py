@@ -69,7 +69,7 @@ def test_ingest_events_status_round_trip(
 def test_bad_arguments_get_one_clear_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], needle: str
 ) -> None:
-    code, out, err = run(capsys, *args, "--store", str(tmp_path / "s"))
+    code, _, err = run(capsys, *args, "--store", str(tmp_path / "s"))
     assert code != 0
     assert needle in err
     assert "Traceback" not in err
@@ -125,5 +125,6 @@ def test_python_dash_m_and_help_end_with_examples() -> None:
 
 def test_sources_lists_registered_sources(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "sources", "--json")
+    assert code == 0
     names = {r["name"] for r in json.loads(out)}
     assert {"file", "memory"} <= names
