@@ -403,7 +403,6 @@ def _run(
                     oids,
                     min_group_size=min_group_size,
                     estimation=estimation,
-                    rng=rng,
                 ),
             }
         )
