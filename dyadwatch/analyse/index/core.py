@@ -79,23 +79,29 @@ def _connection() -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
-def prepare_events(con: duckdb.DuckDBPyConnection, scope: Scope, **kw: Any) -> pa.Table:
-    """The dyad events in scope, with story groups merged when ``dedupe='story'``."""
+def prepare_events(con: duckdb.DuckDBPyConnection, scope: Scope, **kw: Any) -> None:
+    r"""Load the dyad events in scope into the temporary table ``dy`` of ``con``.
+
+    With ``dedupe='story'`` the rows make one trip through :func:`story_dedupe` (a
+    normalise step over Arrow) and come back with merged ``dedupe_group``\ s.
+    """
     columns: tuple[str, ...] = MEASURE_COLUMNS + tuple(kw.pop("extra", ()))
     if scope.spec.dedupe == "story":
         columns = tuple(dict.fromkeys(columns + STORY_COLUMNS))
-    dy = dyad_events(con, scope, columns, **kw)
+    dyad_events(con, scope, columns, **kw)
     if scope.spec.dedupe == "story":
-        dy = story_dedupe(dy).table
-    return dy
+        merged = story_dedupe(con.sql("SELECT * FROM dy").to_arrow_table()).table
+        con.register("_dy_story", merged)
+        con.execute("CREATE OR REPLACE TEMP TABLE dy AS SELECT * FROM _dy_story").fetchall()
+        con.unregister("_dy_story")
 
 
-def _bounds(scope: Scope, dy: pa.Table) -> tuple[date, date] | None:
+def _bounds(con: duckdb.DuckDBPyConnection, scope: Scope) -> tuple[date, date] | None:
     spec = scope.spec
     first = scope.since
     last = scope.until
+    lo, hi = con.sql("SELECT min(event_date), max(event_date) FROM dy").fetchall()[0]
     if first is None:
-        lo = pc.min(dy.column("event_date")).as_py() if dy.num_rows else None
         if lo is None:
             return None
         first = lo
@@ -104,7 +110,6 @@ def _bounds(scope: Scope, dy: pa.Table) -> tuple[date, date] | None:
             as_of = spec.as_of.date() if isinstance(spec.as_of, datetime) else spec.as_of
             last = as_of
         else:
-            hi = pc.max(dy.column("event_date")).as_py() if dy.num_rows else None
             if hi is None:
                 return None
             last = hi
@@ -137,14 +142,14 @@ def run_index(store: Store, spec: IndexSpec, snapshot: Snapshot | None = None) -
     """Compute the full index frame (every series and the fused one) for a checked spec."""
     scope = resolve(store, spec, snapshot)
     with _connection() as con:
-        dy = prepare_events(con, scope)
-        bounds = _bounds(scope, dy)
+        prepare_events(con, scope)
+        bounds = _bounds(con, scope)
         if bounds is None:
             log.info("index %s: no events in scope and no period bounds given", spec.dyad)
             start = end = date(1970, 1, 1)
-            table = compute_series(con, scope, dy, start, end)
+            table = compute_series(con, scope, start, end)
             return IndexRun(scope, table.slice(0, 0))
-        table = compute_series(con, scope, dy, *bounds)
+        table = compute_series(con, scope, *bounds)
     return IndexRun(scope, table)
 
 

@@ -22,6 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from dyadwatch.analyse.index.core import _connection, make_spec, prepare_events, to_frame
+from dyadwatch.analyse.index.measures import weights_sql
 from dyadwatch.analyse.index.scan import EVIDENCE_COLUMNS, Scope, resolve
 from dyadwatch.analyse.index.spec import (
     FUSED,
@@ -64,19 +65,15 @@ def evidence_between(
             f"no series {source!r} in this index.{did_you_mean(source, labels)} "
             f"Series: {', '.join(labels)}."
         )
-    dy = prepare_events(
-        con, scope, extra=EVIDENCE_COLUMNS, since=first, until=last_day(last, spec.freq)
-    )
-    con.register("dy", dy)
-    weights = pa.table({"src": scope.series, "weight": [scope.weight(s) for s in scope.series]})
-    con.register("weights", weights)
+    prepare_events(con, scope, extra=EVIDENCE_COLUMNS, since=first, until=last_day(last, spec.freq))
     grp = "coalesce(dedupe_group, event_id)" if spec.dedupe != "none" else "event_id"
     order = contribution_column(measure)
     only = "" if source == FUSED else "WHERE src = $source"
     params: dict[str, Any] = {} if source == FUSED else {"source": source}
     qualify = f"QUALIFY rank <= {int(limit)}" if limit is not None else ""
     sql = f"""
-WITH g AS (
+WITH weights AS ({weights_sql(scope, "src")}),
+g AS (
   SELECT *, CAST(date_trunc('{spec.freq}', event_date) AS DATE) AS period_start,
     {grp} AS grp,
     count(*) OVER (PARTITION BY src, {grp}) AS duplicates,

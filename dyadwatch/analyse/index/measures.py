@@ -25,7 +25,7 @@ from collections.abc import Mapping
 import duckdb
 import pyarrow as pa
 
-from dyadwatch.analyse.index.scan import Scope, label_case, parquet
+from dyadwatch.analyse.index.scan import Scope, label_case, parquet, sql_str
 from dyadwatch.analyse.index.spec import FUSED
 from dyadwatch.model import as_of_timestamp
 
@@ -190,6 +190,7 @@ per AS (
   LEFT JOIN agg ON agg.src = spine.src AND agg.ps = spine.ps
   LEFT JOIN vol ON vol.src = spine.src AND vol.ps = spine.ps
 ),
+weights AS ({weights_sql(scope)}),
 pw AS (
   SELECT per.*, weights.weight FROM per JOIN weights ON weights.source = per.source
 ),
@@ -245,18 +246,16 @@ ORDER BY source = '{FUSED}', source, period_start
     return sql, params
 
 
+def weights_sql(scope: Scope, key: str = "source") -> str:
+    """The series' fused-index weights as a ``VALUES`` relation."""
+    rows = ", ".join(f"({sql_str(s)}, {scope.weight(s)!r}::DOUBLE)" for s in scope.series)
+    return f"SELECT * FROM (VALUES {rows}) AS w({key}, weight)"
+
+
 def compute_series(
-    con: duckdb.DuckDBPyConnection, scope: Scope, dy: pa.Table, start: object, end: object
+    con: duckdb.DuckDBPyConnection, scope: Scope, start: object, end: object
 ) -> pa.Table:
-    """Run :func:`series_sql` over the dyad events ``dy``; return the index frame."""
-    con.register("dy", dy)
-    weights = pa.table(
-        {
-            "source": scope.series,
-            "weight": [scope.weight(s) for s in scope.series],
-        }
-    )
-    con.register("weights", weights)
+    """Run :func:`series_sql` over the dyad events in ``dy``; return the index frame."""
     sql, params = series_sql(scope, start, end)
     table = con.sql(sql, params=params).to_arrow_table()
     idx = table.schema.get_field_index("contributions")

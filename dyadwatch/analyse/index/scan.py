@@ -170,16 +170,22 @@ def dyad_events(
     *,
     since: date | None = None,
     until: date | None = None,
-) -> pa.Table:
-    """The dyad's events in scope as Arrow: ``columns`` plus ``src`` (the series label).
+    into: str = "dy",
+) -> None:
+    """Load the dyad's events in scope into the temporary table ``into`` of ``con``.
 
-    ``since``/``until`` narrow the event dates further (evidence for one period).
+    Its columns are ``columns`` plus ``src`` (the series label). ``since``/``until`` narrow
+    the event dates further (evidence for one period). The rows stay inside DuckDB: no
+    round trip through Python.
     """
     spec = scope.spec
     cols = list(dict.fromkeys(["source", *columns]))
     if not scope.event_files:
         table = empty_events(cols)
-        return table.append_column("src", pa.array([], pa.string()))
+        con.register("_dy_empty", table.append_column("src", pa.array([], pa.string())))
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {into} AS SELECT * FROM _dy_empty").fetchall()
+        con.unregister("_dy_empty")
+        return
     a, b = spec.countries
     common: list[str] = []
     params: dict[str, object] = {}
@@ -199,13 +205,22 @@ def dyad_events(
         params["min_conf"] = spec.min_confidence
     pairs = {"ab": [(a, b)], "ba": [(b, a)], "both": [(a, b), (b, a)]}[spec.direction]
     pairs = list(dict.fromkeys(pairs))
-    select = ", ".join(cols)
-    src = label_case(scope.labels)
-    rel = parquet(scope.event_files)
-    branches = []
+    ors = []
     for i, (x, y) in enumerate(pairs):
         params[f"x{i}"], params[f"y{i}"] = x, y
-        where = " AND ".join([f"actor1_country = $x{i}", f"actor2_country = $y{i}", *common])
-        branches.append(f"SELECT {select}, {src} AS src FROM {rel} WHERE {where}")
-    sql = " UNION ALL ".join(branches)
-    return con.sql(sql, params=params).to_arrow_table()
+        ors.append(f"(actor1_country = $x{i} AND actor2_country = $y{i})")
+    where = " AND ".join([f"({' OR '.join(ors)})", *common])
+    # Goldstein scores are stored as float32; the scale has one decimal (GDELT 2.0 event
+    # codebook, GoldsteinScale), so rounding removes float32 noise (3.4 → 3.4000000953…)
+    # and nothing else.
+    select = [
+        "CAST(round(CAST(goldstein AS DOUBLE), 4) AS DOUBLE) AS goldstein"
+        if c == "goldstein"
+        else c
+        for c in cols
+    ]
+    sql = (
+        f"SELECT {', '.join(select)}, {label_case(scope.labels)} AS src "
+        f"FROM {parquet(scope.event_files)} WHERE {where}"
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {into} AS {sql}", params).fetchall()

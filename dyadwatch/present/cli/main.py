@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "sources": "dyadwatch.present.cli.store_cmds:sources",
     "run": "dyadwatch.present.cli.store_cmds:run",
     "update": "dyadwatch.present.cli.gdelt:update",
+    "index": "dyadwatch.present.cli.index:index",
     "kb": "dyadwatch.present.cli.kb:kb",
     "instruments": "dyadwatch.present.cli.kb:instruments",
     "indicators": "dyadwatch.present.cli.kb:indicators",
