@@ -146,6 +146,8 @@ def test_edgelist_bom_cr_and_latin1(write) -> None:
 def test_edgelist_headerless_tab_and_layers(write) -> None:
     plain = read_edgelist(write("plain.txt", b"a\tb\t3\nb\tc\t1\n"))
     assert plain.edges["weight"].to_pylist() == [3.0, 1.0]
+    odd = read_edgelist(write("odd.csv", b"actor_a,actor_b,calls_n\nx,y,2\n"))
+    assert odd.edges.to_pylist() == [{"source": "x", "target": "y", "weight": 2.0, "layer": "odd"}]
     typed = read_edgelist(write("t.csv", b"from,to,type\na,b,alliance\nb,c,rivalry\n"))
     assert typed.layers == ("alliance", "rivalry")
 

@@ -255,9 +255,13 @@ def read_edgelist(
     first = rows.rows[0]
     lowered = [c.lower() for c in first]
     if header is None:
-        header = (
-            any(c in SOURCE_NAMES for c in lowered) and any(c in TARGET_NAMES for c in lowered)
-        ) or source is not None
+        named = any(c in SOURCE_NAMES for c in lowered) and any(c in TARGET_NAMES for c in lowered)
+        # "a,b,weight" over "x,y,2": a text third column above a numeric one is a header too
+        second = rows.rows[1] if len(rows.rows) > 1 else []
+        worded = len(first) > 2 and len(second) > 2 and not _is_number(first[2])
+        header = named or source is not None or (worded and _is_number(second[2]))
+        if not header:
+            log.info("%s: no header recognised; row 1 is read as a tie", rows.path)
     if header:
         cols = first
         data = range(1, len(rows.rows))
@@ -273,6 +277,10 @@ def read_edgelist(
             si, ti = 0, 1
         wi = _find(cols, WEIGHT_NAMES, weight, "weight", rows)
         li = _find(cols, LAYER_NAMES, layer_column, "layer", rows)
+        if wi < 0 and weight is None and (si, ti) == (0, 1) and li != 2 and len(cols) > 2:
+            # an unnamed numeric third column after source and target is the weight
+            second = rows.rows[1] if len(rows.rows) > 1 else []
+            wi = 2 if len(second) > 2 and _is_number(second[2]) else -1
     else:
         cols = [f"column{i + 1}" for i in range(len(first))]
         data = range(len(rows.rows))
