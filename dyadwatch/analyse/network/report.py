@@ -163,7 +163,8 @@ def plot(result: SimulationResult, path: str | Path, *, outcomes: Sequence[str] 
     axes[0].legend(fontsize=8)
     name = result.network.get("name", "network")
     rec = result.params.get("recovery", "none")
-    fig.suptitle(f"{name}: targeting strategies (recovery: {rec})", fontsize=10)
+    note = "; solid: after recovery, dotted: right after the arrests" if recovered else ""
+    fig.suptitle(f"{name}: targeting strategies (recovery: {rec}{note})", fontsize=10)
     out = Path(path)
     fig.savefig(out, dpi=110)
     return out
