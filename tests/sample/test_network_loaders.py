@@ -279,3 +279,27 @@ def test_load_sniffs_matrix_vs_edgelist_and_attaches_nodes(write) -> None:
         load(write("x.csv", b"a,b\n"), format="matrx")
     with pytest.raises(NetworkFormatError, match="is a folder"):
         load(write("d.csv", b"a,b\n").parent, format="edgelist")
+
+
+DATASET_FILES = {
+    "montagna": ("montagna", "montagna_phone.csv"),
+    "caviar": ("caviar_phases", "caviar_phase7.csv"),
+    "bacrim2020": ("mexico_cartels_bacrim2020", "BACRIM2020_Rivals.csv"),
+    "pandillas": ("pandillas_teaching", "Financial.csv"),
+    "noordin": ("noordin_top", "noordin_operational_nodes.csv"),
+    "koschade": ("koschade_bali", "koschade_bali_edges.csv"),
+}
+
+
+@pytest.mark.parametrize("dataset", sorted(DATASET_FILES))
+def test_dataset_loaders_name_the_broken_file(dataset: str, nets: Path, tmp_path: Path) -> None:
+    folder, victim = DATASET_FILES[dataset]
+    with pytest.raises(NetworkFormatError, match="missing"):
+        load(tmp_path, format=dataset)
+    for src in (nets / folder).iterdir():
+        (tmp_path / src.name).write_bytes(src.read_bytes())
+    assert load(tmp_path).nodes.num_rows > 0  # the copy loads as the dataset it is
+    lines = (tmp_path / victim).read_bytes().splitlines(keepends=True)
+    (tmp_path / victim).write_bytes(b"".join(lines[:3]) + b'x,"unclosed\n')
+    with pytest.raises(NetworkFormatError, match=victim.replace(".", r"\.")):
+        load(tmp_path, format=dataset)

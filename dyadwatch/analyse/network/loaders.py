@@ -152,7 +152,9 @@ def read_rows(path: str | Path, *, delimiter: str | None = None) -> _Rows:
     text = read_text(p)
     first = next(line for line in text.split("\n") if line.strip())
     delim = delimiter or _sniff_delimiter(first)
-    reader = csv.reader(io.StringIO(text), delimiter=delim, skipinitialspace=delim == " ")
+    reader = csv.reader(
+        io.StringIO(text), delimiter=delim, skipinitialspace=delim == " ", strict=True
+    )
     rows: list[list[str]] = []
     lines: list[int] = []
     start = 1
