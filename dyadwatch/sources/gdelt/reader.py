@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import mmap
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
@@ -245,36 +246,33 @@ def content_checksum(path: Path) -> str:
 
 
 def _crc_file(path: Path) -> tuple[int, int]:
-    crc = 0
-    size = 0
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 22), b""):
-            crc = zlib.crc32(block, crc)
-            size += len(block)
-    return crc, size
+    size = path.stat().st_size
+    if size == 0:
+        return 0, 0
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as view:
+        return zlib.crc32(view), size
 
 
 def iter_blocks(fh: IO[bytes], size: int = BLOCK_BYTES) -> Iterator[bytes]:
-    """Blocks of whole lines (each ends with ``\\n`` except perhaps the last)."""
-    carry = b""
+    """Blocks of about ``size`` bytes, each ending at a line end (the last one perhaps not).
+
+    A block is read, then completed with the rest of its last line, so no block is copied
+    to join a carried-over tail.
+    """
     while True:
         try:
             data = fh.read(size)
+            if data and not data.endswith(b"\n"):
+                tail = fh.readline()
+                if tail:
+                    data += tail
         except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
             raise ArtifactError(
                 f"corrupt or truncated compressed data ({exc}); download the file again."
             ) from None
         if not data:
-            break
-        data = carry + data
-        cut = data.rfind(b"\n")
-        if cut < 0:
-            carry = data
-            continue
-        carry = data[cut + 1 :]
-        yield data[: cut + 1]
-    if carry:
-        yield carry
+            return
+        yield data
 
 
 # --- sniffing --------------------------------------------------------------------------------
@@ -359,7 +357,7 @@ def _parse(
         return "skip"
 
     table = pv.read_csv(
-        io.BytesIO(data),
+        pa.BufferReader(data),
         read_options=pv.ReadOptions(
             column_names=list(fmt.columns), use_threads=False, block_size=len(data) + 1
         ),
@@ -395,7 +393,7 @@ def _is_utf8(data: bytes) -> bool:
     return True
 
 
-def _split_utf8(data: bytes, first_line: int) -> tuple[bytes, list[int], list[Reject]]:
+def _split_utf8(data: bytes, numbers: Any) -> tuple[bytes, list[int], list[Reject]]:
     """Drop lines that are not UTF-8; return the rest, the dropped line numbers, the rejects."""
     lines = data.split(b"\n")
     if lines and lines[-1] == b"":
@@ -407,7 +405,7 @@ def _split_utf8(data: bytes, first_line: int) -> tuple[bytes, list[int], list[Re
         try:
             line.decode("utf-8")
         except UnicodeDecodeError as exc:
-            number = first_line + i
+            number = int(numbers[i])
             dropped.append(number)
             rejects.append(
                 Reject(
@@ -421,46 +419,69 @@ def _split_utf8(data: bytes, first_line: int) -> tuple[bytes, list[int], list[Re
     return b"\n".join(kept) + (b"\n" if kept else b""), dropped, rejects
 
 
-def parse_block(
-    data: bytes, first_line: int, layout: Layout, fields: Sequence[str]
-) -> tuple[pa.Table, list[Reject], int]:
-    """One block of whole lines → (string table of ``fields`` + ``_line``, rejects, lines).
+@dataclass(slots=True)
+class Block:
+    """A parsed block: the table, its rejects, and the lines the parser saw."""
 
-    Rows of the format's alternate width (GDELT 1.0 files mixing 57 and 58 columns) are parsed
-    with that format; rows of any other width are rejected as ragged.
+    table: pa.Table
+    rejects: list[Reject]
+    n_lines: int
+    data: bytes
+    """The bytes parsed (lines that are not UTF-8 removed)."""
+    numbers: Any
+    """Line number of each line of ``data`` (numpy int64)."""
+
+
+def read_block(
+    data: bytes,
+    first_line: int,
+    layout: Layout,
+    fields: Sequence[str],
+    numbers: Any = None,
+) -> Block:
+    """Parse a block of whole lines into a string table of ``fields`` + ``_line``.
+
+    Line numbers are ``first_line``, ``first_line + 1``, … unless ``numbers`` gives each
+    line's number (for lines picked out of a larger block). Rows of the format's alternate
+    width (GDELT 1.0 files mixing 57 and 58 columns) are parsed with that format; rows of any
+    other width, empty lines and lines that are not UTF-8 are rejected.
     """
     fmt = layout.format
-    n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     rejects: list[Reject] = []
-    dropped: list[int] = []
     invalid: list[tuple[int | None, int, str]] = []
+    n_dropped = 0
     if not _is_utf8(data):
         # Find and set aside the lines that are not UTF-8, then parse the rest.
-        data, dropped, rejects = _split_utf8(data, first_line)
+        n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+        if numbers is None:
+            numbers = np.arange(first_line, first_line + n_lines, dtype=np.int64)
+        data, dropped, rejects = _split_utf8(data, numbers)
+        numbers = numbers[~np.isin(numbers, np.asarray(dropped, dtype=np.int64))]
+        n_dropped = len(dropped)
     try:
         table = _parse(data, fmt, fields, invalid)
     except pa.ArrowInvalid as exc:
-        raise ArtifactError(
-            f"cannot parse lines {first_line}–{first_line + n_lines}: {exc}"
-        ) from None
-    # Physical line number of every line handed to the parser, in order.
-    numbers = np.arange(first_line, first_line + n_lines, dtype=np.int64)
-    if dropped:
-        numbers = numbers[~np.isin(numbers, np.asarray(dropped, dtype=np.int64))]
+        raise ArtifactError(f"cannot parse the block from line {first_line}: {exc}") from None
+    # Every line the parser saw is a row or an invalid row (an empty line is a row of nulls).
+    n_lines = table.num_rows + len(invalid) + n_dropped
+    if numbers is None:
+        numbers = np.arange(first_line, first_line + n_lines, dtype=np.int64)
     bad_pos = [int(n) - 1 for n, _, _ in invalid if n is not None]
     valid_numbers = np.delete(numbers, bad_pos) if bad_pos else numbers
     if len(valid_numbers) != table.num_rows:  # the parser did not number some rows
         raise ArtifactError(
-            f"lines {first_line}–{first_line + n_lines}: cannot match rows to line numbers."
+            f"lines {int(numbers[0])}–{int(numbers[-1])}: cannot match rows to line numbers."
         )
     table = table.append_column(LINE_COLUMN, pa.array(valid_numbers))
-    if data.startswith(b"\n") or b"\n\n" in data:
-        # Arrow reads an empty line as a row of nulls: set those aside as what they are.
-        empty = [
-            int(numbers[i]) for i, text in enumerate(data.split(b"\n")[: len(numbers)]) if not text
-        ]
-        is_empty = pc.is_in(table.column(LINE_COLUMN), value_set=pa.array(empty, pa.int64()))
-        table = table.filter(pc.invert(is_empty))
+    # Arrow reads an empty line as a row of nulls (a GDELT row always has its id and dates):
+    # set those aside as what they are.
+    empty_rows = None
+    for name in fields:
+        col = pc.is_null(table.column(name))
+        empty_rows = col if empty_rows is None else pc.and_(empty_rows, col)
+    if empty_rows is not None and pc.any(empty_rows).as_py():
+        empty = table.filter(empty_rows).column(LINE_COLUMN).to_pylist()
+        table = table.filter(pc.invert(empty_rows))
         rejects.extend(Reject(reason="empty line", line=n, raw="") for n in empty)
     alt = formats()[fmt.alternate] if fmt.alternate else None
     alt_lines: list[str] = []
@@ -483,7 +504,32 @@ def parse_block(
         extra = _parse(("\n".join(alt_lines) + "\n").encode("utf-8"), alt, fields, alt_invalid)
         extra = extra.append_column(LINE_COLUMN, pa.array(alt_numbers, pa.int64()))
         table = pa.concat_tables([table, extra]).sort_by(LINE_COLUMN)
-    return table, rejects, n_lines
+    return Block(table, rejects, n_lines, data, numbers)
+
+
+def parse_block(
+    data: bytes, first_line: int, layout: Layout, fields: Sequence[str]
+) -> tuple[pa.Table, list[Reject], int]:
+    """:func:`read_block` as (table, rejects, number of lines)."""
+    block = read_block(data, first_line, layout, fields)
+    return block.table, block.rejects, block.n_lines
+
+
+def pick_lines(block: Block, wanted: Any) -> tuple[bytes, Any]:
+    """The lines of ``block`` whose numbers are in ``wanted`` (sorted), and their numbers.
+
+    Used to parse every column of the few rows the dyad filter keeps, after the whole block
+    was parsed for only the columns the filter and the volume counts need.
+    """
+    wanted = np.asarray(wanted, dtype=np.int64)
+    positions = np.searchsorted(block.numbers, wanted)
+    ends = np.flatnonzero(np.frombuffer(block.data, dtype=np.uint8) == 10)
+    if len(ends) < len(block.numbers):
+        ends = np.append(ends, len(block.data))
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    data = block.data
+    picked = b"\n".join(data[starts[p] : ends[p]] for p in positions.tolist()) + b"\n"
+    return picked, wanted
 
 
 def parse_headered(fh: IO[bytes], layout: Layout, fields: Sequence[str]) -> Iterator[pa.Table]:
@@ -567,6 +613,23 @@ def _timestamp_14_or_8(col: Any) -> Any:
     return pc.cast(ts, TS)
 
 
+def validate_day(table: pa.Table, rejects: list[Reject]) -> pa.Table:
+    """Reject rows whose SQLDATE is not a date; add the typed ``_day`` column."""
+    day = pc.cast(
+        pc.strptime(table.column("SQLDATE"), format="%Y%m%d", unit="s", error_is_null=True),
+        pa.date32(),
+    )
+    table = table.append_column("_day", day)
+    return _check(
+        table,
+        pc.is_null(table.column("_day")),
+        lambda v: f"SQLDATE {v!r} is not a date YYYYMMDD",
+        "event_date",
+        "SQLDATE",
+        rejects,
+    )
+
+
 def validate_keys(table: pa.Table, kind: str, rejects: list[Reject]) -> pa.Table:
     """Reject rows whose id or dates are not GDELT's; add typed ``_day`` / ``_known`` columns."""
     key = table.column("GLOBALEVENTID")
@@ -592,19 +655,7 @@ def validate_keys(table: pa.Table, kind: str, rejects: list[Reject]) -> pa.Table
         rejects,
     )
     if kind == "events":
-        day = pc.cast(
-            pc.strptime(table.column("SQLDATE"), format="%Y%m%d", unit="s", error_is_null=True),
-            pa.date32(),
-        )
-        table = table.append_column("_day", day)
-        table = _check(
-            table,
-            pc.is_null(table.column("_day")),
-            lambda v: f"SQLDATE {v!r} is not a date YYYYMMDD",
-            "event_date",
-            "SQLDATE",
-            rejects,
-        )
+        table = validate_day(table, rejects)
         # GDELT dates an event by the local calendar of its story, so an event can be dated
         # the day after its DATEADDED (UTC). It was not public before its own day began:
         # known_at is never earlier than that, which keeps point-in-time queries honest.
@@ -757,6 +808,13 @@ def finish_volume(partials: list[pa.Table], source: str, artifact: str, known: A
 # --- the whole file --------------------------------------------------------------------------
 
 
+NARROW_EVENT_FIELDS = ("SQLDATE", "Actor1CountryCode", "Actor2CountryCode", "DATEADDED")
+"""What the volume counts and the dyad filter need from every row; the rest is parsed only
+for the rows kept."""
+
+NARROW_MENTION_FIELDS = ("GLOBALEVENTID", "MentionTimeDate")
+
+
 @dataclass(slots=True)
 class FileReader:
     """Reads one GDELT file into chunks. Construct per file; iterate :meth:`chunks`.
@@ -769,10 +827,19 @@ class FileReader:
         Its artifact key (the ``artifact`` column of the volume rows).
     dyads
         Events kept (empty: all).
+    fips
+        FIPS 10-4 → CAMEO country table (:func:`fips_table`).
     keep_mentions
-        For mention files: the GLOBALEVENTIDs whose mentions are kept (None: all).
+        For mention files: a mask of the GLOBALEVENTIDs whose mentions are kept (None: all).
     on_event_keys
-        Called with the GLOBALEVENTIDs of kept events (so a later mentions file can keep theirs).
+        Called with the GLOBALEVENTIDs of kept events (so a later mentions file keeps theirs).
+
+    Examples
+    --------
+    >>> usa_mex = Dyads.parse(["USA-MEX"])
+    >>> reader = FileReader(path, path.name, usa_mex, fips_table())  # doctest: +SKIP
+    >>> [(c.dataset, c.table.num_rows) for c in reader.chunks()]  # doctest: +SKIP
+    [('events', 2), ('volume', 127)]
     """
 
     path: Path
@@ -782,6 +849,8 @@ class FileReader:
     keep_mentions: Callable[[pa.Array], Any] | None = None
     on_event_keys: Callable[[list[str]], None] | None = None
     report: ReadReport = field(default_factory=ReadReport)
+    _volume_parts: list[pa.Table] = field(default_factory=list)
+    _known: list[Any] = field(default_factory=list)
 
     def chunks(self) -> Iterator[Chunk]:
         path = self.path
@@ -791,72 +860,114 @@ class FileReader:
             head = fh.read(1 << 16)
             layout = sniff(head, path.name)
             self.report.format = layout.format.name
-            stream = io.BufferedReader(_Prepend(head, fh), buffer_size=1 << 20)
-            yield from self._read(stream, layout)
-
-    def _blocks(
-        self, stream: IO[bytes], layout: Layout
-    ) -> Iterator[tuple[pa.Table, list[Reject], int]]:
-        fields = EVENT_FIELDS if layout.format.dataset == "events" else MENTION_FIELDS
-        if layout.header:
-            for table in parse_headered(stream, layout, fields):
-                yield table, [], table.num_rows
-            return
-        line = 1
-        for data in iter_blocks(stream):
-            table, rejects, n = parse_block(data, line, layout, fields)
-            line += n
-            yield table, rejects, n
+            fh.seek(0)
+            yield from self._read(fh, layout)
 
     def _read(self, stream: IO[bytes], layout: Layout) -> Iterator[Chunk]:
         fmt = layout.format
         kind = fmt.dataset
+        filtered = bool(self.dyads.pairs) if kind == "events" else self.keep_mentions is not None
         rejects: list[Reject] = []
         kept: list[pa.Table] = []
         kept_rows = 0
-        volume: list[pa.Table] = []
-        known_max = None
         rows_read = 0
-        for table, block_rejects, n_lines in self._blocks(stream, layout):
+        for table, block_rejects, n_lines in self._tables(stream, layout, filtered):
             rows_read += n_lines
             self.report.lines += n_lines
             rejects.extend(block_rejects)
-            table = validate_keys(table, kind, rejects)
-            self.report.rows_valid += table.num_rows
             if table.num_rows:
-                block_max = pc.max(table.column("_known")).as_py()
-                known_max = block_max if known_max is None else max(known_max, block_max)
-            if kind == "events":
-                volume.append(volume_counts(table))
-                mask = self.dyads.mask(
-                    table.column("Actor1CountryCode"), table.column("Actor2CountryCode")
-                )
-            else:
-                mask = (
-                    self.keep_mentions(table.column("GLOBALEVENTID"))
-                    if self.keep_mentions is not None
-                    else pa.array(np.ones(table.num_rows, dtype=bool))
-                )
-            selected = table.filter(mask)
-            if selected.num_rows:
-                kept.append(selected)
-                kept_rows += selected.num_rows
+                kept.append(table)
+                kept_rows += table.num_rows
             if kept_rows >= FLUSH_ROWS:
                 yield self._chunk(kind, fmt, kept, rejects, rows_read)
                 kept, kept_rows, rejects, rows_read = [], 0, [], 0
         self.report.rejects += len(rejects)
         yield self._chunk(kind, fmt, kept, rejects, rows_read)
         if kind == "events":
-            yield Chunk(
-                "volume",
-                finish_volume(volume, fmt.source, self.artifact, known_max),
-                rows_read=0,
-            )
+            yield Chunk("volume", self._volume(fmt), rows_read=0)
+
+    def _tables(
+        self, stream: IO[bytes], layout: Layout, filtered: bool
+    ) -> Iterator[tuple[pa.Table, list[Reject], int]]:
+        """(kept rows with every field, typed keys; rejects; lines read) per block."""
+        kind = layout.format.dataset
+        wide = EVENT_FIELDS if kind == "events" else MENTION_FIELDS
+        if layout.header or not filtered:
+            for table, block_rejects, n in self._wide_blocks(stream, layout, wide):
+                table = validate_keys(table, kind, block_rejects)
+                self.report.rows_valid += table.num_rows
+                if kind == "events":
+                    self._count(table)
+                    table = table.filter(
+                        self.dyads.mask(
+                            table.column("Actor1CountryCode"), table.column("Actor2CountryCode")
+                        )
+                    )
+                elif self.keep_mentions is not None:
+                    table = table.filter(self.keep_mentions(table.column("GLOBALEVENTID")))
+                yield table, block_rejects, n
+            return
+        narrow = NARROW_EVENT_FIELDS if kind == "events" else NARROW_MENTION_FIELDS
+        line = 1
+        for data in iter_blocks(stream):
+            block = read_block(data, line, layout, narrow)
+            line += block.n_lines
+            table = block.table
+            if kind == "events":
+                table = validate_day(table, block.rejects)
+                self.report.rows_valid += table.num_rows
+                self._count(table)
+                mask = self.dyads.mask(
+                    table.column("Actor1CountryCode"), table.column("Actor2CountryCode")
+                )
+            else:
+                self.report.rows_valid += table.num_rows
+                assert self.keep_mentions is not None
+                mask = self.keep_mentions(table.column("GLOBALEVENTID"))
+            wanted = table.filter(mask).column(LINE_COLUMN)
+            if len(wanted) == 0:
+                yield pa.table({}), block.rejects, block.n_lines
+                continue
+            picked, numbers = pick_lines(block, wanted.to_numpy())
+            full = read_block(picked, 0, layout, wide, numbers=numbers).table
+            full = validate_keys(full, kind, block.rejects)
+            yield full, block.rejects, block.n_lines
+
+    def _wide_blocks(
+        self, stream: IO[bytes], layout: Layout, fields: Sequence[str]
+    ) -> Iterator[tuple[pa.Table, list[Reject], int]]:
+        if layout.header:
+            for table in parse_headered(stream, layout, fields):
+                yield table, [], table.num_rows
+            return
+        line = 1
+        for data in iter_blocks(stream):
+            block = read_block(data, line, layout, fields)
+            line += block.n_lines
+            yield block.table, block.rejects, block.n_lines
+
+    def _count(self, table: pa.Table) -> None:
+        """Add a block's rows (valid day) to the volume counts and the latest DATEADDED."""
+        if table.num_rows == 0:
+            return
+        self._volume_parts.append(volume_counts(table))
+        latest = pc.max(table.column("DATEADDED")).as_py()
+        if latest is not None:
+            self._known.append(latest)
+
+    def _volume(self, fmt: Format) -> pa.Table:
+        known = None
+        if self._known:
+            # DATEADDED strings of one file have one width, so the largest is the latest.
+            stamp = max(self._known, key=lambda v: (len(v), v))
+            known = _timestamp_14_or_8(pa.array([stamp], pa.string()))[0].as_py()
+        return finish_volume(self._volume_parts, fmt.source, self.artifact, known)
 
     def _chunk(
         self, kind: str, fmt: Format, kept: list[pa.Table], rejects: list[Reject], rows_read: int
     ) -> Chunk:
         schema = EVENT_SCHEMA if kind == "events" else MENTION_SCHEMA
+        kept = [t for t in kept if t.num_rows]
         if kept:
             table = pa.concat_tables(kept)
             if kind == "events":
@@ -869,33 +980,6 @@ class FileReader:
             out = schema.empty_table().append_column(LINE_COLUMN, pa.array([], pa.int64()))
         self.report.rows_kept += out.num_rows
         return Chunk(kind, out, rejects=list(rejects), rows_read=rows_read)
-
-
-class _Prepend(io.RawIOBase):
-    """A stream that first returns ``head`` then the rest of ``fh`` (after sniffing)."""
-
-    def __init__(self, head: bytes, fh: IO[bytes]) -> None:
-        self._head = head
-        self._fh = fh
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        if self._head:
-            if size is None or size < 0:
-                data, self._head = self._head + self._fh.read(), b""
-                return data
-            data, self._head = self._head[:size], self._head[size:]
-            if len(data) < size:
-                data += self._fh.read(size - len(data))
-            return data
-        return self._fh.read(size)
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
 
 
 def fips_table() -> pa.Table:
