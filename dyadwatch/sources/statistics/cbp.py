@@ -32,6 +32,7 @@ from typing import ClassVar
 from dyadwatch.errors import ArtifactError
 from dyadwatch.sources.base import Artifact, Chunk, Reject
 from dyadwatch.sources.statistics.base import (
+    MONTH_NAMES,
     MONTHS,
     StatisticsSource,
     month_end,
@@ -101,10 +102,10 @@ class CbpSeizuresSource(StatisticsSource):
                 continue
             try:
                 fy = int(fields[col["FY"]].strip())
-                month_text = fields[col["Month (abbv)"]].strip().upper()[:3]
-                if month_text not in MONTHS:
-                    raise ValueError(f"month {fields[col['Month (abbv)']]!r} is not JAN..DEC")
-                month = MONTHS[month_text]
+                month_text = fields[col["Month (abbv)"]].strip()
+                month = MONTHS.get(month_text.upper()) or MONTH_NAMES.get(month_text.lower())
+                if month is None:
+                    raise ValueError(f"month {month_text!r} is not JAN..DEC")
                 year = fy - 1 if month >= 10 else fy
                 qty = parse_number(fields[col["Sum Qty (lbs)"]])
                 count = parse_number(fields[col["Count of Event"]])
@@ -147,7 +148,7 @@ class CbpSeizuresSource(StatisticsSource):
                         "indicator": f"{prefix}_{drug}_{measure}_{scope}",
                         "period_start": date(year, month, 1),
                         "period_end": month_end(year, month),
-                        "value": round(v, 6),
+                        "value": v,
                         "unit": unit,
                         "scope": f"{who}, {where}, calendar month",
                         "vintage": vintage,
