@@ -77,13 +77,16 @@ def states_from_table(table: pa.Table, as_of: date | datetime | None = None) -> 
         timeline = sorted(visible[inst], key=lambda r: (r["valid_from"], r["known_at"]))
         states = []
         for i, r in enumerate(timeline):
+            # A stored end that is the start of another state is only known once that state
+            # is; an end recorded on its own (``to`` in the knowledge base) is known with it.
+            end = r["valid_to"]
+            explicit = end if end is not None and end not in starts[inst] else None
             if i + 1 < len(timeline):
                 valid_to = timeline[i + 1]["valid_from"]
-                if r["valid_to"] is not None and r["valid_to"] < valid_to:
-                    valid_to = r["valid_to"]
+                if explicit is not None and explicit < valid_to:
+                    valid_to = explicit
             else:
-                end = r["valid_to"]
-                valid_to = None if end is None or end in starts[inst] else end
+                valid_to = explicit
             states.append(
                 InstrumentState(
                     instrument=inst,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+import itertools
+from datetime import UTC, date, datetime, time, timedelta
 
 import pyarrow as pa
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from dyadwatch.knowledge.schema import (
@@ -247,3 +250,57 @@ def test_last_visible_state_stays_open_until_its_end_is_public() -> None:
 
 def test_nothing_is_visible_before_the_first_state_is_public() -> None:
     assert states_from_table(_states(), date(1984, 12, 31)) == []
+
+
+@given(
+    year=st.integers(1950, 2090),
+    month=st.integers(1, 12),
+    frequency=st.sampled_from(["month", "12m_ending"]),
+)
+def test_month_periods_have_the_right_length(year: int, month: int, frequency: str) -> None:
+    start, end = period_bounds(f"{year}-{month:02d}", frequency)
+    assert end.month == month and end.year == year and (end + timedelta(days=1)).day == 1
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    assert months == (1 if frequency == "month" else 12) and start.day == 1
+
+
+_state_rows = st.lists(
+    st.tuples(st.integers(0, 20_000), st.integers(0, 400)),
+    min_size=1,
+    max_size=8,
+    unique_by=lambda t: t[0],
+)
+
+
+@given(rows=_state_rows, cut=st.integers(0, 21_000))
+def test_visible_timelines_are_ordered_and_contiguous(
+    rows: list[tuple[int, int]], cut: int
+) -> None:
+    base = date(1970, 1, 1)
+    starts = sorted(base + timedelta(days=d) for d, _ in rows)
+    lags = [lag for _, lag in sorted(rows)]
+    table = pa.table(
+        {
+            "instrument": ["x"] * len(starts),
+            "state": [f"s{i}" for i in range(len(starts))],
+            "valid_from": starts,
+            "valid_to": [*starts[1:], None],
+            "known_at": [eod(s + timedelta(days=lag)) for s, lag in zip(starts, lags, strict=True)],
+            "evidence": [[] for _ in starts],
+            "note": [None] * len(starts),
+            "source": ["curated"] * len(starts),
+        },
+        schema=INSTRUMENT_STATE_SCHEMA,
+    )
+    as_of = base + timedelta(days=cut)
+    found = states_from_table(table, as_of)
+    if not found:
+        assert all(
+            eod(s + timedelta(days=lag)) > eod(as_of) for s, lag in zip(starts, lags, strict=True)
+        )
+        return
+    (inst,) = found
+    states = inst.states
+    assert all(s.known_at <= eod(as_of) for s in states)
+    assert all(a.valid_to == b.valid_from for a, b in itertools.pairwise(states))
+    assert states[-1].valid_to is None or states[-1].valid_to not in starts
