@@ -54,6 +54,23 @@ INSTRUMENT_IDS: tuple[str, ...] = (
 )
 """The essay's instruments (DESIGN.md); each must have a state timeline in instruments.yaml."""
 
+ANCHOR_IDS: tuple[str, ...] = (
+    "1985-02-07-camarena-kidnapping",
+    "1990-04-02-alvarez-machain-abduction",
+    "2007-10-22-merida-announced",
+    "2021-10-08-bicentennial-framework",
+    "2020-10-15-cienfuegos-arrest",
+    "2020-11-17-cienfuegos-charges-dropped",
+    "2021-01-14-cienfuegos-exonerated",
+    "2021-01-15-cienfuegos-file-released",
+    "2020-12-15-foreign-agent-law-passed",
+    "2020-12-18-foreign-agent-law-in-force",
+    "2021-01-14-foreign-agent-law-guidelines",
+    "2025-02-20-fto-designation",
+    "2025-02-27-mass-transfer-29",
+)
+"""Event ids other files (rules, instrument timelines) may rely on (FORMAT.md, anchor ids)."""
+
 Precision = Literal["day", "month", "year"]
 Frequency = Literal["year", "fiscal_year", "month", "12m_ending", "point", "range"]
 
@@ -350,6 +367,7 @@ OBSERVATION_COLUMNS: tuple[str, ...] = tuple(Observation.model_fields)
 
 
 __all__ = [
+    "ANCHOR_IDS",
     "INSTRUMENT_IDS",
     "OBSERVATION_COLUMNS",
     "ActorRecord",

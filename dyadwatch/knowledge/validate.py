@@ -6,6 +6,7 @@ module adds the checks that need several records or the codebook:
 - actors: a code defined once; country and agent type in the CAMEO codebook;
 - events: an id used once; source and target actors defined (and in office on the date:
   a warning); instruments defined; the CAMEO code in the codebook; no date in the future;
+  the anchor ids of FORMAT.md present; ``cert-YYYY`` ids dated in year YYYY;
 - instruments: every instrument of DESIGN.md present; a timeline in order with no gaps and
   no overlaps; evidence ids that name events (and, as a warning, events that list the
   instrument); a state not public before its evidence;
@@ -30,6 +31,7 @@ from typing import Any
 
 from dyadwatch.knowledge.loader import KnowledgeBase, Located, Problem, display_path, load
 from dyadwatch.knowledge.schema import (
+    ANCHOR_IDS,
     INSTRUMENT_IDS,
     InstrumentRecord,
     end_of_precision,
@@ -157,6 +159,22 @@ def _check_events(kb: KnowledgeBase, book: Any, today: date) -> list[Problem]:
             out.append(e.problem(f"{r.id}: '{r.cameo}' is not a CAMEO event code{hint}", "cameo"))
         if r.date > today:
             out.append(e.problem(f"{r.id}: date {r.date} is in the future", "date"))
+        if r.id.startswith("cert-") and (
+            not r.id[5:].isdigit() or len(r.id) != 9 or int(r.id[5:]) != r.date.year
+        ):
+            out.append(
+                e.problem(
+                    f"{r.id}: a certification id is cert-YYYY with YYYY the year of its date "
+                    f"({r.date.year})",
+                    "id",
+                )
+            )
+    if kb.events:
+        ids = {e.record.id for e in kb.events}
+        where = display_path(kb.files_of("events")[0]) if kb.files_of("events") else None
+        for anchor in ANCHOR_IDS:
+            if anchor not in ids:
+                out.append(Problem(where, None, f"anchor event '{anchor}' is missing (FORMAT.md)"))
     return out
 
 

@@ -326,3 +326,13 @@ def test_broken_yaml_in_a_generated_file_is_not_fatal_for_the_others(tmp_path: P
     kb = load(tmp_path)
     assert len(kb.events) == 2
     assert only([str(p) for p in kb.problems], "zz-broken.yaml:")
+
+
+def test_certification_ids_match_their_year_and_missing_anchors_warn(tmp_path: Path) -> None:
+    text = EVENTS.replace("2021-01-14-guidelines", "cert-2020", 1)
+    make_kb(tmp_path)
+    (tmp_path / "events" / "events.yaml").write_text(text, encoding="utf-8")
+    problems = validate(load(tmp_path))
+    assert ":15:" in only([str(p) for p in errors(problems)], "cert-YYYY")
+    warnings = [str(p) for p in problems if p.severity == "warning"]
+    assert only(warnings, "anchor event '1985-02-07-camarena-kidnapping' is missing")
