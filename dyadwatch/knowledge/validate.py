@@ -174,7 +174,8 @@ def _check_events(kb: KnowledgeBase, book: Any, today: date) -> list[Problem]:
         where = display_path(kb.files_of("events")[0]) if kb.files_of("events") else None
         for anchor in ANCHOR_IDS:
             if anchor not in ids:
-                out.append(Problem(where, None, f"anchor event '{anchor}' is missing (FORMAT.md)"))
+                message = f"anchor event '{anchor}' is missing (FORMAT.md; rules may use it)"
+                out.append(Problem(where, None, message, "warning"))
     return out
 
 
