@@ -1,0 +1,374 @@
+"""Evaluate rules as of a date: findings with status, metric values, evidence and an explanation.
+
+Truth has three values. A metric that cannot answer (too few events for a ratio, no state
+known yet) gives *unknown*; ``and``/``or``/``not`` follow Kleene's logic (``false and
+unknown`` is false, ``true or unknown`` is true), comparisons with an unknown side are
+unknown. The condition's value becomes the finding's status: true → ``met``, false →
+``not_met``, unknown → ``insufficient_data``.
+
+Point in time: every metric reads a :class:`~.data.View` that sees only rows with
+``known_at`` at or before the end of the as-of day (UTC).
+
+Examples
+--------
+>>> findings = evaluate(store, load_rules(), date(2021, 1, 31))  # doctest: +SKIP
+>>> [(f.rule_id, f.status) for f in findings][:2]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from dyadwatch.errors import RuleError
+from dyadwatch.model import Evidence, Finding
+from dyadwatch.policy.rules.data import RuleData, View, glob_match
+from dyadwatch.policy.rules.language import Binary, Call, Duration, Literal_, Node, Ref, Unary
+from dyadwatch.policy.rules.loader import Rule, RuleSet
+from dyadwatch.policy.rules.metrics import Result, bind, lookup
+from dyadwatch.store.store import Store
+
+log = logging.getLogger(__name__)
+
+Value = float | str | bool | Duration | tuple[object, ...] | None
+
+MAX_EVIDENCE = 30
+_OPS = {
+    "<": "below",
+    "<=": "at most",
+    ">": "above",
+    ">=": "at least",
+    "==": "equal to",
+    "!=": "other than",
+    "in": "one of",
+    "not in": "none of",
+    "like": "matching",
+}
+
+
+@dataclass
+class Trace:
+    """What one rule's evaluation looked at."""
+
+    metrics: dict[str, Any] = field(default_factory=dict)
+    evidence: dict[tuple[str, str], Evidence] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+class Evaluator:
+    """Evaluates rules against one :class:`View`, caching metric results across rules."""
+
+    def __init__(self, view: View) -> None:
+        self.view = view
+        self.cache: dict[tuple[str, tuple[tuple[str, Any], ...]], Result | RuleError] = {}
+
+    def metric(self, call: Call, rule: Rule) -> tuple[Result | RuleError, dict[str, Any]]:
+        args = bind(call, rule.window)
+        key = (call.name, tuple(sorted((k, repr(v)) for k, v in args.items())))
+        cached = self.cache.get(key)
+        if cached is None:
+            try:
+                cached = lookup(call.name).fn(self.view, args)
+            except RuleError as exc:
+                cached = exc
+            self.cache[key] = cached
+        return cached, args
+
+    def value(self, node: Node, rule: Rule, trace: Trace, text: str) -> Value:
+        if isinstance(node, Literal_):
+            return node.value
+        if isinstance(node, Call):
+            result, _ = self.metric(node, rule)
+            label = " ".join(text[node.pos : node.end].split())
+            if isinstance(result, RuleError):
+                trace.metrics[label] = None
+                if str(result) not in trace.notes:
+                    trace.notes.append(str(result))
+                return None
+            trace.metrics[label] = _jsonable(result.value)
+            for ev in result.evidence:
+                trace.evidence.setdefault((ev.kind, ev.ref), ev)
+            return result.value
+        if isinstance(node, Ref):
+            d = rule.definitions[node.name]
+            v = self.value(d.node, rule, trace, d.text)
+            trace.metrics[node.name] = _jsonable(v)
+            return v
+        if isinstance(node, Unary):
+            v = self.value(node.operand, rule, trace, text)
+            if v is None:
+                return None
+            if node.op == "not":
+                return not v
+            assert isinstance(v, float)
+            return -v
+        assert isinstance(node, Binary)
+        if node.op in ("and", "or"):
+            left = self.value(node.left, rule, trace, text)
+            right = self.value(node.right, rule, trace, text)
+            if node.op == "and":
+                if left is False or right is False:
+                    return False
+                return None if left is None or right is None else True
+            if left is True or right is True:
+                return True
+            return None if left is None or right is None else False
+        left = self.value(node.left, rule, trace, text)
+        right = self.value(node.right, rule, trace, text)
+        if left is None or right is None:
+            return None
+        return _apply(node.op, left, right, self.view.as_of)
+
+
+def _apply(op: str, left: Any, right: Any, as_of: date) -> Value:
+    if isinstance(left, Duration):
+        left = left.days(as_of)
+    if isinstance(right, Duration):
+        right = right.days(as_of)
+    if op == "+":
+        return float(left + right)
+    if op == "-":
+        return float(left - right)
+    if op == "*":
+        return float(left * right)
+    if op == "/":
+        return None if right == 0 else float(left / right)
+    if op == "<":
+        return bool(left < right)
+    if op == "<=":
+        return bool(left <= right)
+    if op == ">":
+        return bool(left > right)
+    if op == ">=":
+        return bool(left >= right)
+    if op == "==":
+        return bool(left == right)
+    if op == "!=":
+        return bool(left != right)
+    if op == "in":
+        return left in right
+    if op == "not in":
+        return left not in right
+    if op == "like":
+        return glob_match(str(left), str(right))
+    raise RuleError(f"unknown operator {op!r}")
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, Duration):
+        return str(v)
+    if isinstance(v, tuple):
+        return list(v)
+    return v
+
+
+def fmt(v: Any) -> str:
+    """A value as the explanation writes it."""
+    if v is None:
+        return "unknown"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return f"{int(v)}" if v == int(v) and abs(v) < 1e12 else f"{v:.2f}"
+    if isinstance(v, Duration):
+        if v.unit == "d":
+            months = v.amount / 30.44
+            return f"{v.amount} days" + (f" (about {months:.0f} months)" if v.amount >= 60 else "")
+        return v.words()
+    if isinstance(v, tuple):
+        return "[" + ", ".join(fmt(x) for x in v) + "]"
+    return f'"{v}"'
+
+
+def describe(node: Node, rule: Rule, ev: Evaluator) -> str:
+    if isinstance(node, Literal_):
+        if isinstance(node.value, Duration):
+            return node.value.words()
+        return fmt(node.value)
+    if isinstance(node, Call):
+        try:
+            return lookup(node.name).describe(bind(node, rule.window))
+        except RuleError:
+            return node.name
+    if isinstance(node, Ref):
+        return f"'{node.name}'"
+    if isinstance(node, Unary):
+        return f"not ({describe(node.operand, rule, ev)})"
+    assert isinstance(node, Binary)
+    return f"{describe(node.left, rule, ev)} {node.op} {describe(node.right, rule, ev)}"
+
+
+def _leaves(node: Node, rule: Rule, negated: bool = False) -> list[tuple[Node, bool, str | None]]:
+    """The atomic tests of a condition, with definitions expanded (node, negated, via)."""
+    if isinstance(node, Binary) and node.op in ("and", "or"):
+        return _leaves(node.left, rule, negated) + _leaves(node.right, rule, negated)
+    if isinstance(node, Unary) and node.op == "not":
+        return _leaves(node.operand, rule, not negated)
+    if isinstance(node, Ref) and node.name in rule.definitions:
+        return [
+            (n, neg, node.name)
+            for n, neg, _ in _leaves(rule.definitions[node.name].node, rule, negated)
+        ]
+    return [(node, negated, None)]
+
+
+def _clause(node: Node, negated: bool, via: str | None, rule: Rule, ev: Evaluator) -> str:
+    scratch = Trace()
+    text = rule.definitions[via].text if via else rule.condition.text
+    value = ev.value(node, rule, scratch, text)
+    verdict = {True: "holds", False: "does not hold", None: "cannot be decided"}[
+        None if value is None else bool(value)
+    ]
+    prefix = f"[{via}] " if via else ""
+    neg = "not: " if negated else ""
+    if isinstance(node, Binary) and node.op in _OPS:
+        left = ev.value(node.left, rule, scratch, text)
+        detail = ""
+        if isinstance(node.left, Call):
+            res, _ = ev.metric(node.left, rule)
+            if isinstance(res, RuleError):
+                detail = f" ({res})"
+            elif res.detail:
+                detail = f" ({res.detail})"
+        return (
+            f"{prefix}{neg}{describe(node.left, rule, ev)} is {fmt(left)}{detail}; "
+            f"the test is {_OPS[node.op]} {describe(node.right, rule, ev)}: {verdict}."
+        )
+    return f"{prefix}{neg}{describe(node, rule, ev)} is {fmt(value)}."
+
+
+def explain(rule: Rule, status: str, ev: Evaluator, lever_used: bool | None) -> str:
+    """One paragraph: the verdict, each test with its value, and what the rule recommends."""
+    as_of = ev.view.as_of
+    head = {
+        "met": "holds",
+        "not_met": "does not hold",
+        "insufficient_data": "cannot be decided from the data known then",
+    }[status]
+    parts = [f"As of {as_of.isoformat()}, the condition of '{rule.title}' {head}."]
+    parts.extend(
+        _clause(n, neg, via, rule, ev) for n, neg, via in _leaves(rule.condition.node, rule)
+    )
+    if rule.kind == "repair":
+        if status == "met":
+            parts.append(f"Mexico has taken this repair step. {rule.recommendation}")
+        elif status == "not_met":
+            parts.append(f"The repair step is not (or no longer) taken. {rule.recommendation}")
+    elif status == "met":
+        parts.append(f"The advice applies: {rule.recommendation}")
+    elif status == "not_met":
+        parts.append("The advice does not apply on this date.")
+    if rule.lever and lever_used is not None:
+        parts.append(
+            f"The lever ({rule.lever}) was {'in use' if lever_used else 'not in use'} on this date."
+        )
+    if rule.citation:
+        parts.append(f"Source of the advice: {rule.citation}.")
+    return " ".join(parts)
+
+
+def _status(value: Value) -> str:
+    if value is None:
+        return "insufficient_data"
+    return "met" if value else "not_met"
+
+
+def _order(e: Evidence) -> tuple[int, int, str]:
+    """Instrument states, then indicator points, then events; the most recent first."""
+    rank = {"instrument_state": 0, "indicator": 1, "metric": 2, "event": 3}[e.kind]
+    return rank, -(e.date.toordinal() if e.date else 0), e.ref
+
+
+def evaluate_rule(rule: Rule, ev: Evaluator) -> Finding:
+    """Evaluate one rule with an :class:`Evaluator` (shared across rules for its cache)."""
+    trace = Trace()
+    value = ev.value(rule.condition.node, rule, trace, rule.condition.text)
+    lever_used: bool | None = None
+    if rule.used_when is not None:
+        used = ev.value(rule.used_when.node, rule, Trace(), rule.used_when.text)
+        lever_used = None if used is None else bool(used)
+    for extra in rule.evidence:
+        ev.value(extra.node, rule, trace, extra.text)
+    status = _status(value)
+    metrics: dict[str, Any] = dict(trace.metrics)
+    if rule.used_when is not None:
+        metrics["lever_in_use"] = lever_used
+    text = explain(rule, status, ev, lever_used)
+    if trace.notes:
+        text += " Data problems: " + " ".join(trace.notes)
+    evidence = sorted(trace.evidence.values(), key=_order)[:MAX_EVIDENCE]
+    return Finding(
+        rule_id=rule.id,
+        title=rule.title,
+        as_of=ev.view.as_of,
+        status=status,  # type: ignore[arg-type]
+        metrics=metrics,
+        evidence=tuple(evidence),
+        explanation=text,
+        lever=rule.lever,
+    )
+
+
+def _as_date(d: date | datetime) -> date:
+    return d.date() if isinstance(d, datetime) else d
+
+
+def evaluate(
+    store: Store | RuleData,
+    rules: RuleSet | Iterable[Rule],
+    as_of: date | datetime,
+) -> list[Finding]:
+    """Evaluate ``rules`` as of ``as_of``: one :class:`~dyadwatch.model.Finding` per rule.
+
+    Parameters
+    ----------
+    store
+        The store (or data already loaded from it with :meth:`RuleData.load`).
+    rules
+        A :class:`RuleSet` (from :func:`load_rules`) or rules.
+    as_of
+        The date: only what was public by the end of that day (UTC) is seen.
+
+    Examples
+    --------
+    >>> f = evaluate(store, load_rules(), date(2021, 1, 31))[0]  # doctest: +SKIP
+    >>> f.status, f.explanation[:40]  # doctest: +SKIP
+    """
+    day = _as_date(as_of)
+    rule_list = list(rules)
+    if isinstance(store, RuleData):
+        data = store
+    else:
+        dyad = rule_list[0].dyad if rule_list else "USA-MEX"
+        data = RuleData.load(store, dyad=dyad, until=day)
+    ev = Evaluator(data.at(day))
+    return [evaluate_rule(r, ev) for r in rule_list]
+
+
+def finding_dict(f: Finding) -> dict[str, Any]:
+    """A finding as plain JSON-ready data."""
+    return {
+        "rule_id": f.rule_id,
+        "title": f.title,
+        "as_of": f.as_of.isoformat(),
+        "status": f.status,
+        "lever": f.lever,
+        "metrics": dict(f.metrics),
+        "explanation": f.explanation,
+        "evidence": [
+            {
+                "kind": e.kind,
+                "ref": e.ref,
+                "date": e.date.isoformat() if e.date else None,
+                "text": e.text,
+                "urls": list(e.urls),
+            }
+            for e in f.evidence
+        ],
+    }
+
+
+__all__ = ["Evaluator", "evaluate", "evaluate_rule", "explain", "finding_dict"]

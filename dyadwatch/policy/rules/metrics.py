@@ -1,0 +1,722 @@
+"""The metric registry: every name a condition may call, its arguments, type and meaning.
+
+A metric is a read-only query of the data as of a date (:class:`~.data.View`). It returns a
+:class:`Result`: a value (number, duration, text or truth) or ``None`` when the data cannot
+answer (no event in the window to compute a ratio, no state known yet), plus the evidence
+behind the value. ``None`` makes the rule's finding *insufficient data* unless the rest of
+the condition decides it anyway.
+
+:data:`METRICS` lists them all; docs/rules.md documents each. :func:`check` type-checks a
+parsed condition against the registry before any evaluation, so a rule file with an unknown
+metric (with a did-you-mean), a wrong argument or a type error is refused at load time.
+
+Examples
+--------
+>>> sorted(METRICS)[:3]
+['events.count', 'events.since_last', 'index.goldstein']
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from dyadwatch.errors import RuleError, UnknownMetricError, did_you_mean
+from dyadwatch.model import Evidence
+from dyadwatch.policy.rules.data import EventQuery, View, day_number, glob_match
+from dyadwatch.policy.rules.language import Binary, Call, Duration, Literal_, Node, Ref, Unary
+
+Type = Literal["number", "duration", "string", "bool", "list"]
+ArgKind = Literal["number", "int", "duration", "string", "strings", "ints", "bool"]
+
+DEFAULT_WINDOW = Duration(6, "m")
+EVIDENCE_LIMIT = 5
+"""Events shown as evidence per metric (the most recent first)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str
+    kind: ArgKind
+    required: bool = False
+    default: Any = None
+    choices: tuple[str, ...] = ()
+    doc: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    value: float | str | bool | Duration | None
+    evidence: tuple[Evidence, ...] = ()
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    """One callable name of the condition language."""
+
+    name: str
+    returns: Type
+    doc: str
+    params: tuple[Param, ...]
+    fn: Callable[[View, Mapping[str, Any]], Result] = field(repr=False)
+    describe: Callable[[Mapping[str, Any]], str] = field(repr=False)
+
+
+def _window(args: Mapping[str, Any]) -> Duration:
+    w = args.get("window")
+    return w if isinstance(w, Duration) else DEFAULT_WINDOW
+
+
+def _latest(view: View, mask: np.ndarray, limit: int = EVIDENCE_LIMIT) -> tuple[Evidence, ...]:
+    idx = np.flatnonzero(mask)
+    if not len(idx):
+        return ()
+    order = idx[np.lexsort((idx, view.data.date[idx]))][::-1][:limit]
+    return tuple(view.data.event_evidence(int(i)) for i in order)
+
+
+def _direction_words(view: View, direction: str) -> str:
+    a, b = view.data.country_a, view.data.country_b
+    return {"ab": f"{a}→{b}", "ba": f"{b}→{a}", "both": f"{a}–{b}"}[direction]
+
+
+# --- index metrics -------------------------------------------------------------------------
+
+
+def _index_mask(view: View, args: Mapping[str, Any], start_end: Duration | None = None) -> Any:
+    q = EventQuery(direction=args.get("direction", "both"))
+    return view.data.mask(q) & view.data.unique
+
+
+def _pooled(view: View, mask: np.ndarray, measure: str, min_events: int) -> float | None:
+    quad = view.data.quad[mask]
+    scored = quad[(quad >= 1) & (quad <= 4)]
+    if len(scored) < min_events:
+        return None
+    if measure == "goldstein":
+        g = view.data.goldstein[mask]
+        g = g[~np.isnan(g)]
+        return float(g.mean()) if len(g) >= min_events else None
+    coop = int(np.count_nonzero(scored <= 2))
+    return (2 * coop - len(scored)) / len(scored)
+
+
+def _index_value(measure: str) -> Callable[[View, Mapping[str, Any]], Result]:
+    def fn(view: View, args: Mapping[str, Any]) -> Result:
+        w = _window(args)
+        mask = _index_mask(view, args) & view.window(w.start(view.as_of))
+        value = _pooled(view, mask, measure, int(args.get("min_events", 3)))
+        n = int(np.count_nonzero(mask))
+        detail = f"{n} event(s) in the window"
+        if value is None:
+            detail += f", fewer than {int(args.get('min_events', 3))} needed"
+        return Result(value, _latest(view, mask), detail)
+
+    return fn
+
+
+def _zscore(view: View, args: Mapping[str, Any]) -> Result:
+    w = _window(args)
+    measure = args.get("measure", "net_coop")
+    min_events = int(args.get("min_events", 3))
+    base = _index_mask(view, args)
+    visible = view.visible()
+    end = view.as_of
+    values: list[float] = []
+    current: float | None = None
+    current_mask = None
+    for k in range(int(args.get("baseline", 8)) + 1):
+        start = w.start(end)
+        m = (
+            base
+            & visible
+            & (view.data.date <= day_number(end))
+            & (view.data.date > day_number(start))
+        )
+        v = _pooled(view, m, measure, min_events)
+        if k == 0:
+            current, current_mask = v, m
+        elif v is not None:
+            values.append(v)
+        end = start
+    evidence = _latest(view, current_mask) if current_mask is not None else ()
+    if current is None:
+        return Result(None, evidence, "too few events in the current window")
+    if len(values) < 3:
+        return Result(None, evidence, f"only {len(values)} baseline window(s) with data, 3 needed")
+    sd = float(np.std(values, ddof=1))
+    if sd == 0:
+        return Result(None, evidence, "the baseline does not vary (standard deviation 0)")
+    mean = float(np.mean(values))
+    return Result(
+        (current - mean) / sd,
+        evidence,
+        f"current {current:.2f} against a baseline mean {mean:.2f} (sd {sd:.2f}, "
+        f"{len(values)} windows)",
+    )
+
+
+def _index_n(view: View, args: Mapping[str, Any]) -> Result:
+    w = _window(args)
+    mask = _index_mask(view, args) & view.window(w.start(view.as_of))
+    return Result(float(np.count_nonzero(mask)), _latest(view, mask))
+
+
+# --- indicators ----------------------------------------------------------------------------
+
+
+def _indicator_rows(view: View, args: Mapping[str, Any]) -> list[dict[str, Any]]:
+    ident = args["id"]
+    if ident not in view.data.indicator_rows:
+        raise RuleError(
+            f"the store holds no indicator series {ident!r}."
+            f"{did_you_mean(ident, view.data.indicator_rows)} "
+            "List them with `dyadwatch indicators`."
+        )
+    return view.indicator(ident, args.get("vintage", "latest-known"))
+
+
+def _point_evidence(row: Mapping[str, Any]) -> Evidence:
+    period = f"{row['period_start']}…{row['period_end']}"
+    text = (
+        f"{row['indicator']} = {row['value']:g} {row['unit']} for {period} "
+        f"(vintage {row['vintage']}, {row.get('source_title') or row['source']})"
+    )
+    return Evidence(
+        kind="indicator",
+        ref=f"{row['indicator']}@{row['period_start']}#{row['vintage']}",
+        date=row["period_end"],
+        text=text,
+        urls=(row["source_url"],) if row.get("source_url") else (),
+    )
+
+
+def _indicator_value(view: View, args: Mapping[str, Any]) -> Result:
+    rows = [r for r in _indicator_rows(view, args) if r["value"] is not None]
+    if not rows:
+        return Result(None, (), "no value known yet")
+    last = rows[-1]
+    return Result(
+        float(last["value"]), (_point_evidence(last),), f"period ending {last['period_end']}"
+    )
+
+
+def _indicator_change(pct: bool) -> Callable[[View, Mapping[str, Any]], Result]:
+    def fn(view: View, args: Mapping[str, Any]) -> Result:
+        rows = [r for r in _indicator_rows(view, args) if r["value"] is not None]
+        if len(rows) < 2:
+            return Result(None, tuple(_point_evidence(r) for r in rows), "fewer than two values")
+        prev, last = rows[-2], rows[-1]
+        ev = (_point_evidence(prev), _point_evidence(last))
+        if pct:
+            if prev["value"] == 0:
+                return Result(None, ev, "previous value is 0")
+            return Result(100.0 * (last["value"] - prev["value"]) / abs(prev["value"]), ev)
+        return Result(float(last["value"] - prev["value"]), ev)
+
+    return fn
+
+
+def _indicator_age(view: View, args: Mapping[str, Any]) -> Result:
+    rows = [r for r in _indicator_rows(view, args) if r["value"] is not None]
+    if not rows:
+        return Result(None, (), "no value known yet")
+    last = rows[-1]
+    days = max(0, (view.as_of - last["period_end"]).days)
+    return Result(Duration(days, "d"), (_point_evidence(last),))
+
+
+# --- instruments ---------------------------------------------------------------------------
+
+
+def _state_evidence(view: View, inst_id: str, state: Any) -> tuple[Evidence, ...]:
+    text = f"{inst_id}: {state.state} from {state.valid_from}"
+    if state.valid_to is not None:
+        text += f" to {state.valid_to}"
+    events = view.evidence_events(state.evidence)
+    urls = tuple(u for e in events for u in e.urls)
+    head = Evidence(
+        kind="instrument_state",
+        ref=f"{inst_id}@{state.valid_from}",
+        date=state.valid_from,
+        text=text + (f" ({' '.join(state.note.split())})" if state.note else ""),
+        urls=urls,
+    )
+    return (head, *events[:EVIDENCE_LIMIT])
+
+
+def _instrument(view: View, args: Mapping[str, Any]) -> Any:
+    ident = args["id"]
+    if ident not in view.data.instrument_ids:
+        raise RuleError(
+            f"the store holds no instrument {ident!r}."
+            f"{did_you_mean(ident, view.data.instrument_ids)} "
+            "List them with `dyadwatch instruments`."
+        )
+    inst = view.instrument(ident)
+    if inst is None:
+        return None, None
+    return inst, inst.state_on(view.as_of)
+
+
+def _instrument_state(view: View, args: Mapping[str, Any]) -> Result:
+    _, state = _instrument(view, args)
+    if state is None:
+        return Result(None, (), "no state known yet")
+    return Result(state.state, _state_evidence(view, args["id"], state))
+
+
+def _held_for(view: View, args: Mapping[str, Any]) -> Result:
+    _, state = _instrument(view, args)
+    if state is None:
+        return Result(None, (), "no state known yet")
+    days = (view.as_of - state.valid_from).days
+    return Result(
+        Duration(days, "d"), _state_evidence(view, args["id"], state), f"since {state.valid_from}"
+    )
+
+
+def _ever(view: View, args: Mapping[str, Any]) -> Result:
+    inst, _ = _instrument(view, args)
+    if inst is None:
+        return Result(None, (), "no state known yet")
+    pattern = args["state"]
+    w = args.get("window")
+    since = w.start(view.as_of) if isinstance(w, Duration) else None
+    for s in reversed(inst.states):
+        if s.valid_from > view.as_of:
+            continue
+        ends = s.valid_to
+        if since is not None and ends is not None and ends <= since:
+            continue
+        if glob_match(s.state, pattern):
+            return Result(True, _state_evidence(view, args["id"], s))
+    return Result(False)
+
+
+# --- events --------------------------------------------------------------------------------
+
+
+def _event_query(args: Mapping[str, Any]) -> EventQuery:
+    def strings(key: str) -> tuple[str, ...]:
+        v = args.get(key)
+        if v is None:
+            return ()
+        return (v,) if isinstance(v, str) else tuple(v)
+
+    quad = args.get("quad")
+    quads = (
+        ()
+        if quad is None
+        else (int(quad),)
+        if isinstance(quad, float | int)
+        else tuple(int(q) for q in quad)
+    )
+    return EventQuery(
+        instrument=strings("instrument"),
+        code=strings("code"),
+        quad=quads,
+        actor1=strings("actor1"),
+        actor2=strings("actor2"),
+        source=strings("source"),
+        min_confidence=float(args.get("min_confidence") or 0.0),
+    )
+
+
+def _events_count(view: View, args: Mapping[str, Any]) -> Result:
+    w = args.get("window")
+    start = w.start(view.as_of) if isinstance(w, Duration) else None
+    mask = view.data.mask(_event_query(args)) & view.window(start)
+    return Result(float(np.count_nonzero(mask)), _latest(view, mask))
+
+
+def _since_last(view: View, args: Mapping[str, Any]) -> Result:
+    mask = view.data.mask(_event_query(args)) & view.window(None)
+    idx = np.flatnonzero(mask)
+    if not len(idx):
+        return Result(None, (), "no matching event known yet")
+    last = int(view.data.date[idx].max())
+    days = day_number(view.as_of) - last
+    return Result(Duration(days, "d"), _latest(view, mask, 1))
+
+
+# --- the registry --------------------------------------------------------------------------
+
+_DIRECTION = Param(
+    "direction",
+    "string",
+    default="both",
+    choices=("both", "ab", "ba"),
+    doc="ab: A acts on B (USA→MEX), ba: B on A, both",
+)
+_WINDOW = Param("window", "duration", default=DEFAULT_WINDOW, doc="span ending on the as-of date")
+_MIN_EVENTS = Param("min_events", "int", default=3, doc="fewer events → no value")
+_SERIES = (
+    Param("id", "string", required=True, doc="series id (`dyadwatch indicators`)"),
+    Param("vintage", "string", default="latest-known", doc="latest-known, first-known or one"),
+)
+_FILTERS = (
+    Param("instrument", "strings", doc="instrument id(s) the event is tagged with"),
+    Param("code", "strings", doc="CAMEO code prefix(es): '06' matches 061, 063…"),
+    Param("quad", "ints", doc="quad class(es) 1–4"),
+    Param("actor1", "strings", doc="source actor: country (MEX) or actor code (MEX:SRE)"),
+    Param("actor2", "strings", doc="target actor: country or actor code"),
+    Param("source", "strings", doc="stored source name(s)"),
+    Param("min_confidence", "number", default=0.0, doc="drop events below this confidence"),
+)
+
+
+def _fmt_window(args: Mapping[str, Any]) -> str:
+    return _window(args).words()
+
+
+def _fmt_filters(args: Mapping[str, Any]) -> str:
+    parts = []
+    for key in ("instrument", "code", "quad", "actor1", "actor2", "source"):
+        v = args.get(key)
+        if v is None:
+            continue
+        items = v if isinstance(v, tuple | list) else (v,)
+        text = ", ".join(f"{x:g}" if isinstance(x, float) else str(x) for x in items)
+        label = {"actor1": "by", "actor2": "towards", "code": "CAMEO", "quad": "quad class"}.get(
+            key, key
+        )
+        parts.append(f"{label} {text}")
+    return "; ".join(parts) or "any"
+
+
+METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in (
+        Metric(
+            "index.net_coop",
+            "number",
+            "Net cooperation (vc + mc − vk − mk) / (vc + mc + vk + mk) of the dyad's events "
+            "in the window, deduplicated as the dyad index does; in [−1, 1].",
+            (_WINDOW, _DIRECTION, _MIN_EVENTS),
+            _index_value("net_coop"),
+            lambda a: f"net cooperation ({a.get('direction', 'both')}) over {_fmt_window(a)}",
+        ),
+        Metric(
+            "index.goldstein",
+            "number",
+            "Mean Goldstein score of the dyad's events in the window (−10 … +10).",
+            (_WINDOW, _DIRECTION, _MIN_EVENTS),
+            _index_value("goldstein"),
+            lambda a: f"mean Goldstein score ({a.get('direction', 'both')}) over {_fmt_window(a)}",
+        ),
+        Metric(
+            "index.n",
+            "number",
+            "Number of the dyad's events (deduplicated) in the window.",
+            (_WINDOW, _DIRECTION),
+            _index_n,
+            lambda a: f"dyad events ({a.get('direction', 'both')}) over {_fmt_window(a)}",
+        ),
+        Metric(
+            "index.zscore",
+            "number",
+            "z-score of a measure (net_coop or goldstein) in the window against the "
+            "`baseline` windows of the same length before it (at least 3 with data).",
+            (
+                Param("measure", "string", default="net_coop", choices=("net_coop", "goldstein")),
+                _WINDOW,
+                _DIRECTION,
+                _MIN_EVENTS,
+                Param("baseline", "int", default=8, doc="preceding windows in the baseline"),
+            ),
+            _zscore,
+            lambda a: (
+                f"z-score of {a.get('measure', 'net_coop')} ({a.get('direction', 'both')}) over "
+                f"{_fmt_window(a)} against the {int(a.get('baseline', 8))} windows before"
+            ),
+        ),
+        Metric(
+            "indicator.value",
+            "number",
+            "Latest value of an indicator series as known on the date (latest vintage of the "
+            "latest period).",
+            _SERIES,
+            _indicator_value,
+            lambda a: f"latest {a['id']}",
+        ),
+        Metric(
+            "indicator.change",
+            "number",
+            "Latest value minus the value of the period before, as known on the date.",
+            _SERIES,
+            _indicator_change(False),
+            lambda a: f"change in {a['id']} since the period before",
+        ),
+        Metric(
+            "indicator.pct_change",
+            "number",
+            "Percent change of the latest value over the period before, as known on the date.",
+            _SERIES,
+            _indicator_change(True),
+            lambda a: f"percent change in {a['id']} since the period before",
+        ),
+        Metric(
+            "indicator.age",
+            "duration",
+            "Time from the end of the latest known period to the date (staleness).",
+            _SERIES,
+            _indicator_age,
+            lambda a: f"age of the latest {a['id']}",
+        ),
+        Metric(
+            "instrument.state",
+            "string",
+            "The state the instrument is in on the date, as known then.",
+            (Param("id", "string", required=True),),
+            _instrument_state,
+            lambda a: f"state of {a['id']}",
+        ),
+        Metric(
+            "instrument.held_for",
+            "duration",
+            "How long the instrument has been in its current state.",
+            (Param("id", "string", required=True),),
+            _held_for,
+            lambda a: f"time {a['id']} has held its current state",
+        ),
+        Metric(
+            "instrument.ever",
+            "bool",
+            "Whether the instrument has been in a state matching the pattern (glob: "
+            "'designat*') within the window (default: ever), as known on the date.",
+            (
+                Param("id", "string", required=True),
+                Param("state", "string", required=True),
+                Param("window", "duration"),
+            ),
+            _ever,
+            lambda a: (
+                f"whether {a['id']} has been {a['state']}"
+                + (
+                    f" within {a['window'].words()}"
+                    if isinstance(a.get("window"), Duration)
+                    else ""
+                )
+            ),
+        ),
+        Metric(
+            "events.count",
+            "number",
+            "Number of events known by the date, dated in the window (default: all time), "
+            "matching every filter given.",
+            (*_FILTERS, Param("window", "duration")),
+            _events_count,
+            lambda a: (
+                f"events ({_fmt_filters(a)})"
+                + (f" over {a['window'].words()}" if isinstance(a.get("window"), Duration) else "")
+            ),
+        ),
+        Metric(
+            "events.since_last",
+            "duration",
+            "Time since the latest matching event known by the date (none: no value).",
+            _FILTERS,
+            _since_last,
+            lambda a: f"time since the last event ({_fmt_filters(a)})",
+        ),
+    )
+}
+"""Every metric, by name."""
+
+
+def lookup(name: str) -> Metric:
+    """The metric called ``name``; :class:`UnknownMetricError` (with a did-you-mean) if none."""
+    metric = METRICS.get(name)
+    if metric is None:
+        raise UnknownMetricError(
+            f"unknown metric {name!r}.{did_you_mean(name, METRICS)} "
+            f"Metrics: {', '.join(sorted(METRICS))} (docs/rules.md)."
+        )
+    return metric
+
+
+# --- type checking -------------------------------------------------------------------------
+
+
+def _literal_type(value: object) -> Type:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, float | int):
+        return "number"
+    if isinstance(value, Duration):
+        return "duration"
+    if isinstance(value, str):
+        return "string"
+    return "list"
+
+
+def _check_arg(metric: Metric, p: Param, lit: Literal_) -> Any:
+    v = lit.value
+    where = f"argument {p.name!r} of {metric.name} (column {lit.pos + 1})"
+    kind = p.kind
+    if kind in ("number", "int"):
+        if isinstance(v, bool) or not isinstance(v, float):
+            raise RuleError(f"{where} must be a number, not {_show(v)}.")
+        if kind == "int" and (v != int(v) or v < 0):
+            raise RuleError(f"{where} must be a whole number >= 0, not {_show(v)}.")
+        if not math.isfinite(v):
+            raise RuleError(f"{where} must be finite.")
+        return v
+    if kind == "duration":
+        if not isinstance(v, Duration):
+            hint = f" (write {int(v)}m or {int(v)}d)" if isinstance(v, float) and v > 0 else ""
+            raise RuleError(f"{where} must be a duration like 90d, 6m or 2y, not {_show(v)}{hint}.")
+        return v
+    if kind == "string":
+        if not isinstance(v, str):
+            raise RuleError(f"{where} must be text in quotes, not {_show(v)}.")
+        if p.choices and v not in p.choices:
+            raise RuleError(
+                f"{where} must be one of {', '.join(p.choices)}, not {v!r}."
+                f"{did_you_mean(v, p.choices)}"
+            )
+        return v
+    if kind == "strings":
+        items = v if isinstance(v, tuple) else (v,)
+        if not items or not all(isinstance(x, str) for x in items):
+            raise RuleError(f"{where} must be text or a list of texts, not {_show(v)}.")
+        return v
+    if kind == "ints":
+        items = v if isinstance(v, tuple) else (v,)
+        if not items or not all(
+            isinstance(x, float) and not isinstance(x, bool) and x == int(x) for x in items
+        ):
+            raise RuleError(f"{where} must be a whole number or a list of them, not {_show(v)}.")
+        if p.name == "quad" and not all(1 <= float(x) <= 4 for x in items):  # type: ignore[arg-type]
+            raise RuleError(f"{where}: quad classes are 1–4.")
+        return v
+    if not isinstance(v, bool):
+        raise RuleError(f"{where} must be true or false, not {_show(v)}.")
+    return v
+
+
+def _show(v: object) -> str:
+    if isinstance(v, tuple):
+        return "a list"
+    if isinstance(v, Duration):
+        return f"the duration {v}"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return f"the number {v:g}"
+    return repr(v)
+
+
+def bind(call: Call, default_window: Duration | None = None) -> dict[str, Any]:
+    """The arguments of ``call`` by parameter name, checked against the metric's signature.
+
+    ``default_window`` (the rule's ``window``) fills a ``window`` argument left out.
+    """
+    metric = lookup(call.name)
+    params = {p.name: p for p in metric.params}
+    if len(call.args) > len(metric.params):
+        raise RuleError(
+            f"{metric.name} takes at most {len(metric.params)} argument(s), "
+            f"{len(call.args)} given (column {call.pos + 1})."
+        )
+    bound: dict[str, Any] = {}
+    for p, lit in zip(metric.params, call.args, strict=False):
+        bound[p.name] = _check_arg(metric, p, lit)
+    for key, lit in call.kwargs:
+        found = params.get(key)
+        if found is None:
+            raise RuleError(
+                f"{metric.name} has no argument {key!r}.{did_you_mean(key, params)} "
+                f"Arguments: {', '.join(params)}."
+            )
+        if key in bound:
+            raise RuleError(f"argument {key!r} of {metric.name} given twice.")
+        bound[key] = _check_arg(metric, found, lit)
+    for p in metric.params:
+        if p.name == "window" and p.name not in bound and default_window is not None:
+            bound[p.name] = default_window
+        if p.required and p.name not in bound:
+            raise RuleError(f"{metric.name} needs the argument {p.name!r} (column {call.pos + 1}).")
+        if p.name not in bound and p.default is not None:
+            bound[p.name] = p.default
+    return bound
+
+
+def check(
+    node: Node,
+    definitions: Mapping[str, Type] | None = None,
+    default_window: Duration | None = None,
+) -> Type:
+    """The type of ``node``; a :class:`RuleError` on any type error or unknown name.
+
+    >>> from dyadwatch.policy.rules.language import parse
+    >>> check(parse('instrument.held_for("dialogue") >= 6m'))
+    'bool'
+    """
+    defs = definitions or {}
+    if isinstance(node, Literal_):
+        return _literal_type(node.value)
+    if isinstance(node, Call):
+        bind(node, default_window)
+        return lookup(node.name).returns
+    if isinstance(node, Ref):
+        if node.name in defs:
+            return defs[node.name]
+        choices = [*defs, *METRICS]
+        raise UnknownMetricError(
+            f"column {node.pos + 1}: unknown name {node.name!r}.{did_you_mean(node.name, choices)} "
+            "A bare name refers to a definition of this file; metrics are called with "
+            "arguments, e.g. index.net_coop()."
+        )
+    if isinstance(node, Unary):
+        t = check(node.operand, defs, default_window)
+        want: Type = "bool" if node.op == "not" else "number"
+        if t != want:
+            raise RuleError(f"column {node.pos + 1}: '{node.op}' needs a {want}, not a {t}.")
+        return want
+    assert isinstance(node, Binary)
+    lt = check(node.left, defs, default_window)
+    rt = check(node.right, defs, default_window)
+    at = f"column {node.pos + 1}"
+    if node.op in ("and", "or"):
+        if lt != "bool" or rt != "bool":
+            raise RuleError(
+                f"{at}: '{node.op}' joins conditions (true/false), "
+                f"not a {lt if lt != 'bool' else rt}."
+            )
+        return "bool"
+    if node.op in ("+", "-", "*", "/"):
+        if lt != "number" or rt != "number":
+            raise RuleError(f"{at}: '{node.op}' needs numbers, not a {lt} and a {rt}.")
+        return "number"
+    if node.op in ("in", "not in"):
+        if not isinstance(node.right, Literal_) or rt != "list":
+            raise RuleError(f"{at}: '{node.op}' needs a [list] on its right, not a {rt}.")
+        items = node.right.value
+        assert isinstance(items, tuple)
+        if lt not in ("string", "number") or not all(_literal_type(x) == lt for x in items):
+            raise RuleError(f"{at}: '{node.op}' compares a {lt} with a list of other types.")
+        return "bool"
+    if node.op == "like":
+        if lt != "string" or not isinstance(node.right, Literal_) or rt != "string":
+            raise RuleError(
+                f"{at}: 'like' matches text against a quoted pattern such as \"active*\"."
+            )
+        return "bool"
+    if lt != rt:
+        hint = " (write a duration such as 6m)" if {lt, rt} == {"number", "duration"} else ""
+        raise RuleError(f"{at}: cannot compare a {lt} with a {rt} using '{node.op}'{hint}.")
+    if node.op in ("<", "<=", ">", ">=") and lt not in ("number", "duration"):
+        raise RuleError(f"{at}: '{node.op}' orders numbers or durations, not a {lt}.")
+    if lt == "list":
+        raise RuleError(f"{at}: lists are compared only with 'in'.")
+    return "bool"
+
+
+__all__ = ["METRICS", "Metric", "Param", "Result", "bind", "check", "lookup"]
