@@ -1,0 +1,23 @@
+"""The brief: one to three pages a person would hand to a principal, as HTML or PDF.
+
+Public API::
+
+    brief(store, path, as_of, *, dyad="USA-MEX", freq="month") -> Path
+    write_brief(overview, path) -> Path
+    render_html(overview) -> str
+    render_pdf(overview) -> bytes
+
+Content comes from :func:`dyadwatch.present.overview.overview`; layout from
+:mod:`dyadwatch.present.brief.content`; rendering from :mod:`dyadwatch.present.brief.render`.
+"""
+
+from dyadwatch.present.brief.render import (
+    FORMATS,
+    brief,
+    brief_format,
+    render_html,
+    render_pdf,
+    write_brief,
+)
+
+__all__ = ["FORMATS", "brief", "brief_format", "render_html", "render_pdf", "write_brief"]
