@@ -187,3 +187,21 @@ def test_wrong_file_and_empty_file(shared_data: Path, tmp_path: Path) -> None:
     src = CbpSeizuresSource()
     summary = pipeline.ingest(src, src.artifacts_for_paths([cdc]), store)
     assert summary.count("failed") == 1
+
+
+def test_reingesting_the_same_file_is_skipped_and_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "cbp.csv"
+    path.write_text(
+        HEADER + "2021,JAN,U.S. Border Patrol,Southwest Border,Land Only,TUCSON,Fentanyl,1,2\n"
+    )
+    store = Store.init(tmp_path / "store")
+    src = CbpSeizuresSource()
+    assert pipeline.ingest(src, src.artifacts_for_paths([path]), store).count("done") == 1
+    rows = store.table("indicators").num_rows
+    again = pipeline.ingest(src, src.artifacts_for_paths([path]), store)
+    assert again.count("skipped") == 1 and store.table("indicators").num_rows == rows
+    dated = CbpSeizuresSource(known_at=date(2021, 2, 20))
+    redo = pipeline.ingest(dated, dated.artifacts_for_paths([path]), store)
+    assert redo.count("done") == 1 and store.table("indicators").num_rows == rows
+    (known,) = set(store.table("indicators").column("known_at").to_pylist())
+    assert known.date() == date(2021, 2, 20)
