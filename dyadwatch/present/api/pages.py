@@ -1,0 +1,377 @@
+"""The dashboard: server-rendered pages, each "as of" the date in its query string.
+
+Pages: overview (``/``), timeline (``/timeline``), instruments (``/instruments``,
+``/instruments/{id}``), rules and backtest (``/rules``), indicators (``/indicators``,
+``/indicators/{id}``), and ``/login`` when reads need a token. Every page carries the as-of
+date in its links, so moving between pages keeps the point in time. A rendered page is
+cached per store generation and query string; the data under it is cached the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from dyadwatch.analyse.index import FUSED
+from dyadwatch.errors import DyadwatchError
+from dyadwatch.present.api.app import package_dir
+from dyadwatch.present.api.auth import page_token_ok
+from dyadwatch.present.api.charts import index_svg, sparkline_svg, status_strip
+from dyadwatch.present.api.data import StoreView, today
+from dyadwatch.present.api.errors import ApiError
+from dyadwatch.present.api.params import EventParams, Freq, check_date
+
+PAGE_SIZE = 50
+NAV = (
+    ("/", "Overview"),
+    ("/timeline", "Timeline"),
+    ("/instruments", "Instruments"),
+    ("/rules", "Rules & backtest"),
+    ("/indicators", "Indicators"),
+)
+QUAD = {
+    1: "verbal cooperation",
+    2: "material cooperation",
+    3: "verbal conflict",
+    4: "material conflict",
+}
+
+_env: Environment | None = None
+
+
+def env() -> Environment:
+    global _env
+    if _env is None:
+        e = Environment(
+            loader=FileSystemLoader(str(package_dir("templates"))),
+            autoescape=select_autoescape(["html"]),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        e.globals.update(nav=NAV, quad=QUAD)
+        e.filters["signed"] = lambda x, digits=2: "–" if x is None else f"{x:+.{digits}f}"
+        e.filters["num"] = _num
+        _env = e
+    return _env
+
+
+def _num(x: Any, digits: int = 3) -> str:
+    if x is None:
+        return "–"
+    if isinstance(x, float):
+        return f"{x:,.{digits}g}" if abs(x) < 1e6 else f"{x:,.0f}"
+    return f"{x:,}" if isinstance(x, int) else str(x)
+
+
+def _guard(request: Request) -> None:
+    if not page_token_ok(request):
+        raise ApiError(
+            401,
+            "unauthorized",
+            "this dashboard needs an API token: sign in at /login with a token from "
+            "`dyadwatch token create`.",
+        )
+
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(_guard)])
+public = APIRouter(include_in_schema=False)
+
+
+def _view(request: Request) -> StoreView:
+    return request.app.state.view
+
+
+def _link(path: str, params: Mapping[str, Any]) -> str:
+    items = [(k, str(v)) for k, v in params.items() if v not in (None, "", [], ())]
+    return f"{path}?{urlencode(items)}" if items else path
+
+
+def _base(request: Request, as_of: date, **extra: Any) -> dict[str, Any]:
+    """What every page needs: the as-of date, links that keep it, the store's generation."""
+    view = _view(request)
+    keep = {"as_of": as_of.isoformat()}
+
+    def href(path: str, **params: Any) -> str:
+        return _link(path, {**keep, **params})
+
+    return {
+        "path": request.url.path,
+        "as_of": as_of.isoformat(),
+        "today": today().isoformat(),
+        "href": href,
+        "generation": view.generation(),
+        "read_access": request.app.state.settings.api_read_access,
+        **extra,
+    }
+
+
+def _render(
+    request: Request, template: str, key: tuple[Any, ...], context: Callable[[], dict[str, Any]]
+) -> HTMLResponse:
+    view = _view(request)
+    html = view.cached(
+        "page", (template, key), lambda: env().get_template(template).render(**context())
+    )
+    return HTMLResponse(html)
+
+
+def render_error(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    details: list[dict[str, Any]] | None,
+) -> str:
+    """The HTML error page (used by the error handlers for dashboard paths)."""
+    ctx = {
+        "path": request.url.path,
+        "as_of": request.query_params.get("as_of", "") or today().isoformat(),
+        "today": today().isoformat(),
+        "href": lambda p, **kw: p,
+        "generation": None,
+        "title": f"Error {status}",
+        "status": status,
+        "code": code,
+        "message": message,
+        "details": details or [],
+        "read_access": "open",
+    }
+    return env().get_template("error.html").render(**ctx)
+
+
+def _as_of(value: date | None) -> date:
+    return check_date("as_of", value) or today()
+
+
+AsOfPage = Annotated[date | None, Query(description="Show what was public by the end of this day.")]
+
+
+def _problem(fn: Callable[[], Any]) -> tuple[Any, str | None]:
+    try:
+        return fn(), None
+    except DyadwatchError as exc:
+        return None, str(exc)
+
+
+@router.get("/", response_class=HTMLResponse)
+def overview_page(
+    request: Request,
+    as_of: AsOfPage = None,
+    freq: Freq = "quarter",
+) -> HTMLResponse:
+    """The overview record (:mod:`dyadwatch.present.overview`), as the brief shows it."""
+    day = _as_of(as_of)
+    view = _view(request)
+
+    def context() -> dict[str, Any]:
+        data = view.overview(day, freq)
+        counts: dict[str, int] = {}
+        for f in data["findings"]:
+            counts[f["status"]] = counts.get(f["status"], 0) + 1
+        sparks = [
+            {**i, "spark": sparkline_svg(i["points"], width=140, height=30)}
+            for i in data["indicators"]
+        ]
+        return _base(
+            request,
+            day,
+            title="Overview",
+            freq=freq,
+            ov=data,
+            chart=index_svg(
+                data["index"],
+                data["turning_points"],
+                title=f"{data['dyad']} net cooperation by {freq}, as of {day}",
+            ),
+            turning=list(reversed(data["turning_points"])),
+            finding_counts=counts,
+            sparks=sparks,
+        )
+
+    return _render(request, "overview.html", (day, freq), context)
+
+
+@router.get("/timeline", response_class=HTMLResponse)
+def timeline_page(
+    request: Request,
+    query: EventParams,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> HTMLResponse:
+    day = query.as_of or today()
+    view = _view(request)
+    q = query if query.as_of else _replace(query, as_of=day)
+    if q.order == "asc" and "order" not in request.query_params:
+        q = _replace(q, order="desc")
+
+    def context() -> dict[str, Any]:
+        result = view.events(q, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        total = result["total"]
+        filters = {
+            "source": q.sources[0] if q.sources else None,
+            "since": q.since,
+            "until": q.until,
+            "instrument": q.instrument,
+            "actor": q.actor,
+            "q": q.q,
+            "order": q.order if "order" in request.query_params else None,
+        }
+        pages = max(1, -(-total // PAGE_SIZE))
+        return _base(
+            request,
+            day,
+            title="Timeline",
+            events=result["events"],
+            total=total,
+            page=page,
+            pages=pages,
+            filters=filters,
+            instruments=view.instrument_ids(),
+            sources=view.event_sources(),
+            page_link=lambda n: _link(
+                "/timeline", {"as_of": day.isoformat(), **filters, "page": n}
+            ),
+        )
+
+    key = (day, tuple(sorted(request.query_params.multi_items())))
+    return _render(request, "timeline.html", key, context)
+
+
+def _replace(query: Any, **changes: Any) -> Any:
+    values = {k: getattr(query, k) for k in query.__dataclass_fields__}
+    values.update(changes)
+    return type(query)(**values)
+
+
+@router.get("/instruments", response_class=HTMLResponse)
+def instruments_page(request: Request, as_of: AsOfPage = None) -> HTMLResponse:
+    day = _as_of(as_of)
+    view = _view(request)
+
+    def context() -> dict[str, Any]:
+        return _base(request, day, title="Instruments", instruments=view.instruments(day))
+
+    return _render(request, "instruments.html", (day,), context)
+
+
+@router.get("/instruments/{instrument_id}", response_class=HTMLResponse)
+def instrument_page(
+    request: Request,
+    instrument_id: Annotated[str, PathParam(max_length=64)],
+    as_of: AsOfPage = None,
+) -> HTMLResponse:
+    day = _as_of(as_of)
+    view = _view(request)
+    found = view.instrument(instrument_id, day)
+    if found is None:
+        known = view.instrument_ids()
+        why = (
+            f"no state of {instrument_id} was public by {day}; choose a later date."
+            if instrument_id in known
+            else f"no instrument {instrument_id!r}; known: {', '.join(known)}."
+        )
+        raise ApiError(404, "not_found", why)
+
+    def context() -> dict[str, Any]:
+        return _base(request, day, title=found["name"], inst=found)
+
+    return _render(request, "instrument.html", (day, instrument_id), context)
+
+
+@router.get("/rules", response_class=HTMLResponse)
+def rules_page(
+    request: Request,
+    as_of: AsOfPage = None,
+    start: Annotated[str | None, Query(alias="from", pattern=r"^\d{4}-\d{2}$")] = None,
+    end: Annotated[str | None, Query(alias="to", pattern=r"^\d{4}-\d{2}$")] = None,
+) -> HTMLResponse:
+    day = _as_of(as_of)
+    view = _view(request)
+
+    def context() -> dict[str, Any]:
+        findings, problem = _problem(lambda: view.findings(day))
+        backtest, bt_problem = _problem(lambda: view.backtest(start, end))
+        strips: dict[str, str] = {}
+        if backtest:
+            by_rule: dict[str, list[dict[str, Any]]] = {}
+            for row in backtest["monthly"]:
+                by_rule.setdefault(row["rule_id"], []).append(row)
+            strips = {rule: status_strip(rows) for rule, rows in by_rule.items()}
+        return _base(
+            request,
+            day,
+            title="Rules & backtest",
+            findings=findings,
+            problem=problem,
+            backtest=backtest,
+            backtest_problem=bt_problem,
+            strips=strips,
+            start=start or "",
+            end=end or "",
+        )
+
+    return _render(request, "rules.html", (day, start, end), context)
+
+
+@router.get("/indicators", response_class=HTMLResponse)
+def indicators_page(request: Request, as_of: AsOfPage = None) -> HTMLResponse:
+    day = _as_of(as_of)
+    view = _view(request)
+
+    def context() -> dict[str, Any]:
+        rows = []
+        for r in view.indicators(day):
+            points = view.indicator(r["indicator"], day, "latest-known")
+            last = points[-1] if points else None
+            rows.append({**r, "spark": sparkline_svg(points), "last": last})
+        return _base(request, day, title="Indicators", indicators=rows)
+
+    return _render(request, "indicators.html", (day,), context)
+
+
+@router.get("/indicators/{indicator_id}", response_class=HTMLResponse)
+def indicator_page(
+    request: Request,
+    indicator_id: Annotated[str, PathParam(max_length=128)],
+    as_of: AsOfPage = None,
+    vintage: Annotated[str, Query(max_length=64)] = "latest-known",
+) -> HTMLResponse:
+    day = _as_of(as_of)
+    view = _view(request)
+    if indicator_id not in view.indicator_ids():
+        raise ApiError(404, "not_found", f"no indicator series {indicator_id!r}.")
+
+    def context() -> dict[str, Any]:
+        meta = next((r for r in view.indicators(day) if r["indicator"] == indicator_id), None)
+        points = view.indicator(indicator_id, day, vintage)
+        return _base(
+            request,
+            day,
+            title=indicator_id,
+            indicator=indicator_id,
+            meta=meta,
+            points=points,
+            vintage=vintage,
+            spark=sparkline_svg(points, width=640, height=120),
+        )
+
+    return _render(request, "indicator.html", (day, indicator_id, vintage), context)
+
+
+@public.get("/login", response_class=HTMLResponse)
+def login_page(request: Request) -> HTMLResponse:
+    ctx = _base(request, today(), title="Sign in")
+    return HTMLResponse(env().get_template("login.html").render(**ctx))
+
+
+router_all = APIRouter(include_in_schema=False)
+router_all.include_router(public)
+router_all.include_router(router)
+
+__all__ = ["FUSED", "render_error", "router_all"]

@@ -1,0 +1,185 @@
+"""Query parameters shared by the API and the dashboard, validated once, with clear errors.
+
+FastAPI checks types and ranges from the annotations; the checks here add what annotations
+cannot say (dates inside the range the index can compute, text without control characters)
+and raise :class:`~dyadwatch.present.api.errors.ApiError` naming the parameter.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import Depends, Query
+
+from dyadwatch.present.api.data import EventQuery, IndexQuery
+from dyadwatch.present.api.errors import bad_param
+
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2199, 12, 31)
+"""Dates outside this range are refused: periods past year 9999 cannot even be named."""
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_PERIOD_YEAR = re.compile(r"^\s*(\d{4})")
+
+Freq = Literal["week", "month", "quarter", "year"]
+Direction = Literal["both", "ab", "ba"]
+Dedupe = Literal["phoenix", "story", "none"]
+Measure = Literal["net_coop", "goldstein_net", "share_a", "share_b", "net_share_a", "net_share_b"]
+Model = Literal["l2", "l1", "normal", "rbf"]
+Order = Literal["asc", "desc"]
+
+DYAD_PATTERN = r"^[A-Za-z]{3}-[A-Za-z]{3}$"
+
+AsOf = Annotated[
+    date | None,
+    Query(
+        description="Knowledge cut-off: only what was public by the end of this day (UTC). "
+        "Default: everything stored (the dashboard: today).",
+    ),
+]
+Since = Annotated[date | None, Query(description="First event date (inclusive).")]
+Until = Annotated[date | None, Query(description="Last event date (inclusive).")]
+
+
+def check_date(name: str, value: date | None) -> date | None:
+    if value is not None and not FIRST_DAY <= value <= LAST_DAY:
+        raise bad_param(name, f"{value} is outside {FIRST_DAY}..{LAST_DAY}.")
+    return value
+
+
+def check_text(name: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    if _CONTROL.search(value):
+        raise bad_param(name, "must not contain control characters.")
+    value = value.strip()
+    return value or None
+
+
+def check_period(name: str, value: str) -> str:
+    text = check_text(name, value)
+    if not text:
+        raise bad_param(name, "is required: a period like 2021, 2021Q1, 2021-01 or 2021-W03.")
+    m = _PERIOD_YEAR.match(text)
+    if m and not FIRST_DAY.year <= int(m[1]) <= LAST_DAY.year:
+        raise bad_param(name, f"year {m[1]} is outside {FIRST_DAY.year}..{LAST_DAY.year}.")
+    return text
+
+
+def check_dates(since: date | None, until: date | None, as_of: date | None) -> None:
+    check_date("since", since)
+    check_date("until", until)
+    check_date("as_of", as_of)
+    if since and until and since > until:
+        raise bad_param("since", f"{since} is after until {until}.")
+
+
+def index_query(
+    dyad: Annotated[
+        str, Query(pattern=DYAD_PATTERN, description="Two CAMEO country codes, A-B.")
+    ] = "USA-MEX",
+    direction: Annotated[Direction, Query(description="ab: A acts on B; ba; both.")] = "both",
+    freq: Annotated[Freq, Query(description="Period length.")] = "month",
+    as_of: AsOf = None,
+    since: Since = None,
+    until: Until = None,
+    sources: Annotated[
+        list[str] | None,
+        Query(description="Stored sources (or families, e.g. gdelt) to include; repeatable."),
+    ] = None,
+    dedupe: Annotated[Dedupe, Query(description="phoenix, story or none.")] = "phoenix",
+    min_confidence: Annotated[
+        float, Query(ge=0.0, le=1.0, allow_inf_nan=False, description="Drop events below.")
+    ] = 0.0,
+    baseline: Annotated[
+        int | None, Query(ge=2, le=520, description="Rolling-baseline length in periods.")
+    ] = None,
+    weights: Annotated[
+        str | None,
+        Query(max_length=400, description="Source weights in the fused index: curated=2,gdelt=1"),
+    ] = None,
+) -> IndexQuery:
+    """The index parameters of a request."""
+    check_dates(since, until, as_of)
+    names: tuple[str, ...] | None = None
+    if sources:
+        cleaned = [check_text("sources", s) for s in sources]
+        names = tuple(s for s in cleaned if s)
+        if any(len(s) > 64 for s in names):
+            raise bad_param("sources", "a source name is at most 64 characters.")
+    return IndexQuery(
+        dyad=dyad.upper(),
+        direction=direction,
+        freq=freq,
+        as_of=as_of,
+        since=since,
+        until=until,
+        sources=names or None,
+        dedupe=dedupe,
+        min_confidence=min_confidence,
+        baseline=baseline,
+        weights=check_text("weights", weights),
+    )
+
+
+IndexParams = Annotated[IndexQuery, Depends(index_query)]
+
+
+def event_query(
+    source: Annotated[
+        list[str] | None, Query(description="Only events of this source; repeatable.")
+    ] = None,
+    since: Since = None,
+    until: Until = None,
+    as_of: AsOf = None,
+    dyad: Annotated[
+        str | None, Query(pattern=DYAD_PATTERN, description="Only events between A and B.")
+    ] = None,
+    direction: Annotated[Direction, Query(description="With dyad: ab, ba or both.")] = "both",
+    instrument: Annotated[
+        str | None, Query(max_length=64, description="Only events bearing on this instrument.")
+    ] = None,
+    actor: Annotated[
+        str | None,
+        Query(max_length=100, description="Actor code or name contains this (either side)."),
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, description="Summary, id, actor names or source titles contain."),
+    ] = None,
+    order: Annotated[Order, Query(description="By event date: asc or desc.")] = "asc",
+) -> EventQuery:
+    """The event filters of a request."""
+    check_dates(since, until, as_of)
+    sources = tuple(s for s in (check_text("source", x) for x in source or ()) if s)
+    if any(len(s) > 64 for s in sources):
+        raise bad_param("source", "a source name is at most 64 characters.")
+    return EventQuery(
+        sources=sources,
+        since=since,
+        until=until,
+        as_of=as_of,
+        dyad=dyad.upper() if dyad else None,
+        direction=direction,
+        instrument=check_text("instrument", instrument),
+        actor=check_text("actor", actor),
+        q=check_text("q", q),
+        order=order,
+    )
+
+
+EventParams = Annotated[EventQuery, Depends(event_query)]
+
+__all__ = [
+    "AsOf",
+    "EventParams",
+    "IndexParams",
+    "check_date",
+    "check_dates",
+    "check_period",
+    "check_text",
+    "event_query",
+    "index_query",
+]

@@ -1,0 +1,549 @@
+"""The JSON API under ``/api/``: read endpoints, and two write endpoints behind tokens.
+
+Every read takes ``as_of`` (what was public by the end of that day); lists page with
+``limit``/``offset`` and answer with ``total`` and ``next``/``prev`` links. Errors have one
+shape (:mod:`dyadwatch.present.api.errors`).
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from dyadwatch import pipeline
+from dyadwatch.analyse.index import COLUMNS, FUSED
+from dyadwatch.errors import UsageError
+from dyadwatch.present.api.auth import TokenInfoModel, require_read, require_write
+from dyadwatch.present.api.data import StoreView, jsonable
+from dyadwatch.present.api.errors import ERROR_RESPONSES, ApiError, ErrorResponse, bad_param
+from dyadwatch.present.api.params import (
+    DYAD_PATTERN,
+    AsOf,
+    EventParams,
+    Freq,
+    IndexParams,
+    Measure,
+    Model,
+    check_date,
+    check_period,
+    check_text,
+)
+from dyadwatch.present.api.tokens import TokenInfo
+
+SERIES_HELP = "The series: 'fused' (default) or a source label."
+PERIOD_HELP = "A period: 2021, 2021Q1, 2021-01, 2021-W03 or a day in it (2021-01-19)."
+
+Series = Annotated[str, Query(max_length=64, description=SERIES_HELP)]
+
+
+def view(request: Request) -> StoreView:
+    return request.app.state.view
+
+
+View = Annotated[StoreView, Depends(view)]
+
+
+def ok(data: Any, status: int = 200) -> JSONResponse:
+    return JSONResponse(jsonable(data), status_code=status)
+
+
+# --- response models (for the OpenAPI schema; handlers return plain JSON) ---------------------
+
+
+class Page(BaseModel):
+    total: int = Field(description="Events matching the filters.")
+    limit: int
+    offset: int
+    count: int = Field(description="Events in this page.")
+    next: str | None = Field(description="URL of the next page, or null.")
+    prev: str | None = Field(description="URL of the previous page, or null.")
+    events: list[dict[str, Any]]
+
+
+class IndexOut(BaseModel):
+    query: dict[str, Any]
+    series: list[str]
+    columns: dict[str, str]
+    rows: list[dict[str, Any]]
+
+
+class Rows(BaseModel):
+    as_of: str | None = None
+    rows: list[dict[str, Any]]
+
+
+class Status(BaseModel):
+    generation: int
+    sources: list[dict[str, Any]]
+    datasets: list[str]
+    read_access: str
+
+
+class SourceRef(BaseModel):
+    url: str = Field(max_length=2000)
+    title: str = Field(max_length=500)
+    publisher: str | None = Field(default=None, max_length=200)
+
+
+class NewEvent(BaseModel):
+    """A curated event, in the fields of the knowledge base (knowledge/FORMAT.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(max_length=120, description="Slug, e.g. 2021-01-15-example.")
+    date: str = Field(max_length=10, description="YYYY-MM-DD")
+    precision: Literal["day", "month", "year"] = "day"
+    known_at: str | None = Field(default=None, max_length=40)
+    source: str = Field(max_length=80, description="Source actor code, e.g. MEX:FGR.")
+    target: str | None = Field(default=None, max_length=80)
+    cameo: str = Field(max_length=6)
+    instruments: list[str] = Field(default_factory=list, max_length=20)
+    topics: list[str] = Field(default_factory=list, max_length=20)
+    summary: str = Field(max_length=4000)
+    sources: list[SourceRef] = Field(max_length=20)
+    verified: bool = False
+    note: str | None = Field(default=None, max_length=2000)
+    file: str | None = Field(
+        default=None,
+        max_length=120,
+        description="Events file of the knowledge base (default: the one covering the year).",
+    )
+
+
+class IngestRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = Field(max_length=64, description="A source name (`dyadwatch sources`).")
+    paths: list[str] | None = Field(
+        default=None,
+        max_length=1000,
+        description="Local files on the server to ingest; omit for an embedded source.",
+    )
+    strictness: Literal["raise", "quarantine", "warn", "ignore"] | None = None
+
+
+class IngestOut(BaseModel):
+    ok: bool
+    summary: str
+    generation: int
+    artifacts: list[dict[str, Any]]
+
+
+class AddedEvent(BaseModel):
+    added: dict[str, Any]
+    file: str
+    line: int
+    ingest: IngestOut
+
+
+# --- the router --------------------------------------------------------------------------------
+
+router = APIRouter(prefix="/api", responses=ERROR_RESPONSES)
+read = APIRouter(dependencies=[Depends(require_read)])
+_write_lock = threading.Lock()
+
+
+def _page_links(request: Request, total: int, limit: int, offset: int) -> tuple[Any, Any]:
+    def link(new_offset: int) -> str:
+        items = [(k, v) for k, v in request.query_params.multi_items() if k != "offset"]
+        items.append(("offset", str(new_offset)))
+        return f"{request.url.path}?{urlencode(items)}"
+
+    nxt = link(offset + limit) if offset + limit < total else None
+    prev = link(max(0, offset - limit)) if offset > 0 else None
+    return nxt, prev
+
+
+@read.get("/status", response_model=Status, summary="What the store holds")
+def status(request: Request, v: View) -> JSONResponse:
+    """Generation, events per source, datasets, and whether reads need a token."""
+    return ok({**v.status(), "read_access": request.app.state.settings.api_read_access})
+
+
+@read.get("/events", response_model=Page, summary="Events, filtered and paged")
+def list_events(
+    request: Request,
+    v: View,
+    query: EventParams,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Events per page.")] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000, description="Events to skip.")] = 0,
+) -> JSONResponse:
+    """Canonical events matching every filter given, ordered by event date then id.
+
+    Each event carries ``sources`` (``[{url, title}]``). ``as_of`` hides what was not yet
+    public; ``since``/``until`` bound the event date.
+    """
+    page = v.events(query, limit, offset)
+    nxt, prev = _page_links(request, page["total"], limit, offset)
+    return ok(
+        {
+            "total": page["total"],
+            "limit": limit,
+            "offset": offset,
+            "count": len(page["events"]),
+            "next": nxt,
+            "prev": prev,
+            "events": page["events"],
+        }
+    )
+
+
+@read.get("/events/{event_id}", summary="One event with its sources")
+def get_event(
+    v: View,
+    event_id: Annotated[str, PathParam(max_length=64, pattern=r"^[0-9a-f]{1,64}$")],
+    as_of: AsOf = None,
+) -> JSONResponse:
+    """An event by ``event_id``; 404 if it does not exist or was not public ``as_of``."""
+    check_date("as_of", as_of)
+    found = v.event(event_id, as_of)
+    if found is None:
+        when = f" as of {as_of}" if as_of else ""
+        raise ApiError(404, "not_found", f"no event {event_id}{when}.")
+    return ok(found)
+
+
+@read.get("/index", response_model=IndexOut, summary="The dyad index")
+def get_index(
+    v: View,
+    query: IndexParams,
+    series: Annotated[
+        str | None, Query(max_length=64, description="Only this series (default: all).")
+    ] = None,
+) -> JSONResponse:
+    """Cooperation–conflict index rows, per source series and fused, one per period."""
+    out = v.index(query, check_text("series", series))
+    return ok({**out, "columns": dict(COLUMNS)})
+
+
+@read.get("/index/turning-points", response_model=Rows, summary="Turning points")
+def get_turning_points(
+    v: View,
+    query: IndexParams,
+    series: Series = FUSED,
+    measure: Measure = "net_coop",
+    penalty: Annotated[
+        float | None, Query(gt=0, le=1e6, allow_inf_nan=False, description="PELT penalty.")
+    ] = None,
+    model: Model = "l2",
+    min_size: Annotated[int, Query(ge=1, le=100)] = 2,
+    window: Annotated[int, Query(ge=1, le=100)] = 1,
+    events: Annotated[int, Query(ge=1, le=100, description="Events per turning point.")] = 5,
+) -> JSONResponse:
+    """Change points of one index series, each with the events around it."""
+    rows = v.turning_points(
+        query,
+        series=series,
+        measure=measure,
+        penalty=penalty,
+        model=model,
+        min_size=min_size,
+        window=window,
+        events=events,
+    )
+    return ok({"as_of": query.as_of, "rows": rows})
+
+
+@read.get("/index/lowest-since", summary='"Lowest since" for one period')
+def get_lowest_since(
+    v: View,
+    query: IndexParams,
+    period: Annotated[str, Query(max_length=20, description=PERIOD_HELP)],
+    series: Series = FUSED,
+    measure: Measure = "net_coop",
+) -> JSONResponse:
+    """The most recent earlier period as low or lower (or a record low), with a sentence."""
+    return ok(v.lowest_since(query, check_period("period", period), series=series, measure=measure))
+
+
+@read.get("/index/evidence", response_model=Rows, summary="Events behind an index value")
+def get_evidence(
+    v: View,
+    query: IndexParams,
+    period: Annotated[str, Query(max_length=20, description=PERIOD_HELP)],
+    series: Series = FUSED,
+    measure: Measure = "net_coop",
+    limit: Annotated[int, Query(ge=1, le=500)] = 20,
+) -> JSONResponse:
+    """The events of one period, largest contributions to the value first."""
+    rows = v.evidence(
+        query, check_period("period", period), series=series, measure=measure, limit=limit
+    )
+    return ok({"as_of": query.as_of, "rows": rows})
+
+
+@read.get("/instruments", response_model=Rows, summary="Policy instruments and their states")
+def list_instruments(v: View, as_of: AsOf = None) -> JSONResponse:
+    """Each instrument's state on ``as_of`` (default today) and its history as known then."""
+    check_date("as_of", as_of)
+    return ok({"as_of": as_of, "rows": v.instruments(as_of)})
+
+
+@read.get("/instruments/{instrument_id}", summary="One instrument, with evidence")
+def get_instrument(
+    v: View,
+    instrument_id: Annotated[str, PathParam(max_length=64)],
+    as_of: AsOf = None,
+) -> JSONResponse:
+    """An instrument's state history as known ``as_of``, each state with its evidence events."""
+    check_date("as_of", as_of)
+    found = v.instrument(instrument_id, as_of)
+    if found is None:
+        known = v.instrument_ids()
+        if instrument_id in known:
+            raise ApiError(
+                404, "not_found", f"instrument {instrument_id} had no public state as of {as_of}."
+            )
+        raise ApiError(
+            404,
+            "not_found",
+            f"no instrument {instrument_id!r}; known: {', '.join(known) or 'none'}.",
+        )
+    return ok(found)
+
+
+@read.get("/indicators", response_model=Rows, summary="Indicator series")
+def list_indicators(v: View, as_of: AsOf = None) -> JSONResponse:
+    """One row per series: unit, scope, sources, periods and vintages known ``as_of``."""
+    check_date("as_of", as_of)
+    return ok({"as_of": as_of, "rows": v.indicators(as_of)})
+
+
+@read.get("/indicators/{indicator_id}", response_model=Rows, summary="One indicator series")
+def get_indicator(
+    v: View,
+    indicator_id: Annotated[str, PathParam(max_length=128)],
+    as_of: AsOf = None,
+    vintage: Annotated[
+        str,
+        Query(
+            max_length=64,
+            description="latest-known (default), first-known, or one vintage's name.",
+        ),
+    ] = "latest-known",
+) -> JSONResponse:
+    """The values of one series, one per period, as known ``as_of``."""
+    check_date("as_of", as_of)
+    if indicator_id not in v.indicator_ids():
+        raise ApiError(
+            404, "not_found", f"no indicator series {indicator_id!r}; see /api/indicators."
+        )
+    vintage = check_text("vintage", vintage) or "latest-known"
+    return ok({"as_of": as_of, "rows": v.indicator(indicator_id, as_of, vintage)})
+
+
+@read.get("/findings", response_model=Rows, summary="Rule findings as of a date")
+def list_findings(
+    v: View,
+    as_of: AsOf = None,
+    rule: Annotated[list[str] | None, Query(description="Only these rule ids.")] = None,
+) -> JSONResponse:
+    """Every rule of the default set evaluated as of ``as_of`` (default today)."""
+    check_date("as_of", as_of)
+    rules = tuple(r for r in (check_text("rule", x) for x in rule or ()) if r)
+    return ok({"as_of": as_of, "rows": v.findings(as_of, rules)})
+
+
+@read.get("/backtest", summary="Backtest of the default rules")
+def get_backtest(
+    v: View,
+    start: Annotated[
+        str | None, Query(alias="from", pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")
+    ] = None,
+    end: Annotated[
+        str | None, Query(alias="to", pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")
+    ] = None,
+    monthly: Annotated[bool, Query(description="Include one row per rule and month.")] = True,
+) -> JSONResponse:
+    """Each rule evaluated every month from ``from`` to ``to``: when it first held, how long,
+    and when the lever was used."""
+    for name, value in (("from", start), ("to", end)):
+        if value is not None:
+            year, month = int(value[:4]), int(value[5:])
+            if not 1 <= month <= 12:
+                raise bad_param(name, f"{value} is not a month (YYYY-MM).")
+            check_date(name, date(year, month, 1))
+    if start and end and start > end:
+        raise bad_param("from", f"{start} is after to {end}.")
+    result = v.backtest(start, end)
+    return ok(result if monthly else {k: x for k, x in result.items() if k != "monthly"})
+
+
+@read.get("/overview", summary="Overview as of a date")
+def get_overview(
+    v: View,
+    as_of: AsOf = None,
+    freq: Annotated[Freq, Query(description="Index periods.")] = "month",
+    dyad: Annotated[str, Query(pattern=DYAD_PATTERN)] = "USA-MEX",
+) -> JSONResponse:
+    """Headline and "lowest since", the index with turning points, what changed in the month
+    to ``as_of``, findings, instrument states, indicator sparklines and numbered sources —
+    the record the brief and the dashboard's overview render. ``as_of`` defaults to today
+    and may not be in the future."""
+    check_date("as_of", as_of)
+    return ok(v.overview(as_of, freq, dyad.upper()))
+
+
+# --- writes ------------------------------------------------------------------------------------
+
+write = APIRouter()
+
+
+def _kb_root(request: Request) -> Path:
+    from dyadwatch.knowledge.loader import data_root
+
+    root = request.app.state.kb_root
+    return Path(root) if root is not None else data_root()
+
+
+def _events_file_for(root: Path, year: int) -> str:
+    """The events file whose name's year range (``1985-2016.yaml``) covers ``year``."""
+    files = sorted((root / "events").glob("*.yaml"))
+    for f in files:
+        lo, sep, hi = f.stem.partition("-")
+        if sep and lo.isdigit() and hi.isdigit() and int(lo) <= year <= int(hi):
+            return f.name
+    if not files:
+        raise UsageError(f"the knowledge base at {root} has no events files; give 'file'.")
+    return files[-1].name
+
+
+def _ingest_out(request: Request, summary: pipeline.IngestSummary) -> dict[str, Any]:
+    return {
+        "ok": summary.ok,
+        "summary": summary.describe(),
+        "generation": request.app.state.view.generation(),
+        "artifacts": [
+            {
+                "artifact": a.artifact,
+                "status": a.status,
+                "read": a.rows_read,
+                "kept": a.rows_kept,
+                "quarantined": a.rows_quarantined,
+                "already_stored": a.rows_duplicate,
+                "message": a.message,
+            }
+            for a in summary.artifacts
+        ],
+    }
+
+
+@write.post(
+    "/events",
+    status_code=201,
+    response_model=AddedEvent,
+    summary="Add a curated event (token)",
+    responses={401: {"model": ErrorResponse, "description": "No valid API token."}},
+)
+def add_event(
+    request: Request,
+    body: NewEvent,
+    token: Annotated[TokenInfo, Depends(require_write)],
+) -> JSONResponse:
+    """Validate the event against the whole knowledge base, append it, and ingest it.
+
+    Nothing is written unless the event validates (422 ``invalid_event`` lists every
+    problem). The knowledge base is the one the server was started with (``--kb-root``).
+    """
+    from dyadwatch.knowledge.add import add_event as kb_add_event
+    from dyadwatch.sources.curated import CuratedSource
+
+    root = _kb_root(request)
+    data = body.model_dump(exclude={"file"}, exclude_none=True)
+    try:
+        year = int(body.date[:4])
+    except ValueError:
+        raise bad_param("date", f"{body.date!r} is not a date (YYYY-MM-DD).", "body") from None
+    events_file = body.file or _events_file_for(root, year)
+    if "/" in events_file or "\\" in events_file or events_file.startswith("."):
+        raise bad_param("file", "name a file of the knowledge base's events/ folder.", "body")
+    with _write_lock:
+        located = kb_add_event(data, events_file, root=root)
+        source = CuratedSource(root)
+        summary = pipeline.ingest(
+            source,
+            source.discover(),
+            request.app.state.view.store,
+            strictness=request.app.state.settings.strictness,
+        )
+    return ok(
+        {
+            "added": located.record.model_dump(mode="json"),
+            "file": located.file.name,
+            "line": located.line,
+            "ingest": _ingest_out(request, summary),
+        },
+        201,
+    )
+
+
+@write.post(
+    "/ingest",
+    response_model=IngestOut,
+    summary="Ingest local files or an embedded source (token)",
+    responses={401: {"model": ErrorResponse, "description": "No valid API token."}},
+)
+def trigger_ingest(
+    request: Request,
+    body: IngestRequest,
+    token: Annotated[TokenInfo, Depends(require_write)],
+) -> JSONResponse:
+    """Ingest ``paths`` (files on the server) with ``source``, or an embedded source whole.
+
+    Each file is ingested atomically; unchanged files are skipped; bad rows are quarantined.
+    409 ``store_busy`` if another writer holds the store.
+    """
+    from dyadwatch.present.jobs import EMBEDDED_SOURCES
+    from dyadwatch.sources import get_source
+    from dyadwatch.sources.curated import CuratedSource
+
+    settings = request.app.state.settings
+    name = check_text("source", body.source) or ""
+    source = (
+        CuratedSource(_kb_root(request))
+        if name == "curated" and request.app.state.kb_root is not None
+        else get_source(name, settings)
+    )
+    if body.paths:
+        paths = [Path(p) for p in body.paths]
+        missing = [str(p) for p in paths if not p.is_file()]
+        if missing:
+            raise bad_param("paths", f"not a file on the server: {', '.join(missing[:5])}.", "body")
+        artifacts = list(source.artifacts_for_paths(paths))
+    else:
+        if name not in EMBEDDED_SOURCES:
+            raise bad_param(
+                "paths",
+                f"source {name!r} needs 'paths' (files on the server); only "
+                f"{', '.join(EMBEDDED_SOURCES)} can be ingested without them.",
+                "body",
+            )
+        artifacts = list(source.discover())
+    with _write_lock:
+        summary = pipeline.ingest(
+            source,
+            artifacts,
+            request.app.state.view.store,
+            strictness=body.strictness or settings.strictness,
+        )
+    return ok(_ingest_out(request, summary))
+
+
+@read.get("/token", response_model=TokenInfoModel, summary="Who am I (token)")
+def whoami(token: Annotated[TokenInfo, Depends(require_write)]) -> JSONResponse:
+    """The token the request carries (id and name), to check a token works."""
+    return ok({"id": token.id, "name": token.name, "created_at": token.created_at})
+
+
+router.include_router(read)
+router.include_router(write)
+
+__all__ = ["router"]

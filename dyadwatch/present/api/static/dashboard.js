@@ -1,0 +1,38 @@
+// dyadwatch dashboard: small progressive enhancements. Every page works without this file.
+(function () {
+  "use strict";
+
+  // Changing the as-of date reloads the page as of that date (the form also has a button).
+  var asOf = document.getElementById("as_of");
+  if (asOf && asOf.form) {
+    asOf.addEventListener("change", function () {
+      if (asOf.value && asOf.checkValidity()) asOf.form.submit();
+    });
+  }
+
+  // Timeline: a changed select applies the filters at once; empty fields leave the URL.
+  var filters = document.getElementById("timeline-filters");
+  if (filters) {
+    filters.querySelectorAll("select").forEach(function (el) {
+      el.addEventListener("change", function () { filters.requestSubmit(); });
+    });
+    filters.addEventListener("submit", function () {
+      filters.querySelectorAll("input, select").forEach(function (el) {
+        if (!el.value) el.disabled = true;
+      });
+    });
+  }
+
+  // Sign-in: keep the token in a same-site cookie, then go back to the overview.
+  var login = document.getElementById("login-form");
+  if (login) {
+    login.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var token = document.getElementById("login-token").value.trim();
+      var secure = location.protocol === "https:" ? "; Secure" : "";
+      document.cookie = "dyadwatch_token=" + encodeURIComponent(token) +
+        "; Path=/; SameSite=Strict; Max-Age=2592000" + secure;
+      location.href = "/";
+    });
+  }
+})();
