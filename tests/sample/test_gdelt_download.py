@@ -51,6 +51,7 @@ class Mirror:
 
     files: dict[str, bytes] = field(default_factory=dict)
     listing: str = ""
+    latest: str = ""
     faults: dict[str, list[str]] = field(default_factory=dict)
     requests: list[tuple[str, str | None]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -75,6 +76,9 @@ def make_handler(mirror: Mirror) -> type[http.server.BaseHTTPRequestHandler]:
             mirror.requests.append((name, self.headers.get("Range")))
             if self.path == "/gdeltv2/masterfilelist.txt":
                 self._send(200, mirror.listing.encode())
+                return
+            if self.path == "/gdeltv2/lastupdate.txt":
+                self._send(200, mirror.latest.encode())
                 return
             if name not in mirror.files:
                 self._send(404, b"not found")
@@ -143,6 +147,7 @@ def mirror(shared_data: Path) -> Iterator[tuple[Mirror, str]]:
             md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
             lines.append(f"{len(data)} {md5} http://data.gdeltproject.org/gdeltv2/{name}")
     m.listing = "\n".join(lines) + "\n"
+    m.latest = "\n".join(line for line in lines if f"/{SLOTS[-1]}." in line) + "\n"
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), make_handler(m))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -262,6 +267,8 @@ def test_update_continues_after_the_last_ingested_interval(
     again = update_gdelt(settings, backoff=0.01)
     assert again.after is not None and again.after.strftime("%H%M") == "0145"
     assert not again.fetch.downloads and not [n for n, _ in m.requests if n.endswith(".zip")]
+    # lastupdate.txt named no new interval, so the whole master list was not fetched.
+    assert [n for n, _ in m.requests] == ["lastupdate.txt"]
     assert again.fetch.gaps.complete
     # An overlapping period fetches nothing and adds nothing.
     overlap = update_gdelt(settings, date(2017, 12, 31), date(2018, 1, 1), backoff=0.01)

@@ -204,3 +204,20 @@ def test_mentions_of_kept_events_are_kept_and_linked(v2_files: list[Path], tmp_p
     finally:
         con.close()
     assert total == 10 and joined == (10, 10)
+
+
+def test_cli_ingest_reads_zipped_and_unzipped_files_alike(
+    shared_data: Path, v2_files: list[Path], tmp_path: Path
+) -> None:
+    v1 = shared_data / "gdelt/v1_events/reed9999_gdelt1_events_1982_and_20160728_sample.CSV"
+    plain = [*v2_files, v1]
+    zips = [zipped(p, tmp_path / "zips") for p in plain]
+    a, b = tmp_path / "plain", tmp_path / "zipped"
+    assert main(["ingest", "gdelt", *map(str, plain), "--store", str(a), "--json"]) == 0
+    assert main(["ingest", "gdelt", *map(str, zips), "--store", str(b), "--json"]) == 0
+    got_a, got_b = counts(Store.open(a)), counts(Store.open(b))
+    assert got_a == got_b
+    assert got_a["events"] == [("gdelt1", 1), ("gdelt2", 12)]
+    # Mixed: the zipped copies after the plain files change nothing.
+    assert main(["ingest", "gdelt", *map(str, zips), "--store", str(a), "--json"]) == 0
+    assert counts(Store.open(a)) == got_a

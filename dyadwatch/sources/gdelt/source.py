@@ -26,12 +26,13 @@ from typing import Any, ClassVar
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dyadwatch.errors import ArtifactError
+from dyadwatch.errors import ArtifactError, DownloadError
 from dyadwatch.settings import Settings
 from dyadwatch.sources.base import Artifact, Chunk, Source
 from dyadwatch.sources.gdelt.discovery import (
     TRANSLATION_STREAMS,
     V1_STREAMS,
+    V2_STEP,
     V2_STREAMS,
     GapReport,
     RemoteFile,
@@ -144,19 +145,38 @@ class GdeltSource(Source):
             progress=self.progress,
         )
 
-    def list_files(self, dl: Downloader, streams: Sequence[str]) -> list[RemoteFile]:
-        """Every file the server lists for ``streams`` (reads only the lists needed)."""
+    def list_files(
+        self, dl: Downloader, streams: Sequence[str], after: datetime | None = None
+    ) -> list[RemoteFile]:
+        """Every file the server lists for ``streams`` (reads only the lists needed).
+
+        With ``after`` (the start of the last interval ingested), GDELT 2.0 is first asked
+        for ``lastupdate.txt``: if that names at most the next interval, the whole
+        ``masterfilelist.txt`` (hundreds of thousands of lines) is not needed.
+        """
         files: list[RemoteFile] = []
-        if any(s in V2_STREAMS for s in streams):
-            text = dl.fetch_text(f"{self.base_url}/gdeltv2/masterfilelist.txt")
-            files += parse_filelist(text, self.base_url)
-        if any(s in TRANSLATION_STREAMS for s in streams):
-            text = dl.fetch_text(f"{self.base_url}/gdeltv2/masterfilelist-translation.txt")
+        for wanted, suffix in ((V2_STREAMS, ""), (TRANSLATION_STREAMS, "-translation")):
+            if not any(s in wanted for s in streams):
+                continue
+            if after is not None:
+                latest = self._lastupdate(dl, suffix)
+                if latest and max(f.start for f in latest) <= after + V2_STEP:
+                    files += latest
+                    continue
+            text = dl.fetch_text(f"{self.base_url}/gdeltv2/masterfilelist{suffix}.txt")
             files += parse_filelist(text, self.base_url)
         if any(s in V1_STREAMS for s in streams):
             page = dl.fetch_text(f"{self.base_url}/events/index.html")
             files += parse_v1_index(page, self.base_url)
         return [f for f in files if f.stream in streams]
+
+    def _lastupdate(self, dl: Downloader, suffix: str) -> list[RemoteFile]:
+        try:
+            text = dl.fetch_text(f"{self.base_url}/gdeltv2/lastupdate{suffix}.txt")
+        except DownloadError as exc:
+            log.info("no lastupdate%s.txt (%s); reading the master file list", suffix, exc)
+            return []
+        return parse_filelist(text, self.base_url)
 
     def fetch(
         self,
@@ -186,7 +206,7 @@ class GdeltSource(Source):
         skip = set(skip_keys)
         result = FetchResult()
         with self.downloader() as dl:
-            listed = self.list_files(dl, self.streams)
+            listed = self.list_files(dl, self.streams, after)
             wanted = in_period(listed, since, until, self.streams)
             if after is not None:
                 wanted = [f for f in wanted if f.start > after]
