@@ -33,6 +33,8 @@ COMMANDS: dict[str, str] = {
     "instruments": "dyadwatch.present.cli.kb:instruments",
     "indicators": "dyadwatch.present.cli.kb:indicators",
     "network": "dyadwatch.present.cli.network:network",
+    "serve": "dyadwatch.present.cli.serve:serve",
+    "token": "dyadwatch.present.cli.serve:token",
     "rules": "dyadwatch.present.cli.rules:rules",
     "backtest": "dyadwatch.present.cli.rules:backtest_cmd",
 }
