@@ -16,7 +16,6 @@ correctness").
 
 from __future__ import annotations
 
-import importlib
 import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -55,8 +54,10 @@ MAX_INDICATORS = 6
 """Indicator series shown as sparklines."""
 MIN_INDICATOR_POINTS = 3
 """A sparkline needs at least this many periods to show a direction."""
-MAX_URLS_PER_ITEM = 3
+MAX_URLS_PER_ITEM = 2
 """URLs cited per event, state or figure (the first ones the record lists)."""
+MAX_FINDING_EVIDENCE = 3
+"""Evidence items kept per met finding (the rule engine's order: states, figures, events)."""
 
 INDICATOR_PRIORITY = (
     "us_overdose_deaths",
@@ -215,6 +216,8 @@ class FindingView:
     explanation: str
     metrics: Mapping[str, Any]
     evidence: tuple[EvidenceItem, ...]
+    """Up to :data:`MAX_FINDING_EVIDENCE` items, for met findings only."""
+    evidence_total: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -878,25 +881,30 @@ def _indicators(
 
 
 def default_findings(store: Store, as_of: date) -> tuple[list[Finding], str | None]:
-    """The default rules evaluated as of ``as_of``, or ``([], why)`` when they cannot be.
+    """The shipped rule set evaluated as of ``as_of``, and a note on what did not run.
 
-    The rule engine (:mod:`dyadwatch.policy.rules`) and its default rule set ship with
-    dyadwatch; this wrapper keeps the overview usable while either is missing or broken.
+    A rule that does not load is left out and named in the note; the others still run.
+
+    Examples
+    --------
+    >>> findings, note = default_findings(store, date(2021, 1, 31))  # doctest: +SKIP
     """
+    from dyadwatch.policy.rules import evaluate, load_rules
+
     try:
-        rules_mod = importlib.import_module("dyadwatch.policy.rules")
-    except ImportError:
-        return [], "The rule engine (dyadwatch.policy.rules) is not installed in this build."
-    evaluate = getattr(rules_mod, "evaluate", None)
-    load = getattr(rules_mod, "default_rules", None) or getattr(rules_mod, "load_default", None)
-    if evaluate is None or load is None:
-        return [], "The rule engine (dyadwatch.policy.rules) is not complete in this build."
-    try:
-        findings = list(evaluate(store, load(), as_of))
+        rules = load_rules()
+        findings = evaluate(store, rules, as_of) if rules.rules else []
     except DyadwatchError as exc:
         log.warning("default rules not evaluated: %s", exc)
         return [], f"The default rules could not be evaluated: {exc}"
-    return findings, None
+    note = None
+    if rules.problems:
+        note = f"{len(rules.problems)} rule(s) did not load and were skipped: " + "; ".join(
+            str(p) for p in rules.problems
+        )
+    elif not rules.rules:
+        note = "No default rules are installed."
+    return list(findings), note
 
 
 def _findings(findings: Sequence[Finding], cites: _Citations) -> tuple[FindingView, ...]:
@@ -914,7 +922,7 @@ def _findings(findings: Sequence[Finding], cites: _Citations) -> tuple[FindingVi
                     urls=tuple(e.urls[:MAX_URLS_PER_ITEM]),
                     sources=cites.cite(e.urls[:MAX_URLS_PER_ITEM], f"rule {f.rule_id}"),
                 )
-                for e in f.evidence
+                for e in f.evidence[:MAX_FINDING_EVIDENCE]
             )
         out.append(
             FindingView(
@@ -925,6 +933,7 @@ def _findings(findings: Sequence[Finding], cites: _Citations) -> tuple[FindingVi
                 explanation=" ".join(f.explanation.split()),
                 metrics=dict(f.metrics),
                 evidence=items,
+                evidence_total=len(f.evidence),
             )
         )
     return tuple(out)

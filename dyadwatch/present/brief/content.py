@@ -125,6 +125,17 @@ def short_date(d: date) -> str:
     return f"{d.day} {_ABBR[d.month - 1]} {d.year}"
 
 
+def _clip(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters, with an ellipsis.
+
+    >>> _clip("one two three", 9)
+    'one two…'
+    """
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
 def _event_line(ev: EventRef) -> Line:
     tag = QUAD.get(ev.quad_class or 0, "")
     return Line(short_date(ev.event_date), ev.summary or ev.cameo_code or "", tag, ev.sources)
@@ -167,13 +178,13 @@ def brief_content(ov: Overview) -> BriefContent:
     """
     pair = pair_name(ov.dyad)
     ch = ov.changes
-    shown = len(ch.events)
+    n_shown = len(ch.events)
     intro = (
         f"{ch.events_total} {pair} event(s) became public between {day_name(ch.since)} "
         f"(exclusive) and {day_name(ch.until)}"
     )
-    if ch.events_total > shown:
-        intro += f"; the {shown} with the largest Goldstein scores are shown"
+    if ch.events_total > n_shown:
+        intro += f"; the {n_shown} with the largest Goldstein scores are shown"
     intro += "." if ch.events_total else ""
     state_lines = tuple(
         Line(
@@ -184,14 +195,20 @@ def brief_content(ov: Overview) -> BriefContent:
         )
         for c in ch.state_changes
     )
+    shown = {f"{e.source}:{e.source_key}" for e in ch.events}
     met = tuple(
         FindingBlock(
             title=f.title,
             status=f.status,
-            lever=f.lever,
+            lever=f.lever.replace("_", " ") if f.lever else None,
             explanation=f.explanation,
             evidence=tuple(
-                Line(short_date(e.date) if e.date else "", e.text, e.kind, e.sources)
+                Line(
+                    short_date(e.date) if e.date else "",
+                    "(above)" if e.ref in shown else _clip(e.text.replace("_", " "), 90),
+                    e.kind,
+                    e.sources,
+                )
                 for e in f.evidence
             ),
         )

@@ -205,6 +205,11 @@ def _font_files() -> dict[str, Path]:
     return files
 
 
+def evidence_phrase(line: Line) -> str:
+    """One evidence item as a phrase: ``15 Jan 2021 (above) [9][10]``."""
+    return " ".join(x for x in (line.when, line.text, _refs(line.sources)) if x)
+
+
 def _refs(numbers: tuple[int, ...]) -> str:
     return "".join(f"[{n}]" for n in numbers)
 
@@ -358,10 +363,22 @@ def render_pdf(ov: Overview, chart: Chart | None = None) -> bytes:
     elif not c.findings_met:
         doc.text("None of the default rules is met as of this date.", 8.5)
     for f in c.findings_met:
-        doc.text(f.title + (f" — lever: {f.lever}" if f.lever else ""), 9, "B", MET)
-        doc.text(f.explanation, 8)
-        for line in f.evidence:
-            doc.item(line, indent=5)
+        if pdf.will_page_break(8):
+            pdf.add_page()
+        doc.text(f.title + (f" — lever: {f.lever}" if f.lever else ""), 8.5, "B", MET, h=4)
+        if f.evidence:
+            pdf.set_x(pdf.l_margin + 3)
+            pdf.set_font(FONT, "", 7.5)
+            pdf.set_text_color(*INK)
+            pdf.multi_cell(
+                doc.width - 3,
+                3.4,
+                "Evidence: " + "; ".join(evidence_phrase(e) for e in f.evidence) + ".",
+                align="L",
+                new_x="LMARGIN",
+                new_y="NEXT",
+            )
+        pdf.ln(0.8)
     if c.findings_other:
         doc.text("Not met or undecided: " + "; ".join(c.findings_other) + ".", 7.5, "", MUTED)
 

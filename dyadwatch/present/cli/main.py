@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "network": "dyadwatch.present.cli.network:network",
     "serve": "dyadwatch.present.cli.serve:serve",
     "token": "dyadwatch.present.cli.serve:token",
+    "brief": "dyadwatch.present.cli.brief:brief",
     "rules": "dyadwatch.present.cli.rules:rules",
     "backtest": "dyadwatch.present.cli.rules:backtest_cmd",
 }

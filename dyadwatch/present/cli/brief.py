@@ -1,0 +1,62 @@
+"""``dyadwatch brief``: the one-to-three-page brief as of a date, HTML or PDF.
+
+One call of :func:`dyadwatch.present.brief.brief`; the format follows the file extension.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import click
+
+from dyadwatch.present.cli.options import DATE, DYAD, store_options
+from dyadwatch.settings import Settings
+
+
+@click.command()
+@click.option(
+    "--as-of",
+    "as_of",
+    type=DATE,
+    default=None,
+    help="Only what was public by the end of this day [default: today, UTC].",
+)
+@click.option(
+    "-o",
+    "--output",
+    "path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="File to write: .html or .pdf [default: ./brief-AS_OF.html].",
+)
+@click.option("--dyad", type=DYAD, default="USA-MEX", show_default=True, help="Country pair A-B.")
+@click.option(
+    "--freq",
+    type=click.Choice(["week", "month", "quarter", "year"]),
+    default="month",
+    show_default=True,
+    help="Index periods for the headline and turning points.",
+)
+@store_options
+def brief(as_of: date | None, path: Path | None, dyad: str, freq: str, settings: Settings) -> None:
+    """Write a brief: headline, index chart, what changed, rules met, instruments, sources.
+
+    Prints the path written.
+
+    \b
+    Example:
+      dyadwatch brief --as-of 2021-01-31 -o brief.pdf
+    """
+    from dyadwatch.present.brief import brief as write
+    from dyadwatch.present.brief import brief_format
+    from dyadwatch.store import Store
+
+    day = as_of or datetime.now(UTC).date()
+    target = path or Path(f"brief-{day.isoformat()}.html")
+    brief_format(target)
+    store = Store.open(settings.store)
+    click.echo(str(write(store, target, day, dyad=dyad, freq=freq)))
+
+
+__all__ = ["brief"]
