@@ -275,6 +275,25 @@ def iter_blocks(fh: IO[bytes], size: int = BLOCK_BYTES) -> Iterator[bytes]:
         yield data
 
 
+def iter_mapped_blocks(path: Path, size: int = BLOCK_BYTES) -> Iterator[memoryview]:
+    """Blocks of an uncompressed file as views of a memory map (no copies), cut at line ends.
+
+    The map is released when the last view is garbage-collected.
+    """
+    with path.open("rb") as fh:
+        mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    view = memoryview(mm)
+    total = len(mm)
+    start = 0
+    while start < total:
+        end = min(start + size, total)
+        if end < total:
+            newline = mm.find(b"\n", end - 1)
+            end = total if newline < 0 else newline + 1
+        yield view[start:end]
+        start = end
+
+
 # --- sniffing --------------------------------------------------------------------------------
 
 
@@ -346,8 +365,11 @@ def _raw(text: str | bytes) -> str:
     return text[:RAW_LIMIT]
 
 
+BytesLike = bytes | memoryview
+
+
 def _parse(
-    data: bytes, fmt: Format, fields: Sequence[str], invalid: list[tuple[int | None, int, str]]
+    data: BytesLike, fmt: Format, fields: Sequence[str], invalid: list[tuple[int | None, int, str]]
 ) -> pa.Table:
     """Parse tab-separated ``data`` as ``fmt`` into string columns ``fields``."""
     include = [f for f in fields if f in fmt.columns]
@@ -382,7 +404,7 @@ def _parse(
     return table.select(list(fields))
 
 
-def _is_utf8(data: bytes) -> bool:
+def _is_utf8(data: BytesLike) -> bool:
     """Whether ``data`` is valid UTF-8 (Arrow's vectorised validation, no copy)."""
     offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64).tobytes())
     array = pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(data)])
@@ -426,14 +448,14 @@ class Block:
     table: pa.Table
     rejects: list[Reject]
     n_lines: int
-    data: bytes
+    data: BytesLike
     """The bytes parsed (lines that are not UTF-8 removed)."""
     numbers: Any
     """Line number of each line of ``data`` (numpy int64)."""
 
 
 def read_block(
-    data: bytes,
+    data: BytesLike,
     first_line: int,
     layout: Layout,
     fields: Sequence[str],
@@ -452,6 +474,7 @@ def read_block(
     n_dropped = 0
     if not _is_utf8(data):
         # Find and set aside the lines that are not UTF-8, then parse the rest.
+        data = bytes(data)
         n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
         if numbers is None:
             numbers = np.arange(first_line, first_line + n_lines, dtype=np.int64)
@@ -508,7 +531,7 @@ def read_block(
 
 
 def parse_block(
-    data: bytes, first_line: int, layout: Layout, fields: Sequence[str]
+    data: BytesLike, first_line: int, layout: Layout, fields: Sequence[str]
 ) -> tuple[pa.Table, list[Reject], int]:
     """:func:`read_block` as (table, rejects, number of lines)."""
     block = read_block(data, first_line, layout, fields)
@@ -772,17 +795,16 @@ def volume_counts(table: pa.Table) -> pa.Table:
     a1 = table.column("Actor1CountryCode")
     a2 = table.column("Actor2CountryCode")
     second = pc.and_(pc.is_valid(a2), pc.invert(pc.fill_null(pc.equal(a1, a2), False)))
-    parts = [
-        pa.table({"day": day, "country": a1}).filter(pc.is_valid(a1)),
-        pa.table({"day": day, "country": a2}).filter(second),
-        pa.table({"day": day, "country": pa.array(["*"] * table.num_rows, pa.string())}),
-    ]
-    both = pa.concat_tables(parts)
-    return (
-        both.group_by(["day", "country"])
-        .aggregate([([], "count_all")])
-        .rename_columns(["day", "country", "events"])
-    )
+    parts = []
+    for country, mask in ((a1, pc.is_valid(a1)), (a2, second)):
+        counted = pa.table({"day": day, "country": country}).filter(mask)
+        parts.append(counted.group_by(["day", "country"]).aggregate([([], "count_all")]))
+    totals = pa.table({"day": day}).group_by("day").aggregate([([], "count_all")])
+    star = pa.array(["*"] * totals.num_rows, pa.string())
+    parts.append(pa.table({"day": totals.column("day"), "country": star, "count_all": totals[1]}))
+    return pa.concat_tables(
+        [p.select(["day", "country", "count_all"]) for p in parts]
+    ).rename_columns(["day", "country", "events"])
 
 
 def finish_volume(partials: list[pa.Table], source: str, artifact: str, known: Any) -> pa.Table:
@@ -851,6 +873,7 @@ class FileReader:
     report: ReadReport = field(default_factory=ReadReport)
     _volume_parts: list[pa.Table] = field(default_factory=list)
     _known: list[Any] = field(default_factory=list)
+    _mapped: Path | None = None
 
     def chunks(self) -> Iterator[Chunk]:
         path = self.path
@@ -861,6 +884,7 @@ class FileReader:
             layout = sniff(head, path.name)
             self.report.format = layout.format.name
             fh.seek(0)
+            self._mapped = None if is_zip(path) or layout.header else path
             yield from self._read(fh, layout)
 
     def _read(self, stream: IO[bytes], layout: Layout) -> Iterator[Chunk]:
@@ -909,7 +933,7 @@ class FileReader:
             return
         narrow = NARROW_EVENT_FIELDS if kind == "events" else NARROW_MENTION_FIELDS
         line = 1
-        for data in iter_blocks(stream):
+        for data in self._raw_blocks(stream):
             block = read_block(data, line, layout, narrow)
             line += block.n_lines
             table = block.table
@@ -941,10 +965,17 @@ class FileReader:
                 yield table, [], table.num_rows
             return
         line = 1
-        for data in iter_blocks(stream):
+        for data in self._raw_blocks(stream):
             block = read_block(data, line, layout, fields)
             line += block.n_lines
             yield block.table, block.rejects, block.n_lines
+
+    def _raw_blocks(self, stream: IO[bytes]) -> Iterator[BytesLike]:
+        """Blocks of whole lines: mapped from disk for a plain file, read from a zip member."""
+        if self._mapped is not None:
+            yield from iter_mapped_blocks(self._mapped)
+        else:
+            yield from iter_blocks(stream)
 
     def _count(self, table: pa.Table) -> None:
         """Add a block's rows (valid day) to the volume counts and the latest DATEADDED."""
