@@ -46,8 +46,14 @@ def index_svg(
     width: int = 960,
     height: int = 300,
     title: str = "",
+    background: Sequence[Mapping[str, Any]] = (),
+    background_shift: int = 182,
 ) -> str:
     """An SVG line chart of ``rows`` (one index series) with turning points marked.
+
+    ``background`` is a coarser series of the same measure (the yearly history) drawn as a
+    wide pale line behind, each point ``background_shift`` days after its period's start
+    (mid-year for years), so sparse periods read against the long view.
 
     Examples
     --------
@@ -109,6 +115,14 @@ def index_svg(
                 f'<text class="tick" x="{_fmt(xx)}" y="{height - 8}" '
                 f'text-anchor="middle">{year}</text>'
             )
+    shifted = [
+        None
+        if r.get(measure) is None or not x0 <= _day(r["period_start"]) + background_shift <= x1
+        else (sx(_day(r["period_start"]) + background_shift), sy(float(r[measure])))
+        for r in background
+    ]
+    for d in _paths(shifted):
+        parts.append(f'<path class="bg" d="{d}"/>')
     for tp in turning:
         xx = sx(_day(tp["period_start"]))
         up = tp.get("direction") == "up"

@@ -189,6 +189,7 @@ def overview_page(
                 data["index"],
                 data["turning_points"],
                 title=f"{data['dyad']} net cooperation by {freq}, as of {day}",
+                background=data["history"] if freq != "year" else (),
             ),
             turning=list(reversed(data["turning_points"])),
             finding_counts=counts,
@@ -241,6 +242,16 @@ def timeline_page(
 
     key = (day, tuple(sorted(request.query_params.multi_items())))
     return _render(request, "timeline.html", key, context)
+
+
+def backtest_range(day: date, start: str | None, end: str | None) -> tuple[str, str]:
+    """The page's backtest months: ``to`` defaults to the as-of month (no look-ahead past the
+    page's date), ``from`` to 2018-01, or three years before ``to`` when that is earlier."""
+    last = end or f"{day.year:04d}-{day.month:02d}"
+    if start:
+        return start, last
+    year = int(last[:4])
+    return (f"{year - 3:04d}-01" if year < 2018 else "2018-01"), last
 
 
 def _replace(query: Any, **changes: Any) -> Any:
@@ -296,7 +307,8 @@ def rules_page(
 
     def context() -> dict[str, Any]:
         findings, problem = _problem(lambda: view.findings(day))
-        backtest, bt_problem = _problem(lambda: view.backtest(start, end))
+        first, last = backtest_range(day, start, end)
+        backtest, bt_problem = _problem(lambda: view.backtest(first, last))
         strips: dict[str, str] = {}
         if backtest:
             by_rule: dict[str, list[dict[str, Any]]] = {}
@@ -314,6 +326,7 @@ def rules_page(
             strips=strips,
             start=start or "",
             end=end or "",
+            range=(first, last),
         )
 
     return _render(request, "rules.html", (day, start, end), context)
