@@ -1,0 +1,309 @@
+"""Evaluating rules over in-memory data: three-valued logic, point in time, evidence, backtest."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dyadwatch.model import (
+    INDICATOR_SCHEMA,
+    INSTRUMENT_STATE_SCHEMA,
+    Actor,
+    Event,
+    events_to_table,
+    rows_to_table,
+)
+from dyadwatch.policy.rules import RuleData, backtest, evaluate
+from dyadwatch.policy.rules.backtest import month_ends
+from dyadwatch.policy.rules.loader import Rule, compile_expression, parse_window
+
+pytestmark = pytest.mark.unit
+
+US = Actor(code="USA:DOJ", country="USA", agent_type="JUD")
+MX = Actor(code="MEX:SRE", country="MEX", agent_type="GOV")
+
+
+def eod(d: date) -> datetime:
+    return datetime.combine(d, time.max, tzinfo=UTC)
+
+
+def ev(key: str, d: date, a1: Actor, a2: Actor, code: str, quad: int, **kw: object) -> Event:
+    return Event(
+        source="curated",
+        source_key=key,
+        event_date=d,
+        known_at=kw.pop("known_at", eod(d)),  # type: ignore[arg-type]
+        actor1=a1,
+        actor2=a2,
+        cameo_code=code,
+        quad_class=quad,
+        goldstein=-5.0 if quad >= 3 else 3.0,
+        summary=f"event {key}",
+        source_urls=(f"https://example.org/{key}",),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+EVENTS = [
+    ev("c1", date(2020, 12, 9), MX, US, "172", 4, instruments=("foreign_agent_law",)),
+    ev("c2", date(2020, 12, 15), MX, US, "172", 4, instruments=("foreign_agent_law",)),
+    ev("c3", date(2021, 1, 15), MX, US, "112", 3, instruments=("mlat",)),
+    ev("k1", date(2021, 1, 22), US, MX, "040", 1, instruments=("dialogue",)),
+    # dated in the window but only public later: invisible as of 2021-01-31
+    ev("late", date(2021, 1, 20), MX, US, "111", 3, known_at=eod(date(2021, 3, 1))),
+    ev("x1", date(2021, 6, 1), US, MX, "063", 2, instruments=("extradition",)),
+]
+
+STATES = [
+    {
+        "instrument": "foreign_agent_law",
+        "state": "not_in_force",
+        "valid_from": date(1985, 1, 1),
+        "known_at": eod(date(1985, 1, 1)),
+        "evidence": [],
+        "source": "curated",
+    },
+    {
+        "instrument": "foreign_agent_law",
+        "state": "in_force",
+        "valid_from": date(2020, 12, 18),
+        "known_at": eod(date(2020, 12, 18)),
+        "evidence": ["c2"],
+        "source": "curated",
+    },
+    {
+        "instrument": "vetted_units",
+        "state": "in_operation",
+        "valid_from": date(1997, 1, 1),
+        "known_at": eod(date(1997, 1, 1)),
+        "evidence": [],
+        "source": "curated",
+    },
+    {
+        # took effect in April 2021 but became public only in April 2022
+        "instrument": "vetted_units",
+        "state": "disbanded",
+        "valid_from": date(2021, 4, 1),
+        "known_at": eod(date(2022, 4, 19)),
+        "evidence": [],
+        "source": "curated",
+    },
+]
+
+
+def point(year: int, value: float, known: date, vintage: str) -> dict[str, object]:
+    return {
+        "indicator": "deaths",
+        "period_start": date(year, 1, 1),
+        "period_end": date(year, 12, 31),
+        "value": value,
+        "unit": "deaths",
+        "vintage": vintage,
+        "known_at": eod(known),
+        "source": "curated",
+        "source_url": f"https://example.org/deaths/{year}/{vintage}",
+    }
+
+
+INDICATORS = [
+    point(2019, 70_000, date(2020, 7, 1), "provisional"),
+    point(2019, 71_000, date(2020, 12, 1), "final"),
+    point(2020, 90_000, date(2021, 7, 1), "provisional"),
+]
+
+
+def data(extra: list[Event] = ()) -> RuleData:  # type: ignore[assignment]
+    return RuleData(
+        events_to_table([*EVENTS, *extra]),
+        rows_to_table(STATES, INSTRUMENT_STATE_SCHEMA),
+        rows_to_table(INDICATORS, INDICATOR_SCHEMA),
+    )
+
+
+def rule(condition: str, *, window: str | None = None, used_when: str | None = None) -> Rule:
+    w = parse_window(window) if window else None
+    return Rule(
+        id="r",
+        title="Test rule",
+        condition=compile_expression(condition, {}, w),
+        recommendation="Do the thing.",
+        citation="Someone, 'Essay', Publisher, 1 January 2021",
+        lever="foreign_agent_law",
+        window=w,
+        used_when=compile_expression(used_when, {}, w) if used_when else None,
+    )
+
+
+def status(condition: str, as_of: date, **kw: str) -> str:
+    return evaluate(data(), [rule(condition, **kw)], as_of)[0].status
+
+
+def test_event_counts_see_only_what_was_public() -> None:
+    cond = 'events.count(actor1="MEX", quad=[3, 4], window=3m) >= 4'
+    assert status(cond, date(2021, 1, 31)) == "not_met"  # "late" is not public yet
+    assert status(cond, date(2021, 3, 1)) == "met"
+
+
+def test_net_coop_matches_the_index_formula() -> None:
+    (f,) = evaluate(
+        data(),
+        [rule("index.net_coop(window=3m) < 0 and index.n(window=3m) == 4")],
+        date(2021, 1, 31),
+    )
+    assert f.status == "met"
+    # 3 conflict, 1 cooperation: (1 - 3) / 4
+    assert f.metrics["index.net_coop(window=3m)"] == pytest.approx(-0.5)
+
+
+def test_too_few_events_is_insufficient_data_and_kleene_logic_applies() -> None:
+    d = date(2021, 1, 31)
+    unknown = "index.net_coop(window=3m, min_events=10) < 0"
+    assert status(unknown, d) == "insufficient_data"
+    assert status(f"{unknown} and 1 > 2", d) == "not_met"
+    assert status(f"{unknown} or 1 < 2", d) == "met"
+    assert status(f"not ({unknown})", d) == "insufficient_data"
+    assert status(f"{unknown} or 1 > 2", d) == "insufficient_data"
+
+
+def test_instrument_states_as_known_then() -> None:
+    cond = 'instrument.state("vetted_units") == "in_operation"'
+    assert status(cond, date(2021, 6, 30)) == "met"  # disbanding not public until 2022
+    assert status(cond, date(2022, 4, 19)) == "not_met"
+    held = 'instrument.held_for("foreign_agent_law") >= 1m'
+    assert status(held, date(2021, 1, 17)) == "not_met"
+    assert status(held, date(2021, 1, 18)) == "met"
+    assert status('instrument.state("foreign_agent_law") like "in_*"', date(2020, 12, 17)) == (
+        "not_met"
+    )
+
+
+def test_ever_with_and_without_window() -> None:
+    cond = 'instrument.ever("foreign_agent_law", "in_force")'
+    assert status(cond, date(2020, 12, 1)) == "not_met"
+    assert status(cond, date(2021, 1, 1)) == "met"
+
+
+def test_indicator_values_follow_vintages() -> None:
+    v = 'indicator.value("deaths") > 70500'
+    assert status(v, date(2020, 8, 1)) == "not_met"  # provisional 70,000
+    assert status(v, date(2020, 12, 1)) == "met"  # revised to 71,000
+    assert status('indicator.value("deaths") > 0', date(2020, 1, 1)) == "insufficient_data"
+    (f,) = evaluate(data(), [rule('indicator.pct_change("deaths") > 25')], date(2021, 7, 1))
+    assert f.status == "met"
+    assert f.metrics['indicator.pct_change("deaths")'] == pytest.approx(100 * 19_000 / 71_000)
+    assert {e.urls for e in f.evidence if e.kind == "indicator"} == {
+        ("https://example.org/deaths/2019/final",),
+        ("https://example.org/deaths/2020/provisional",),
+    }
+
+
+def test_unknown_series_in_the_store_is_insufficient_with_a_hint() -> None:
+    (f,) = evaluate(data(), [rule('indicator.value("death") > 0')], date(2021, 7, 1))
+    assert f.status == "insufficient_data"
+    assert "Did you mean deaths?" in f.explanation
+
+
+def test_finding_has_evidence_with_urls_and_an_explanation() -> None:
+    r = rule(
+        'instrument.state("foreign_agent_law") == "in_force" '
+        'and events.count(instrument="foreign_agent_law", window=6m) >= 2',
+        used_when='instrument.state("foreign_agent_law") == "repealed"',
+    )
+    (f,) = evaluate(data(), [r], date(2021, 1, 31))
+    assert f.status == "met" and f.lever == "foreign_agent_law"
+    assert f.metrics["lever_in_use"] is False
+    kinds = [e.kind for e in f.evidence]
+    assert kinds[0] == "instrument_state"
+    refs = {e.ref for e in f.evidence if e.kind == "event"}
+    assert refs == {"curated:c1", "curated:c2"}
+    assert all(e.urls for e in f.evidence)
+    assert "As of 2021-01-31" in f.explanation and "holds" in f.explanation
+    assert "Do the thing." in f.explanation and "Someone" in f.explanation
+    assert "is 2; the test is at least 2: holds" in f.explanation
+
+
+def test_backtest_spells_first_met_and_lever_use() -> None:
+    r = rule(
+        'instrument.state("foreign_agent_law") == "in_force"',
+        used_when='events.count(instrument="extradition", window=2m) >= 1',
+    )
+    bt = backtest(data(), [r], date(2020, 10, 1), date(2021, 8, 1), today=date(2026, 1, 1))
+    (h,) = bt.histories
+    assert h.first_met == date(2020, 12, 31)
+    assert [(s.start, s.end, s.months) for s in h.spells] == [
+        (date(2020, 12, 31), date(2021, 8, 31), 9)
+    ]
+    assert h.first_used == date(2021, 6, 30)
+    assert "6 month(s) after" in h.verdict()
+    assert h.lever_changes == [(date(2020, 12, 18), "in_force")]
+    assert len(bt.monthly()) == 11
+
+
+def test_month_ends_cap_at_today() -> None:
+    assert month_ends(date(2020, 11, 1), date(2021, 2, 1), date(2021, 1, 10)) == [
+        date(2020, 11, 30),
+        date(2020, 12, 31),
+        date(2021, 1, 10),
+    ]
+
+
+AS_OF = date(2021, 1, 31)
+
+
+@st.composite
+def future_events(draw: st.DrawFn) -> list[Event]:
+    n = draw(st.integers(1, 8))
+    out = []
+    for i in range(n):
+        known = AS_OF + timedelta(days=draw(st.integers(1, 2000)))
+        dated = known - timedelta(days=draw(st.integers(0, 900)))
+        a1, a2 = draw(st.sampled_from([(US, MX), (MX, US), (MX, MX)]))
+        out.append(
+            ev(
+                f"future{i}",
+                dated,
+                a1,
+                a2,
+                draw(st.sampled_from(["010", "112", "172", "063", "040"])),
+                draw(st.integers(1, 4)),
+                known_at=eod(known),
+                instruments=tuple(
+                    draw(
+                        st.lists(st.sampled_from(["foreign_agent_law", "extradition"]), max_size=2)
+                    )
+                ),
+                dedupe_group=draw(st.sampled_from([None, "g1", "curated:c1"])),
+            )
+        )
+    return out
+
+
+PROPERTY_RULES = [
+    rule("index.net_coop(window=3m) < 0"),
+    rule("index.zscore(window=1m, baseline=4, min_events=1) < 0"),
+    rule('events.count(actor1="MEX", quad=[3, 4], window=6m) >= 3'),
+    rule('events.since_last(instrument="foreign_agent_law") <= 90d'),
+    rule('instrument.state("foreign_agent_law") == "in_force"'),
+]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(future_events())
+def test_events_public_after_d_never_change_findings_as_of_d(extra: list[Event]) -> None:
+    before = evaluate(data(), PROPERTY_RULES, AS_OF)
+    after = evaluate(data(extra), PROPERTY_RULES, AS_OF)
+    assert before == after
+
+
+def test_rule_data_accepts_any_arrow_event_table() -> None:
+    d = RuleData(
+        events_to_table([]),
+        rows_to_table([], INSTRUMENT_STATE_SCHEMA),
+        pa.Table.from_pylist([], schema=INDICATOR_SCHEMA),
+    )
+    (f,) = evaluate(d, [rule("events.count() == 0")], AS_OF)
+    assert f.status == "met"
