@@ -124,7 +124,8 @@ def instrument_states(
     --------
     >>> inst = instrument_states(store, date(2021, 1, 31))  # doctest: +SKIP
     >>> next(i for i in inst if i.id == "dialogue").state_on(date(2021, 1, 31)).state
-    'suspended'
+    ... # doctest: +SKIP
+    'frozen'
     """
     return states_from_table(store.table("instrument_states", snapshot), as_of)
 
@@ -145,7 +146,8 @@ def instrument_state_on(
     Examples
     --------
     >>> instrument_state_on(store, "terrorist_designation", date(2025, 3, 1)).state
-    'designated'  # doctest: +SKIP
+    ... # doctest: +SKIP
+    'designated'
     """
     table = store.table("instrument_states", snapshot)
     known = set(table.column("instrument").to_pylist())
