@@ -233,7 +233,7 @@ class CuratedSource(Source):
             raise ArtifactError(f"{path}: no such file in the knowledge base.")
         kb, all_problems = self._checked(root)
         problems = [p for p in all_problems if p.file == display_path(path)]
-        fatal = [p for p in problems if p.message.startswith(_FATAL)]
+        fatal = [p for p in problems if p.severity == "error" and p.message.startswith(_FATAL)]
         if fatal:
             raise ArtifactError(f"{fatal[0]} (fix the file; the store keeps its last good version)")
         if dataset == "events":

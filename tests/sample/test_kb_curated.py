@@ -282,3 +282,12 @@ def test_ingest_curated_from_another_directory_and_a_wrong_path(tmp_path: Path) 
 
     with pytest.raises(ArtifactError, match="not a knowledge-base directory"):
         list(src.artifacts_for_paths([tmp_path]))
+
+
+def test_an_empty_events_file_ingests_nothing_and_does_not_fail(tmp_path: Path) -> None:
+    root = _small_kb(tmp_path / "kb")
+    (root / "events" / "new.yaml").write_text("# events to come\n")
+    store = Store.init(tmp_path / "store")
+    src = CuratedSource(root)
+    summary = pipeline.ingest(src, src.discover(), store)
+    assert summary.ok and count_events(store) == 2
