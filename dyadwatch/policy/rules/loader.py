@@ -179,7 +179,10 @@ def compile_expression(
 
 def parse_window(value: Any) -> Duration:
     """``"6m"`` → ``Duration(6, "m")``; a :class:`RuleError` for anything else."""
-    tokens = tokenize(str(value)) if isinstance(value, str) else []
+    try:
+        tokens = tokenize(value) if isinstance(value, str) else []
+    except RuleError:
+        tokens = []
     if len(tokens) != 2 or tokens[0].kind != "dur":
         raise RuleError(
             f"window {value!r} is not a duration: write a whole number and d, w, m or y "
@@ -237,6 +240,9 @@ def _load_file(path: Path) -> tuple[list[Rule], list[RuleProblem]]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         what = " ".join(str(x) for x in (exc.context, exc.problem) if x)
+        ctx = exc.context_mark
+        if ctx is not None and line is not None and ctx.line + 1 != line:
+            what += f" (the construct began at line {ctx.line + 1})"
         return [], [RuleProblem(f.name, line, None, f"YAML does not parse: {what}.")]
     except yaml.YAMLError as exc:
         return [], [RuleProblem(f.name, None, None, f"YAML does not parse: {exc}.")]

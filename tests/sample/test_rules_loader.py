@@ -1,0 +1,157 @@
+"""Rule files: every problem named by file, line and rule id; one bad rule never stops the rest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dyadwatch.errors import RuleError
+from dyadwatch.policy.rules import load_rules
+from dyadwatch.policy.rules.loader import default_rule_files
+
+pytestmark = pytest.mark.sample
+
+GOOD = """\
+  - id: good_one
+    title: Good
+    condition: 'instrument.state("dialogue") == "frozen"'
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "rules.yaml") -> Path:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def one_problem(path: Path) -> str:
+    rs = load_rules(path)
+    assert len(rs.problems) == 1, rs.problems
+    return str(rs.problems[0])
+
+
+def test_the_shipped_rule_set_loads_cleanly() -> None:
+    rs = load_rules()
+    assert rs.problems == ()
+    assert [p.name for p in default_rule_files()] == ["default.yaml"]
+    assert len(rs) == 14
+
+
+def test_yaml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
+    p = write(tmp_path, "rules:\n" + GOOD + "  - id: broken\n    title: [unclosed\n")
+    msg = one_problem(p)
+    assert "rules.yaml:7: YAML does not parse" in msg
+    assert "began at line 6" in msg
+
+
+@pytest.mark.parametrize(
+    ("rule", "line", "needle"),
+    [
+        ("    condition: 'index.net_cop() > 0'\n", 4, "Did you mean index.net_coop?"),
+        ("    condition: 'instrument.held_for(\"x\") > 6'\n", 4, "write a duration"),
+        ("    condition: 'index.net_coop() >'\n", 4, "column 19"),
+        ("    condition: 'index.net_coop()'\n", 4, "must be true or false"),
+        ("    condition: 'x > 1'\n    window: 6 months\n", 5, "window '6 months'"),
+        ("    condition: 'index.net_coop() > 0'\n    window: 0d\n", 5, "at least one day"),
+        ("    condition: 'index.net_coop() > 0'\n    kind: advice\n", 5, "kind 'advice'"),
+        ("    condtion: 'index.net_coop() > 0'\n", 4, "Did you mean condition?"),
+        (
+            "    condition: 'index.net_coop() > 0'\n    used_when: 'instrument.state(1) == 2'\n",
+            5,
+            "used_when:",
+        ),
+        (
+            "    condition: 'index.net_coop() > 0'\n    evidence: ['index.zscore(window=x)']\n",
+            5,
+            "evidence:",
+        ),
+    ],
+)
+def test_bad_rule_named_by_file_line_and_id_while_others_load(
+    tmp_path: Path, rule: str, line: int, needle: str
+) -> None:
+    text = "rules:\n  - id: bad_one\n    title: Bad\n" + rule + GOOD
+    p = write(tmp_path, text)
+    rs = load_rules(p)
+    assert [r.id for r in rs] == ["good_one"]
+    problem = next(x for x in rs.problems if needle in x.message)
+    assert problem.rule_id == "bad_one"
+    assert problem.file.endswith("rules.yaml")
+    assert problem.line == line, problem
+    assert needle in problem.message, problem.message
+    assert str(problem).endswith(problem.message) and "rule bad_one:" in str(problem)
+
+
+def test_missing_keys_bad_ids_and_duplicates(tmp_path: Path) -> None:
+    text = (
+        "rules:\n"
+        "  - id: no_condition\n    title: X\n"
+        "  - id: Bad-Id\n    title: X\n    condition: '1 < 2'\n"
+        + GOOD
+        + GOOD
+        + "  - just a string\n"
+    )
+    rs = load_rules(write(tmp_path, text))
+    assert [r.id for r in rs] == ["good_one"]
+    messages = [(p.rule_id, p.line, p.message) for p in rs.problems]
+    assert ("no_condition", 2, "missing 'condition'.") in messages
+    assert any(m[0] == "Bad-Id" and "lower_snake_case" in m[2] for m in messages)
+    assert any(m[0] == "good_one" and m[1] == 10 and "already used" in m[2] for m in messages)
+    assert any("each rule is a mapping" in m[2] for m in messages)
+
+
+def test_definitions_are_checked_and_usable(tmp_path: Path) -> None:
+    text = (
+        "definitions:\n"
+        '  frozen: \'instrument.state("dialogue") == "frozen"\'\n'
+        "  broken: 'index.net_coop( > 0'\n"
+        "rules:\n"
+        "  - id: uses_def\n    title: X\n    condition: 'frozen and not broken'\n"
+        "  - id: uses_good_def\n    title: Y\n    condition: 'not frozen'\n"
+    )
+    rs = load_rules(write(tmp_path, text))
+    assert [r.id for r in rs] == ["uses_good_def"]
+    lines = sorted((p.line, p.rule_id) for p in rs.problems)
+    assert lines == [(3, None), (7, "uses_def")]
+    assert "Did you mean" in str(rs.problems[1]) or "unknown name 'broken'" in str(rs.problems[1])
+
+
+def test_file_level_problems(tmp_path: Path) -> None:
+    assert "empty" in one_problem(write(tmp_path, "", "empty.yaml"))
+    assert "mapping" in one_problem(write(tmp_path, "- id: x\n", "list.yaml"))
+    assert "no `rules:` list" in one_problem(write(tmp_path, "version: 1\n", "norules.yaml"))
+    assert "Did you mean rules?" in str(
+        load_rules(write(tmp_path, "rule:\n" + GOOD, "typo.yaml")).problems[0]
+    )
+    assert "USA-MEX" in one_problem(write(tmp_path, "dyad: USAMEX\nrules: []\n", "dyad.yaml"))
+    bad = tmp_path / "latin1.yaml"
+    bad.write_bytes(b"rules:\n  - id: x\n    title: caf\xe9\n")
+    assert "cannot read" in one_problem(bad)
+
+
+def test_directories_and_several_files_and_cross_file_duplicates(tmp_path: Path) -> None:
+    write(tmp_path, "rules:\n" + GOOD, "a.yaml")
+    write(tmp_path, "rules:\n" + GOOD, "b.yml")
+    rs = load_rules(tmp_path)
+    assert [r.id for r in rs] == ["good_one"]
+    (p,) = rs.problems
+    assert p.file.endswith("b.yml") and "a.yaml:2" in p.message
+    with pytest.raises(RuleError, match="does not exist"):
+        load_rules(tmp_path / "missing.yaml")
+
+
+def test_file_citation_and_dyad_flow_into_rules(tmp_path: Path) -> None:
+    text = "dyad: usa-can\ncitation: A. Author, 'T', P, 2020\nrules:\n" + GOOD
+    (r,) = load_rules(write(tmp_path, text)).rules
+    assert r.dyad == "USA-CAN" and r.citation == "A. Author, 'T', P, 2020"
+    assert r.line == 4
+
+
+def test_get_unknown_and_failed_rules(tmp_path: Path) -> None:
+    text = "rules:\n" + GOOD + "  - id: failed\n    title: F\n    condition: 'nope()'\n"
+    rs = load_rules(write(tmp_path, text))
+    with pytest.raises(RuleError, match="did not load"):
+        rs.get("failed")
+    with pytest.raises(RuleError, match="Did you mean good_one"):
+        rs.get("good_on")
