@@ -291,6 +291,12 @@ def iter_mapped_blocks(path: Path, size: int = BLOCK_BYTES) -> Iterator[memoryvi
             newline = mm.find(b"\n", end - 1)
             end = total if newline < 0 else newline + 1
         yield view[start:end]
+        # Done with these pages: drop them from this process (they stay in the page cache),
+        # so memory does not grow with the file.
+        lo = start - start % mmap.PAGESIZE
+        hi = end - end % mmap.PAGESIZE
+        if hi > lo and hasattr(mm, "madvise"):
+            mm.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
         start = end
 
 
