@@ -9,7 +9,6 @@ no timestamp is written into the file and the SVG ids are salted with a constant
 from __future__ import annotations
 
 import logging
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -60,13 +59,13 @@ def draw(
         raise UsageError(f"chart file {path} must end in .png or .svg.")
     if series.num_rows == 0:
         raise AnalysisError("the index has no periods to draw; widen --since/--until.")
-    x: list[date] = series.column("period_start").to_pylist()
+    x: list[Any] = series.column("period_start").to_pylist()
     y = [float("nan") if v is None else v for v in series.column(measure).to_pylist()]
     with plt.rc_context({"svg.hashsalt": "dyadwatch", "font.size": 9}):
         fig, ax = plt.subplots(figsize=(10, 4), dpi=120)
         try:
             for label, table in sorted((background or {}).items()):
-                bx = table.column("period_start").to_pylist()
+                bx: list[Any] = table.column("period_start").to_pylist()
                 by = [float("nan") if v is None else v for v in table.column(measure).to_pylist()]
                 ax.plot(bx, by, linewidth=0.8, alpha=0.35, label=label)
             ax.plot(x, y, color="black", linewidth=1.4, marker=".", markersize=3, label="index")

@@ -11,7 +11,8 @@ events that differ in those fields: the same article re-coded with a sibling cod
 - either they share a URL *stem* (:func:`url_stem`: host without ``www.``/``m.``/``amp.``,
   path without query, fragment, trailing slash, ``/amp`` or ``index.html``), or their
   summaries are near-identical (:func:`summary_key` equal after case, punctuation and
-  whitespace folding, or word-set Jaccard similarity of at least :data:`SUMMARY_JACCARD`).
+  whitespace folding, or word-set Jaccard similarity of at least :data:`SUMMARY_JACCARD`;
+  summaries of fewer than :data:`MIN_SUMMARY_WORDS` words are too generic to link).
 
 Events already in one ``dedupe_group`` of the same source are linked too. Each connected
 component gets one group: the smallest of its members' groups (``event_id`` where a member
@@ -77,14 +78,15 @@ def url_stem(url: str | None) -> str | None:
 
 
 def summary_key(text: str | None) -> str | None:
-    """A summary folded for comparison: NFKC, case-folded, punctuation to spaces.
+    """A summary folded for comparison: NFKC, case-folded, periods dropped (``U.S.`` is
+    ``US``), other punctuation to spaces.
 
     >>> summary_key("  U.S. and Mexico agree; talks resume!  ")
-    'u s and mexico agree talks resume'
+    'us and mexico agree talks resume'
     """
     if not text:
         return None
-    folded = unicodedata.normalize("NFKC", text).casefold()
+    folded = unicodedata.normalize("NFKC", text).casefold().replace(".", "")
     words = _NON_WORD.sub(" ", folded).split()
     return " ".join(words) if len(words) >= MIN_SUMMARY_WORDS else None
 
