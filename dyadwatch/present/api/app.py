@@ -103,7 +103,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         title=app.title,
         version=app.version,
         description=app.description,
-        routes=[r for r in app.routes if getattr(r, "path", "").startswith("/api")],
+        routes=app.routes,
     )
     ref = {"$ref": "#/components/schemas/ErrorResponse"}
     for item in schema.get("paths", {}).values():
