@@ -153,7 +153,7 @@ def test_malformed_event_parameters_are_422_naming_the_parameter(
     assert err["details"] and err["details"][0]["loc"][-1] == name
 
 
-# --- index -----------------------------------------------------------------------------------------
+# --- index ----------------------------------------------------------------------------------------
 
 
 def test_index_rows_by_series(client: Any) -> None:
@@ -233,7 +233,7 @@ def test_evidence(client: Any) -> None:
     assert_error(client.get("/api/index/evidence", params={"period": "2020Q4", "limit": 0}), 422)
 
 
-# --- instruments, indicators, findings, backtest, overview -----------------------------------------
+# --- instruments, indicators, findings, backtest, overview ----------------------------------------
 
 
 def test_instruments_as_of(client: Any) -> None:
