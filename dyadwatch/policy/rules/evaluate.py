@@ -201,29 +201,32 @@ def describe(node: Node, rule: Rule, ev: Evaluator) -> str:
     return f"{describe(node.left, rule, ev)} {node.op} {describe(node.right, rule, ev)}"
 
 
-def _leaves(node: Node, rule: Rule, negated: bool = False) -> list[tuple[Node, bool, str | None]]:
-    """The atomic tests of a condition, with definitions expanded (node, negated, via)."""
+def _clauses(node: Node, rule: Rule, ev: Evaluator, text: str, negated: bool = False) -> list[str]:
+    """One sentence per atomic test of ``node``; a definition explains its own tests."""
     if isinstance(node, Binary) and node.op in ("and", "or"):
-        return _leaves(node.left, rule, negated) + _leaves(node.right, rule, negated)
+        return _clauses(node.left, rule, ev, text, negated) + _clauses(
+            node.right, rule, ev, text, negated
+        )
     if isinstance(node, Unary) and node.op == "not":
-        return _leaves(node.operand, rule, not negated)
+        return _clauses(node.operand, rule, ev, text, not negated)
     if isinstance(node, Ref) and node.name in rule.definitions:
-        return [
-            (n, neg, node.name)
-            for n, neg, _ in _leaves(rule.definitions[node.name].node, rule, negated)
-        ]
-    return [(node, negated, None)]
+        d = rule.definitions[node.name]
+        value = ev.value(d.node, rule, Trace(), d.text)
+        need = " (the rule needs it false)" if negated else ""
+        inner = "; ".join(c.rstrip(".") for c in _clauses(d.node, rule, ev, d.text))
+        return [f"'{node.name}' is {fmt(value)}{need}: {inner}."]
+    sentence = _clause(node, rule, ev, text)
+    if negated:
+        sentence = sentence.rstrip(".") + " (the rule needs this not to hold)."
+    return [sentence]
 
 
-def _clause(node: Node, negated: bool, via: str | None, rule: Rule, ev: Evaluator) -> str:
+def _clause(node: Node, rule: Rule, ev: Evaluator, text: str) -> str:
     scratch = Trace()
-    text = rule.definitions[via].text if via else rule.condition.text
     value = ev.value(node, rule, scratch, text)
     verdict = {True: "holds", False: "does not hold", None: "cannot be decided"}[
         None if value is None else bool(value)
     ]
-    prefix = f"[{via}] " if via else ""
-    neg = "not: " if negated else ""
     if isinstance(node, Binary) and node.op in _OPS:
         left = ev.value(node.left, rule, scratch, text)
         detail = ""
@@ -234,10 +237,10 @@ def _clause(node: Node, negated: bool, via: str | None, rule: Rule, ev: Evaluato
             elif res.detail:
                 detail = f" ({res.detail})"
         return (
-            f"{prefix}{neg}{describe(node.left, rule, ev)} is {fmt(left)}{detail}; "
+            f"{describe(node.left, rule, ev)} is {fmt(left)}{detail}; "
             f"the test is {_OPS[node.op]} {describe(node.right, rule, ev)}: {verdict}."
         )
-    return f"{prefix}{neg}{describe(node, rule, ev)} is {fmt(value)}."
+    return f"{describe(node, rule, ev)} is {fmt(value)}."
 
 
 def explain(rule: Rule, status: str, ev: Evaluator, lever_used: bool | None) -> str:
@@ -249,9 +252,7 @@ def explain(rule: Rule, status: str, ev: Evaluator, lever_used: bool | None) -> 
         "insufficient_data": "cannot be decided from the data known then",
     }[status]
     parts = [f"As of {as_of.isoformat()}, the condition of '{rule.title}' {head}."]
-    parts.extend(
-        _clause(n, neg, via, rule, ev) for n, neg, via in _leaves(rule.condition.node, rule)
-    )
+    parts.extend(_clauses(rule.condition.node, rule, ev, rule.condition.text))
     if rule.kind == "repair":
         if status == "met":
             parts.append(f"Mexico has taken this repair step. {rule.recommendation}")
