@@ -205,7 +205,8 @@ def test_a_store_whose_creation_was_interrupted_is_completed(store_dir: Path) ->
     store_dir.mkdir()
     con = duckdb.connect(str(store_dir / "catalog.duckdb"))
     con.execute(
-        "CREATE TABLE migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ)"
+        "CREATE TABLE migrations "
+        "(version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ)"
     )
     con.close()
     store = Store.open(store_dir)
