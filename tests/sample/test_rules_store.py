@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from dyadwatch import pipeline
 from dyadwatch.analyse.index import dyad_index
 from dyadwatch.model import Actor, Event
-from dyadwatch.policy.rules import RuleData, backtest, evaluate, load_rules
+from dyadwatch.policy.rules import RuleData, RuleSet, backtest, evaluate, load_rules
 from dyadwatch.present.cli.main import main
 from dyadwatch.settings import Settings
 from dyadwatch.sources.memory import MemorySource
@@ -42,7 +42,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
 
 
 @pytest.fixture(scope="module")
-def rules():  # type: ignore[no-untyped-def]
+def rules() -> RuleSet:
     rs = load_rules()
     assert rs.problems == ()
     return rs
@@ -108,7 +108,7 @@ GOLDEN_RECENT = {
 }
 
 
-def test_the_default_rule_set_covers_every_recommendation_and_repair(rules) -> None:  # type: ignore[no-untyped-def]
+def test_the_default_rule_set_covers_every_recommendation_and_repair(rules: RuleSet) -> None:
     assert {r.id for r in rules} == set(GOLDEN_ESSAY)
     assert sum(r.kind == "repair" for r in rules) == 3
     for r in rules:
@@ -116,7 +116,7 @@ def test_the_default_rule_set_covers_every_recommendation_and_repair(rules) -> N
         assert r.file.endswith("default.yaml") and r.line
 
 
-def test_golden_findings_as_of_the_essay(store: Store, rules) -> None:  # type: ignore[no-untyped-def]
+def test_golden_findings_as_of_the_essay(store: Store, rules: RuleSet) -> None:
     findings = {f.rule_id: f for f in evaluate(store, rules, ESSAY)}
     assert {k: f.status for k, f in findings.items()} == GOLDEN_ESSAY
     sab = findings["terrorist_designation_ready"].metrics
@@ -129,14 +129,16 @@ def test_golden_findings_as_of_the_essay(store: Store, rules) -> None:  # type: 
     assert homicides['indicator.value("mexico_homicides_inegi")'] == 36476
 
 
-def test_golden_findings_recently(store: Store, rules) -> None:  # type: ignore[no-untyped-def]
+def test_golden_findings_recently(store: Store, rules: RuleSet) -> None:
     findings = {f.rule_id: f for f in evaluate(store, rules, RECENT)}
     assert {k: f.status for k, f in findings.items()} == GOLDEN_RECENT
     assert findings["terrorist_designation_ready"].metrics["lever_in_use"] is True
     assert findings["keep_indicting"].metrics['instrument.held_for("dialogue")'] == "179d"
 
 
-def test_findings_carry_sourced_evidence_and_a_plain_explanation(store: Store, rules) -> None:  # type: ignore[no-untyped-def]
+def test_findings_carry_sourced_evidence_and_a_plain_explanation(
+    store: Store, rules: RuleSet
+) -> None:
     for f in evaluate(store, rules, ESSAY):
         assert f.explanation.startswith("As of 2021-01-31, the condition of")
         assert "Felbab-Brown" in f.explanation
@@ -146,7 +148,7 @@ def test_findings_carry_sourced_evidence_and_a_plain_explanation(store: Store, r
         assert all(e.date is None or e.date <= ESSAY for e in f.evidence)
 
 
-def test_loaded_data_and_store_paths_agree(store: Store, rules) -> None:  # type: ignore[no-untyped-def]
+def test_loaded_data_and_store_paths_agree(store: Store, rules: RuleSet) -> None:
     everything = RuleData.load(store)  # includes what became public after the date
     for d in (ESSAY, RECENT):
         assert evaluate(everything, rules, d) == evaluate(store, rules, d)
@@ -203,7 +205,7 @@ def test_ingesting_events_public_after_d_never_changes_findings_as_of_d(
     store: Store,
     rules,
     tmp_path_factory: pytest.TempPathFactory,
-    extra: list[Event],  # type: ignore[no-untyped-def]
+    extra: list[Event],
 ) -> None:
     before = evaluate(store, rules, ESSAY)
     copy = tmp_path_factory.mktemp("later") / "store"
@@ -217,7 +219,7 @@ def test_ingesting_events_public_after_d_never_changes_findings_as_of_d(
     assert evaluate(RuleData.load(other), rules, ESSAY) == before
 
 
-def test_backtest_sets_the_advice_against_what_happened(store: Store, rules) -> None:  # type: ignore[no-untyped-def]
+def test_backtest_sets_the_advice_against_what_happened(store: Store, rules: RuleSet) -> None:
     bt = backtest(store, rules, date(2018, 1, 1), date(2026, 3, 1))
     h = {x.rule_id: x for x in bt.histories}
     assert len(h["merida_suspend"].months) == 99

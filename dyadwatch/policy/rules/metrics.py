@@ -88,7 +88,8 @@ def _direction_words(view: View, direction: str) -> str:
 # --- index metrics -------------------------------------------------------------------------
 
 
-def _index_mask(view: View, args: Mapping[str, Any], start_end: Duration | None = None) -> Any:
+def _index_mask(view: View, args: Mapping[str, Any]) -> np.ndarray:
+    """The dyad's events in the direction asked, one per dedupe group (any date)."""
     q = EventQuery(direction=args.get("direction", "both"))
     return view.data.mask(q) & view.data.unique
 
