@@ -77,6 +77,10 @@ def test_v2_dateadded_becomes_known_at(shared_data: Path) -> None:
     assert known == {datetime(2018, 1, 1, tzinfo=UTC)}
     days = tables["events"]["event_date"]
     assert (pc.min(days).as_py(), pc.max(days).as_py()) == (date(2017, 1, 1), date(2018, 1, 1))
+    for dyads in ((), ("USA-MEX",)):  # full read, and the filtered first pass
+        _, tables = read_all(shared_data / "gdelt/v2_events/20151027220000.export.CSV", dyads)
+        stamps = set(tables["volume"]["known_at"].to_pylist())
+        assert stamps == {datetime(2015, 10, 27, 22, 0, tzinfo=UTC)}
 
 
 def test_v1_mixed_57_and_58_column_files(shared_data: Path) -> None:

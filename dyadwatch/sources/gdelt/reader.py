@@ -836,11 +836,33 @@ def finish_volume(partials: list[pa.Table], source: str, artifact: str, known: A
 # --- the whole file --------------------------------------------------------------------------
 
 
-NARROW_EVENT_FIELDS = ("SQLDATE", "Actor1CountryCode", "Actor2CountryCode", "DATEADDED")
+NARROW_EVENT_FIELDS = ("SQLDATE", "Actor1CountryCode", "Actor2CountryCode")
 """What the volume counts and the dyad filter need from every row; the rest is parsed only
 for the rows kept."""
 
 NARROW_MENTION_FIELDS = ("GLOBALEVENTID", "MentionTimeDate")
+
+
+def edge_stamps(data: BytesLike, fmt: Format) -> list[str]:
+    """DATEADDED of the first and last well-formed lines of a block.
+
+    GDELT writes one DATEADDED per file (the 15-minute stamp of a 2.0 export, the day of a
+    1.0 file), so the volume's ``known_at`` needs no more than these and the kept rows' —
+    and the first pass need not read the column for every row.
+    """
+    index = fmt.columns.index("DATEADDED")
+    widths = {fmt.width, *([formats()[fmt.alternate].width] if fmt.alternate else [])}
+    head = bytes(data[: 1 << 16]).split(b"\n")[:-1]
+    tail = bytes(data[-(1 << 16) :]).split(b"\n")[1:]
+    out = []
+    for lines in (head, reversed(tail)):
+        for line in lines:
+            fields = line.split(b"\t")
+            value = fields[index] if len(fields) in widths else b""
+            if value.isdigit() and len(value) in (8, 14):
+                out.append(value.decode("ascii"))
+                break
+    return out
 
 
 @dataclass(slots=True)
@@ -947,6 +969,7 @@ class FileReader:
                 table = validate_day(table, block.rejects)
                 self.report.rows_valid += table.num_rows
                 self._count(table)
+                self._known.extend(edge_stamps(data, layout.format))
                 mask = self.dyads.mask(
                     table.column("Actor1CountryCode"), table.column("Actor2CountryCode")
                 )
@@ -961,6 +984,8 @@ class FileReader:
             picked, numbers = pick_lines(block, wanted.to_numpy())
             full = read_block(picked, 0, layout, wide, numbers=numbers).table
             full = validate_keys(full, kind, block.rejects)
+            if kind == "events" and full.num_rows:
+                self._known.append(pc.max(full.column("DATEADDED")).as_py())
             yield full, block.rejects, block.n_lines
 
     def _wide_blocks(
@@ -984,13 +1009,15 @@ class FileReader:
             yield from iter_blocks(stream)
 
     def _count(self, table: pa.Table) -> None:
-        """Add a block's rows (valid day) to the volume counts and the latest DATEADDED."""
+        """Add a block's rows (valid day) to the volume counts (and the latest DATEADDED,
+        when the block was read in full)."""
         if table.num_rows == 0:
             return
         self._volume_parts.append(volume_counts(table))
-        latest = pc.max(table.column("DATEADDED")).as_py()
-        if latest is not None:
-            self._known.append(latest)
+        if "DATEADDED" in table.column_names:
+            latest = pc.max(table.column("DATEADDED")).as_py()
+            if latest is not None:
+                self._known.append(latest)
 
     def _volume(self, fmt: Format) -> pa.Table:
         known = None
@@ -998,6 +1025,11 @@ class FileReader:
             # DATEADDED strings of one file have one width, so the largest is the latest.
             stamp = max(self._known, key=lambda v: (len(v), v))
             known = _timestamp_14_or_8(pa.array([stamp], pa.string()))[0].as_py()
+        volume = finish_volume(self._volume_parts, fmt.source, self.artifact, None)
+        if known is None and volume.num_rows:
+            # No readable DATEADDED near the blocks' edges: the end of the latest day counted.
+            last = pc.max(volume.column("day")).as_py().strftime("%Y%m%d")
+            known = _timestamp_14_or_8(pa.array([last], pa.string()))[0].as_py()
         return finish_volume(self._volume_parts, fmt.source, self.artifact, known)
 
     def _chunk(
