@@ -39,17 +39,24 @@ def curated_store(factory: pytest.TempPathFactory) -> Path:
     return _BUILT["curated"]
 
 
-def writable_store(tmp: Path) -> tuple[Path, Path]:
-    """A store and a copy of the knowledge base it was built from, both free to change."""
+def writable_store(tmp: Path, factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A store and a copy of the knowledge base it was built from, both free to change.
+
+    Built once per session, then copied (a store's manifest holds relative paths).
+    """
     from dyadwatch.knowledge.loader import data_root
 
-    kb = tmp / "kb"
-    shutil.copytree(data_root(), kb)
-    root = tmp / "store"
-    store = Store.open(root, create=True)
-    source = CuratedSource(kb)
-    assert pipeline.ingest(source, source.discover(), store).ok
-    return root, kb
+    if "writable" not in _BUILT:
+        base = factory.mktemp("api-writable")
+        shutil.copytree(data_root(), base / "kb")
+        store = Store.open(base / "store", create=True)
+        source = CuratedSource(base / "kb")
+        assert pipeline.ingest(source, source.discover(), store).ok
+        _BUILT["writable"] = base
+    base = _BUILT["writable"]
+    shutil.copytree(base / "kb", tmp / "kb")
+    shutil.copytree(base / "store", tmp / "store", ignore=shutil.ignore_patterns("*.lock"))
+    return tmp / "store", tmp / "kb"
 
 
 def assert_error(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
