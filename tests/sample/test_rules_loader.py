@@ -155,3 +155,29 @@ def test_get_unknown_and_failed_rules(tmp_path: Path) -> None:
         rs.get("failed")
     with pytest.raises(RuleError, match="Did you mean good_one"):
         rs.get("good_on")
+
+
+def test_cli_check_metrics_and_with_default(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dyadwatch.present.cli.main import main
+
+    good = write(tmp_path, "rules:\n" + GOOD, "good.yaml")
+    bad = write(
+        tmp_path,
+        "rules:\n  - id: x\n    title: X\n    condition: 'index.zscor() > 0'\n",
+        "bad.yaml",
+    )
+    assert main(["rules", "check", "--rules", str(good)]) == 0
+    assert "1 rule(s) loaded, 0 problem(s)" in capsys.readouterr().err
+    assert main(["rules", "check", "--rules", str(good), "--with-default"]) == 0
+    assert "15 rule(s) loaded" in capsys.readouterr().err
+    assert main(["rules", "check", "--rules", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert "bad.yaml:4: rule x: condition: unknown metric 'index.zscor'" in out
+    assert "Did you mean index.zscore?" in out
+    assert main(["rules", "metrics", "--json"]) == 0
+    import json
+
+    names = [m["metric"] for m in json.loads(capsys.readouterr().out)]
+    assert "events.count" in names and "instrument.held_for" in names

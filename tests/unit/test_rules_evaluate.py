@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from datetime import UTC, date, datetime, time, timedelta
 
 import pyarrow as pa
@@ -307,3 +309,19 @@ def test_rule_data_accepts_any_arrow_event_table() -> None:
     )
     (f,) = evaluate(d, [rule("events.count() == 0")], AS_OF)
     assert f.status == "met"
+
+
+def test_findings_table_and_backtest_table_are_arrow() -> None:
+    from dyadwatch.policy.rules import findings_table
+
+    findings = evaluate(data(), [rule("events.count() >= 1")], AS_OF)
+    t = findings_table(findings)
+    assert t.num_rows == 1 and t["status"].to_pylist() == ["met"]
+    bt = backtest(data(), [rule("events.count() >= 1")], date(2021, 1, 1), date(2021, 3, 1))
+    assert bt.to_table().num_rows == 3
+
+
+def test_a_lever_the_store_does_not_hold_is_reported() -> None:
+    r = dataclasses.replace(rule("1 < 2"), lever="vetted_unit")
+    (f,) = evaluate(data(), [r], AS_OF)
+    assert "not an instrument in the store. Did you mean vetted_units?" in f.explanation

@@ -14,7 +14,7 @@ Examples
 
 from dyadwatch.policy.rules.backtest import Backtest, RuleHistory, Spell, backtest
 from dyadwatch.policy.rules.data import RuleData
-from dyadwatch.policy.rules.evaluate import evaluate, finding_dict
+from dyadwatch.policy.rules.evaluate import evaluate, finding_dict, findings_table
 from dyadwatch.policy.rules.language import Duration, parse
 from dyadwatch.policy.rules.loader import Rule, RuleProblem, RuleSet, load_rules
 from dyadwatch.policy.rules.metrics import METRICS
@@ -32,6 +32,7 @@ __all__ = [
     "backtest",
     "evaluate",
     "finding_dict",
+    "findings_table",
     "load_rules",
     "parse",
 ]

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+import pyarrow as pa
+
 from dyadwatch.errors import UsageError
 from dyadwatch.policy.rules.data import RuleData
 from dyadwatch.policy.rules.evaluate import Evaluator, evaluate_rule
@@ -143,6 +145,18 @@ class Backtest:
 
     def summary(self) -> list[dict[str, Any]]:
         return [h.summary() for h in self.histories]
+
+    def to_table(self) -> pa.Table:
+        """:meth:`monthly` as an Arrow table (``to_pandas()`` / ``polars.from_arrow`` it)."""
+        schema = pa.schema(
+            [
+                ("rule_id", pa.string()),
+                ("as_of", pa.date32()),
+                ("status", pa.string()),
+                ("lever_in_use", pa.bool_()),
+            ]
+        )
+        return pa.Table.from_pylist(self.monthly(), schema=schema)
 
     def monthly(self) -> list[dict[str, Any]]:
         """One row per rule and month: as_of, status, lever_in_use."""

@@ -17,13 +17,16 @@ Examples
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from dyadwatch.errors import RuleError
+import pyarrow as pa
+
+from dyadwatch.errors import RuleError, did_you_mean
 from dyadwatch.model import Evidence, Finding
 from dyadwatch.policy.rules.data import RuleData, View, glob_match
 from dyadwatch.policy.rules.language import Binary, Call, Duration, Literal_, Node, Ref, Unary
@@ -297,6 +300,11 @@ def evaluate_rule(rule: Rule, ev: Evaluator) -> Finding:
     metrics: dict[str, Any] = dict(trace.metrics)
     if rule.used_when is not None:
         metrics["lever_in_use"] = lever_used
+    if rule.lever and rule.lever not in ev.view.data.instrument_ids:
+        trace.notes.append(
+            f"the lever {rule.lever!r} is not an instrument in the store."
+            f"{did_you_mean(rule.lever, ev.view.data.instrument_ids)}"
+        )
     text = explain(rule, status, ev, lever_used)
     if trace.notes:
         text += " Data problems: " + " ".join(trace.notes)
@@ -349,6 +357,34 @@ def evaluate(
     return [evaluate_rule(r, ev) for r in rule_list]
 
 
+def findings_table(findings: Iterable[Finding]) -> pa.Table:
+    """Findings as an Arrow table: one row per rule (metrics and evidence as JSON text).
+
+    >>> findings_table([]).column_names[:3]
+    ['rule_id', 'title', 'as_of']
+    """
+    rows = []
+    for f in findings:
+        d = finding_dict(f)
+        d["as_of"] = f.as_of
+        d["metrics"] = json.dumps(d["metrics"], ensure_ascii=False, default=str)
+        d["evidence"] = json.dumps(d["evidence"], ensure_ascii=False)
+        rows.append(d)
+    schema = pa.schema(
+        [
+            ("rule_id", pa.string()),
+            ("title", pa.string()),
+            ("as_of", pa.date32()),
+            ("status", pa.string()),
+            ("lever", pa.string()),
+            ("metrics", pa.string()),
+            ("explanation", pa.string()),
+            ("evidence", pa.string()),
+        ]
+    )
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
 def finding_dict(f: Finding) -> dict[str, Any]:
     """A finding as plain JSON-ready data."""
     return {
@@ -372,4 +408,11 @@ def finding_dict(f: Finding) -> dict[str, Any]:
     }
 
 
-__all__ = ["Evaluator", "evaluate", "evaluate_rule", "explain", "finding_dict"]
+__all__ = [
+    "Evaluator",
+    "evaluate",
+    "evaluate_rule",
+    "explain",
+    "finding_dict",
+    "findings_table",
+]

@@ -8,9 +8,11 @@ Each command is one call of :mod:`dyadwatch.policy.rules`: :func:`load_rules` th
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from datetime import UTC, date, datetime
+from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -22,17 +24,37 @@ from dyadwatch.policy.rules import (
     finding_dict,
     load_rules,
 )
+from dyadwatch.policy.rules.loader import default_rule_files
 from dyadwatch.present.cli.options import DATE, Output, output_options, store_options
 from dyadwatch.settings import Settings
 from dyadwatch.store import Store
 
-RULES_OPTION = click.option(
-    "--rules",
-    "rule_paths",
-    multiple=True,
-    type=click.Path(path_type=Path, exists=True),
-    help="Rule file or directory (repeatable) [default: the shipped rule set].",
-)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def rules_options(func: F) -> F:
+    """``--rules PATH`` (repeatable) and ``--with-default``; passes ``rule_paths``."""
+
+    @click.option(
+        "--rules",
+        "paths",
+        multiple=True,
+        type=click.Path(path_type=Path, exists=True),
+        help="Rule file or directory (repeatable) [default: the shipped rule set].",
+    )
+    @click.option(
+        "--with-default",
+        is_flag=True,
+        help="With --rules: load the shipped rule set too.",
+    )
+    @wraps(func)
+    def wrapper(*args: Any, paths: tuple[Path, ...], with_default: bool, **kwargs: Any) -> Any:
+        if with_default and paths:
+            paths = (*default_rule_files(), *paths)
+        kwargs["rule_paths"] = paths
+        return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _load(rule_paths: tuple[Path, ...]) -> RuleSet:
@@ -56,7 +78,7 @@ def _today() -> date:
 
 @click.group(invoke_without_command=True)
 @click.option("--as-of", "as_of", type=DATE, default=None, help="Evaluate as of this day [today].")
-@RULES_OPTION
+@rules_options
 @store_options
 @output_options
 @click.pass_context
@@ -110,7 +132,7 @@ def rules(
 @rules.command("explain")
 @click.argument("rule_id")
 @click.option("--as-of", "as_of", type=DATE, default=None, help="Evaluate as of this day [today].")
-@RULES_OPTION
+@rules_options
 @store_options
 @output_options
 def explain_cmd(
@@ -173,7 +195,7 @@ def _explain_text(d: dict[str, Any]) -> str:
 
 
 @rules.command("check")
-@RULES_OPTION
+@rules_options
 @output_options
 def check_cmd(rule_paths: tuple[Path, ...], output: Output) -> None:
     """Load rule files and report every problem (file, line, rule id); exit 1 if any.
@@ -240,7 +262,7 @@ MONTH = MonthParam()
 @click.option("--from", "start", type=MONTH, default="2018-01", show_default=True)
 @click.option("--to", "end", type=MONTH, default=None, help="Last month [this month].")
 @click.option("--monthly", is_flag=True, help="One row per rule and month instead of a summary.")
-@RULES_OPTION
+@rules_options
 @store_options
 @output_options
 def backtest_cmd(
