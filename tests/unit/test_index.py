@@ -19,7 +19,7 @@ from dyadwatch.analyse.index import (
     turning_points,
 )
 from dyadwatch.errors import AnalysisError, UsageError
-from dyadwatch.model import Actor, Event, VOLUME_SCHEMA
+from dyadwatch.model import VOLUME_SCHEMA, Actor, Event
 from dyadwatch.pipeline import ingest
 from dyadwatch.sources.base import Artifact, Chunk, Source
 from dyadwatch.sources.memory import MemorySource

@@ -192,7 +192,7 @@ def index(
 
 def _inherit(ctx: click.Context, spec: IndexSpec, series: str) -> tuple[IndexSpec, str]:
     """Options given before the subcommand apply unless repeated after it."""
-    parent = (ctx.find_root().obj or {}).get("index")
+    parent = (ctx.obj or {}).get("index") if isinstance(ctx.obj, dict) else None
     if parent is None:
         return spec, series
     defaults = IndexSpec()
