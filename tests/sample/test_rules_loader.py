@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dyadwatch.errors import RuleError
 from dyadwatch.policy.rules import load_rules
@@ -181,3 +184,50 @@ def test_cli_check_metrics_and_with_default(
 
     names = [m["metric"] for m in json.loads(capsys.readouterr().out)]
     assert "events.count" in names and "instrument.held_for" in names
+
+
+_YAML_PIECES = st.sampled_from(
+    [
+        "rules:\n",
+        "definitions:\n",
+        "  - id: a\n",
+        "    title: T\n",
+        "    condition: '1 < 2'\n",
+        "    condition: [1, 2]\n",
+        "    window: 6m\n",
+        "    window: {a: 1}\n",
+        "    evidence: x\n",
+        "    evidence: ['index.n()']\n",
+        "  d: 'index.n() > 0'\n",
+        "  - [1, 2]\n",
+        "  - null\n",
+        "dyad: 3\n",
+        "version: 1\n",
+        "- x\n",
+        "&a x\n",
+        "*a\n",
+        "!!binary abc\n",
+        "'\n",
+        "{\n",
+        "    id: {x: 1}\n",
+        "    kind: repair\n",
+        "\t\n",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_YAML_PIECES, max_size=12))
+def test_any_rule_file_loads_or_reports_problems(pieces: list[str]) -> None:
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "fuzz.yaml"
+        p.write_text("".join(pieces), encoding="utf-8")
+        rs = load_rules(p)
+    for problem in rs.problems:
+        assert problem.file.endswith("fuzz.yaml") and problem.message
+
+
+def test_deeply_nested_yaml_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    p = write(tmp_path, "rules: " + "[" * 5000 + "]" * 5000 + "\n")
+    rs = load_rules(p)
+    assert rs.rules == () and rs.problems

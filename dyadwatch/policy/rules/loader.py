@@ -246,6 +246,8 @@ def _load_file(path: Path) -> tuple[list[Rule], list[RuleProblem]]:
         return [], [RuleProblem(f.name, line, None, f"YAML does not parse: {what}.")]
     except yaml.YAMLError as exc:
         return [], [RuleProblem(f.name, None, None, f"YAML does not parse: {exc}.")]
+    except RecursionError:
+        return [], [RuleProblem(f.name, None, None, "YAML nests too deeply to read.")]
     finally:
         loader.dispose()
     if root is None:
