@@ -579,8 +579,11 @@ def _headline(
     freq = spec.freq
     text = (
         f"As of {day_name(as_of)}, net cooperation between {pair} stood at "
-        f"{signed(last.net_coop)} in {period_name(last.period, freq)} ({last.n} event(s))"
+        f"{signed(last.net_coop)} in {period_name(last.period, freq)}"
     )
+    if last.period != period_label(period_start(as_of, freq), freq):
+        text += f", the latest {freq} with events,"
+    text += f" ({last.n} event(s))"
     if recent is not None and recent.record_low:
         text += f", the lowest in the record (from {period_name(recent.first_period, freq)})."
     elif recent is not None and recent.periods_between == 0 and recent.since:

@@ -179,13 +179,14 @@ def brief_content(ov: Overview) -> BriefContent:
     pair = pair_name(ov.dyad)
     ch = ov.changes
     n_shown = len(ch.events)
-    intro = (
-        f"{ch.events_total} {pair} event(s) became public between {day_name(ch.since)} "
-        f"(exclusive) and {day_name(ch.until)}"
-    )
-    if ch.events_total > n_shown:
-        intro += f"; the {n_shown} with the largest Goldstein scores are shown"
-    intro += "." if ch.events_total else ""
+    window = f"between {day_name(ch.since)} (exclusive) and {day_name(ch.until)}"
+    if ch.events_total:
+        intro = f"{ch.events_total} {pair} event(s) became public {window}"
+        if ch.events_total > n_shown:
+            intro += f"; the {n_shown} with the largest Goldstein scores are shown"
+        intro += "."
+    else:
+        intro = f"No {pair} events became public {window}."
     state_lines = tuple(
         Line(
             short_date(c.valid_from),

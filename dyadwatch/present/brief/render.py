@@ -210,6 +210,15 @@ def evidence_phrase(line: Line) -> str:
     return " ".join(x for x in (line.when, line.text, _refs(line.sources)) if x)
 
 
+def _fit(pdf: Any, text: str, width: float) -> str:
+    """``text`` shortened with an ellipsis to fit ``width`` mm in the current font."""
+    if pdf.get_string_width(text) <= width:
+        return text
+    while text and pdf.get_string_width(text + "…") > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
 def _refs(numbers: tuple[int, ...]) -> str:
     return "".join(f"[{n}]" for n in numbers)
 
@@ -416,7 +425,7 @@ def render_pdf(ov: Overview, chart: Chart | None = None) -> bytes:
         pdf.set_font(FONT, "B", 8)
         pdf.set_text_color(*INK)
         pdf.set_xy(pdf.l_margin, y)
-        pdf.cell(62, 4, s.label)
+        pdf.cell(62, 4, _fit(pdf, s.label, 61))
         pdf.set_font(FONT, "", 7.5)
         pdf.set_xy(pdf.l_margin, y + 3.8)
         pdf.set_text_color(*MUTED)
