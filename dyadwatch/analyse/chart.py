@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 
 from dyadwatch.analyse.index import FUSED, IndexSpec, turning_points
-from dyadwatch.analyse.index.core import make_spec, run_index
+from dyadwatch.analyse.index.core import IndexSession, make_spec, run_index
 from dyadwatch.analyse.index.evidence import check_measure
 from dyadwatch.errors import AnalysisError, UsageError
 from dyadwatch.store.store import Store
@@ -116,6 +116,7 @@ def index_chart(
     measure: str = "net_coop",
     penalty: float | None = None,
     turning: bool = True,
+    session: IndexSession | None = None,
     **params: Any,
 ) -> Path:
     """Compute the index and draw it with its turning points; return the path written.
@@ -128,12 +129,14 @@ def index_chart(
     if Path(path).suffix.lower() not in FORMATS:
         raise UsageError(f"chart file {path} must end in .png or .svg.")
     checked = make_spec(spec, params)
-    run = run_index(store, checked)
+    run = run_index(store, checked, session=session)
     series = run.series(source)
     tp = None
     if turning:
         try:
-            tp = turning_points(store, checked, source=source, measure=measure, penalty=penalty)
+            tp = turning_points(
+                store, checked, source=source, measure=measure, penalty=penalty, session=session
+            )
         except AnalysisError as exc:
             log.info("no turning points drawn: %s", exc)
     background = (

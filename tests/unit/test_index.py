@@ -418,3 +418,20 @@ def test_spec_default_baselines() -> None:
         12,
         10,
     ]
+
+
+def test_a_session_gives_the_same_answers_and_sees_new_commits(tmp_path: Path) -> None:
+    from dyadwatch.analyse.index import IndexSession
+
+    store = _store(tmp_path, HAND)
+    with IndexSession(store) as session:
+        assert dyad_index(store, session=session).equals(dyad_index(store))
+        assert evidence(store, "2020-12", session=session).equals(evidence(store, "2020-12"))
+        assert lowest_since(store, "2020-12", session=session) == lowest_since(store, "2020-12")
+        src = MemorySource()
+        src.add("more", [ev("7", date(2021, 1, 9), "036")])
+        assert ingest(src, src.discover(), store).ok
+        jan = _rows(dyad_index(store, session=session))["2021-01"]
+        assert jan["n"] == 1
+    with pytest.raises(UsageError, match="the session is for the store"):
+        dyad_index(_store(tmp_path, HAND[:1], "other"), session=IndexSession(store))

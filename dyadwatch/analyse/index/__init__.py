@@ -11,7 +11,7 @@ Every function takes an :class:`IndexSpec` and/or its fields as keywords, reads 
 with DuckDB, and returns Arrow tables (polars or pandas with ``output=``).
 """
 
-from dyadwatch.analyse.index.core import IndexRun, dyad_index, run_index, to_frame
+from dyadwatch.analyse.index.core import IndexRun, IndexSession, dyad_index, run_index, to_frame
 from dyadwatch.analyse.index.evidence import evidence
 from dyadwatch.analyse.index.lowest import LowestSince, lowest_since
 from dyadwatch.analyse.index.measures import COLUMNS
@@ -31,6 +31,7 @@ __all__ = [
     "DEFAULT_WEIGHT",
     "FUSED",
     "IndexRun",
+    "IndexSession",
     "IndexSpec",
     "LowestSince",
     "dyad_index",

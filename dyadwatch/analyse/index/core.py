@@ -70,13 +70,70 @@ def make_spec(spec: IndexSpec | None, overrides: dict[str, Any]) -> IndexSpec:
     return base.with_(**overrides).checked()
 
 
+class IndexSession:
+    """Reuse one DuckDB connection and the store's manifest across index calls.
+
+    Each index function opens the store's catalog (to read the manifest) and a DuckDB
+    connection, and closes both. A process that asks many questions — a dashboard, the API,
+    a notebook — can pass a session instead: the manifest is re-read only when the store's
+    generation changes, and the connection keeps Parquet footers cached between calls
+    (``parquet_metadata_cache``). A session serves one call at a time.
+
+    Examples
+    --------
+    >>> with IndexSession(store) as session:  # doctest: +SKIP
+    ...     monthly = dyad_index(store, session=session)
+    ...     tp = turning_points(store, session=session)
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._snapshot: Snapshot | None = None
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    def snapshot(self) -> Snapshot:
+        """The manifest as of the latest commit (cached while the generation is unchanged)."""
+        generation = self.store.generation()
+        if self._snapshot is None or self._snapshot.generation != generation:
+            self._snapshot = self.store.snapshot()
+        return self._snapshot
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            self._con = duckdb.connect(":memory:")
+            self._con.execute("SET parquet_metadata_cache = true").fetchall()
+        return self._con
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def __enter__(self) -> IndexSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 @contextmanager
-def _connection() -> Iterator[duckdb.DuckDBPyConnection]:
+def _connection(session: IndexSession | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    if session is not None:
+        yield session.connection()
+        return
     con = duckdb.connect(":memory:")
     try:
         yield con
     finally:
         con.close()
+
+
+def snapshot_of(store: Store, session: IndexSession | None) -> Snapshot | None:
+    if session is None:
+        return None
+    if session.store.root != store.root:
+        raise UsageError(f"the session is for the store at {session.store.root}, not {store.root}.")
+    return session.snapshot()
 
 
 def prepare_events(con: duckdb.DuckDBPyConnection, scope: Scope, **kw: Any) -> None:
@@ -138,10 +195,15 @@ class IndexRun:
         return self.table.filter(pc.equal(self.table.column("source"), source))
 
 
-def run_index(store: Store, spec: IndexSpec, snapshot: Snapshot | None = None) -> IndexRun:
+def run_index(
+    store: Store,
+    spec: IndexSpec,
+    snapshot: Snapshot | None = None,
+    session: IndexSession | None = None,
+) -> IndexRun:
     """Compute the full index frame (every series and the fused one) for a checked spec."""
-    scope = resolve(store, spec, snapshot)
-    with _connection() as con:
+    scope = resolve(store, spec, snapshot or snapshot_of(store, session))
+    with _connection(session) as con:
         prepare_events(con, scope)
         bounds = _bounds(con, scope)
         if bounds is None:
@@ -159,6 +221,7 @@ def dyad_index(
     *,
     source: str | None = None,
     output: str = "arrow",
+    session: IndexSession | None = None,
     **params: Any,
 ) -> Any:
     """The cooperation–conflict index of a dyad, per source and fused, one row per period.
@@ -175,6 +238,8 @@ def dyad_index(
         Only this series (a source label or ``"fused"``); default every series.
     output
         ``arrow`` (default), ``polars`` or ``pandas``.
+    session
+        An :class:`IndexSession` to reuse across calls (default: open and close per call).
 
     Returns
     -------
@@ -186,7 +251,7 @@ def dyad_index(
     >>> t.filter(pc.equal(t["source"], "fused")).select(["period", "net_coop"])  # doctest: +SKIP
     """
     checked = make_spec(spec, params)
-    run = run_index(store, checked)
+    run = run_index(store, checked, session=session)
     table = run.series(source) if source is not None else run.table
     return to_frame(table, output)
 

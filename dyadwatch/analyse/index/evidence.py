@@ -21,7 +21,14 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from dyadwatch.analyse.index.core import _connection, make_spec, prepare_events, to_frame
+from dyadwatch.analyse.index.core import (
+    IndexSession,
+    _connection,
+    make_spec,
+    prepare_events,
+    snapshot_of,
+    to_frame,
+)
 from dyadwatch.analyse.index.measures import weights_sql
 from dyadwatch.analyse.index.scan import EVIDENCE_COLUMNS, Scope, resolve
 from dyadwatch.analyse.index.spec import (
@@ -143,6 +150,7 @@ def evidence(
     measure: str = "net_coop",
     limit: int | None = 20,
     output: str = "arrow",
+    session: IndexSession | None = None,
     **params: Any,
 ) -> Any:
     """The events behind one index value, largest contributions first, with their URLs.
@@ -166,8 +174,8 @@ def evidence(
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         raise UsageError(f"limit must be a positive whole number or None, not {limit!r}.")
     start = parse_period(period, checked.freq)
-    scope = resolve(store, checked)
-    with _connection() as con:
+    scope = resolve(store, checked, snapshot_of(store, session))
+    with _connection(session) as con:
         table = evidence_between(
             con, scope, start, start, source=source, measure=measure, limit=limit
         )

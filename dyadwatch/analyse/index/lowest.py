@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from dyadwatch.analyse.index.core import make_spec, run_index
+from dyadwatch.analyse.index.core import IndexSession, make_spec, run_index
 from dyadwatch.analyse.index.evidence import check_measure
 from dyadwatch.analyse.index.spec import FUSED, IndexSpec, parse_period, period_end, period_label
 from dyadwatch.errors import AnalysisError, UsageError
@@ -67,6 +67,7 @@ def lowest_since(
     *,
     source: str = FUSED,
     measure: str = "net_coop",
+    session: IndexSession | None = None,
     **params: Any,
 ) -> LowestSince:
     """The most recent earlier period as low or lower than ``period``, or a record low.
@@ -83,7 +84,7 @@ def lowest_since(
         if checked.until is not None:
             raise UsageError(f"period {label} is after until {checked.until}.")
         checked = checked.with_(until=period_end(start, checked.freq))
-    run = run_index(store, checked)
+    run = run_index(store, checked, session=session)
     series = run.series(source)
     starts = series.column("period_start").to_pylist()
     values = series.column(measure).to_pylist()

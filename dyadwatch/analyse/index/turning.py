@@ -18,7 +18,13 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from dyadwatch.analyse.index.core import _connection, make_spec, run_index, to_frame
+from dyadwatch.analyse.index.core import (
+    IndexSession,
+    _connection,
+    make_spec,
+    run_index,
+    to_frame,
+)
 from dyadwatch.analyse.index.evidence import check_measure, evidence_between
 from dyadwatch.analyse.index.spec import FUSED, IndexSpec
 from dyadwatch.errors import AnalysisError, UsageError
@@ -85,6 +91,7 @@ def turning_points(
     window: int = 1,
     events: int = 5,
     output: str = "arrow",
+    session: IndexSession | None = None,
     **params: Any,
 ) -> Any:
     """Turning points of an index series, each with the events around it.
@@ -129,7 +136,7 @@ def turning_points(
         if not math.isfinite(penalty) or penalty <= 0:
             raise UsageError(f"penalty must be a positive number, not {penalty!r}.")
     checked = make_spec(spec, params)
-    run = run_index(store, checked)
+    run = run_index(store, checked, session=session)
     series = run.series(source)
     values = series.column(measure).to_pylist()
     starts = series.column("period_start").to_pylist()
@@ -150,7 +157,7 @@ def turning_points(
     else:
         bkps = []
     edges = [0, *bkps, len(x)]
-    with _connection() as con:
+    with _connection(session) as con:
         for k, b in enumerate(bkps):
             before = float(np.mean(x[edges[k] : b]))
             after = float(np.mean(x[b : edges[k + 2]]))
