@@ -231,3 +231,10 @@ def test_deeply_nested_yaml_is_a_problem_not_a_crash(tmp_path: Path) -> None:
     p = write(tmp_path, "rules: " + "[" * 5000 + "]" * 5000 + "\n")
     rs = load_rules(p)
     assert rs.rules == () and rs.problems
+
+
+def test_definitions_are_bounded(tmp_path: Path) -> None:
+    defs = "".join(f"  d{i}: '1 < 2'\n" for i in range(120))
+    rs = load_rules(write(tmp_path, "definitions:\n" + defs + "rules:\n" + GOOD))
+    assert [r.id for r in rs] == ["good_one"]
+    assert [p.message for p in rs.problems] == ["more than 100 definitions."]

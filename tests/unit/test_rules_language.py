@@ -81,6 +81,9 @@ def test_bare_name_is_a_reference_and_negative_numbers_fold() -> None:
         ("(" * 100 + "1" + ")" * 100, "nests deeper"),
         ("not " * 100 + "a", "nests deeper"),
         ("x" * 5000, "limit"),
+        ("1" + " + 1" * 900 + " > 0", "more than 200 operators"),
+        ("1 < 2" + " and 1 < 2" * 250, "more than 200 operators"),
+        ("-" * 100 + "x", "nests deeper"),
     ],
 )
 def test_malformed_conditions_name_the_problem(text: str, needle: str) -> None:

@@ -48,6 +48,9 @@ MAX_LENGTH = 4000
 MAX_DEPTH = 40
 """Deepest nesting accepted; deeper input is refused instead of exhausting the stack."""
 
+MAX_OPERATORS = 200
+"""Most operators in one condition: a chain ``1 + 1 + …`` nests as deep as it is long."""
+
 KEYWORDS = frozenset({"and", "or", "not", "in", "like", "true", "false"})
 COMPARISONS = ("<", "<=", ">", ">=", "==", "!=", "in", "not in", "like")
 UNITS = {"d": "day", "w": "week", "m": "month", "y": "year"}
@@ -206,6 +209,7 @@ class _Parser:
         self.tokens = tokenize(text)
         self.i = 0
         self.depth = 0
+        self.operators = 0
 
     @property
     def tok(self) -> Token:
@@ -238,6 +242,14 @@ class _Parser:
         prev = self.tokens[self.i - 1]
         return prev.pos + len(prev.text)
 
+    def binary(self, op: str, left: Node, right: Node) -> Binary:
+        self.operators += 1
+        if self.operators > MAX_OPERATORS:
+            raise RuleError(
+                f"the condition has more than {MAX_OPERATORS} operators: split it into definitions."
+            )
+        return Binary(left.pos, right.end, op, left, right)
+
     def nest(self) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
@@ -262,14 +274,14 @@ class _Parser:
         left = self.and_()
         while self.accept("kw", "or"):
             right = self.and_()
-            left = Binary(left.pos, right.end, "or", left, right)
+            left = self.binary("or", left, right)
         return left
 
     def and_(self) -> Node:
         left = self.not_()
         while self.accept("kw", "and"):
             right = self.not_()
-            left = Binary(left.pos, right.end, "and", left, right)
+            left = self.binary("and", left, right)
         return left
 
     def not_(self) -> Node:
@@ -305,14 +317,14 @@ class _Parser:
         if self._comparison_op() is not None:
             self.i -= 1
             raise self.fail("comparisons do not chain: join them with `and`")
-        return Binary(left.pos, right.end, op, left, right)
+        return self.binary(op, left, right)
 
     def sum_(self) -> Node:
         left = self.product()
         while self.tok.kind == "op" and self.tok.text in ("+", "-"):
             op = self.take().text
             right = self.product()
-            left = Binary(left.pos, right.end, op, left, right)
+            left = self.binary(op, left, right)
         return left
 
     def product(self) -> Node:
@@ -320,7 +332,7 @@ class _Parser:
         while self.tok.kind == "op" and self.tok.text in ("*", "/"):
             op = self.take().text
             right = self.unary()
-            left = Binary(left.pos, right.end, op, left, right)
+            left = self.binary(op, left, right)
         return left
 
     def unary(self) -> Node:

@@ -63,6 +63,8 @@ REQUIRED_KEYS = ("id", "title", "condition")
 FILE_KEYS = ("version", "dyad", "citation", "definitions", "rules")
 KINDS = ("recommendation", "repair")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
+MAX_DEFINITIONS = 100
+"""Definitions per file (each may use the ones before it, so this bounds their nesting)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,7 +276,9 @@ def _load_file(path: Path) -> tuple[list[Rule], list[RuleProblem]]:
         if not isinstance(dnode, yaml.MappingNode):
             f.problem(dnode, None, "`definitions` is a mapping of name: expression.")
         else:
-            for k, v in dnode.value:
+            if len(dnode.value) > MAX_DEFINITIONS:
+                f.problem(dnode, None, f"more than {MAX_DEFINITIONS} definitions.")
+            for k, v in dnode.value[:MAX_DEFINITIONS]:
                 name = str(k.value)
                 if not _ID.match(name):
                     f.problem(k, None, f"definition name {name!r} must be lower_snake_case.")
