@@ -2,11 +2,12 @@
 
 The index never reads the whole store. :func:`resolve` keeps the Parquet parts of the sources
 asked for whose ``year``/``month`` partition overlaps the requested event dates, and
-:func:`dyad_events` reads from them only the dyad's rows, one conjunctive filter per
-direction (``actor1_country = A AND actor2_country = B``), so DuckDB pushes each filter into
-the Parquet reader and skips row groups whose min/max statistics exclude the pair. The
-result is small (the dyad is a fraction of a percent of GDELT) and is what every measure is
-computed from.
+:func:`dyad_events` reads from them only the dyad's rows, in one scan (each file's footer is
+read once) filtered by ``(actor1_country = A AND actor2_country = B) OR (… = B, … = A)``.
+DuckDB pushes the filter into the Parquet reader and skips row groups whose min/max
+statistics exclude both pairs, which prunes well when files are sorted by country pair. The
+result is small (the dyad is a fraction of a percent of GDELT), stays inside DuckDB as a
+temporary table, and is what every measure is computed from.
 """
 
 from __future__ import annotations
