@@ -298,3 +298,13 @@ def test_cli_bad_rule_file_reports_and_still_runs_the_rest(
     assert "mine.yaml:7: rule bad: condition: unknown metric 'index.net_cop'" in err
     assert "Did you mean index.net_coop?" in err
     assert [x["status"] for x in json.loads(out)["findings"]] == ["met"]
+
+
+def test_rules_of_two_dyads_each_read_their_own(store: Store) -> None:
+    from dyadwatch.policy.rules.loader import Rule, compile_expression
+
+    cond = compile_expression("index.n(window=12m) >= 1", {})
+    mex = Rule("mex", "m", cond)
+    can = Rule("can", "c", cond, dyad="USA-CAN")
+    f_mex, f_can = evaluate(store, [mex, can], ESSAY)
+    assert (f_mex.status, f_can.status) == ("met", "not_met")

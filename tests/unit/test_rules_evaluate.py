@@ -324,3 +324,11 @@ def test_a_lever_the_store_does_not_hold_is_reported() -> None:
     r = dataclasses.replace(rule("1 < 2"), lever="vetted_unit")
     (f,) = evaluate(data(), [r], AS_OF)
     assert "not an instrument in the store. Did you mean vetted_units?" in f.explanation
+
+
+def test_loaded_data_of_another_dyad_is_refused() -> None:
+    from dyadwatch.errors import RuleError
+
+    r = dataclasses.replace(rule("index.n() >= 0"), dyad="USA-CAN")
+    with pytest.raises(RuleError, match=r"about USA-CAN .* loaded for USA-MEX"):
+        evaluate(data(), [r], AS_OF)

@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from dyadwatch.errors import UsageError
 from dyadwatch.policy.rules.data import RuleData
-from dyadwatch.policy.rules.evaluate import Evaluator, evaluate_rule
+from dyadwatch.policy.rules.evaluate import Evaluator, data_by_dyad, evaluate_rule
 from dyadwatch.policy.rules.loader import Rule, RuleSet
 from dyadwatch.store.store import Store
 
@@ -242,24 +242,20 @@ def backtest(
     today = today or datetime.now(UTC).date()
     months = month_ends(start, end or today, today)
     rule_list = list(rules)
-    if isinstance(store, RuleData):
-        data = store
-    else:
-        dyad = rule_list[0].dyad if rule_list else "USA-MEX"
-        data = RuleData.load(store, dyad=dyad, until=months[-1] if months else None)
+    data = data_by_dyad(store, rule_list, months[-1] if months else None)
     histories = [RuleHistory(r.id, r.title, r.kind, r.lever) for r in rule_list]
     for as_of in months:
-        ev = Evaluator(data.at(as_of))
+        evaluators = {dyad: Evaluator(d.at(as_of)) for dyad, d in data.items()}
         for r, h in zip(rule_list, histories, strict=True):
-            f = evaluate_rule(r, ev)
+            f = evaluate_rule(r, evaluators[r.dyad])
             h.months.append(as_of)
             h.statuses.append(f.status)
             used = f.metrics.get("lever_in_use") if r.used_when is not None else None
             h.lever_in_use.append(used)
     if months:
-        last = data.at(months[-1])
+        last = {dyad: d.at(months[-1]) for dyad, d in data.items()}
         for r, h in zip(rule_list, histories, strict=True):
-            inst = last.instrument(r.lever) if r.lever else None
+            inst = last[r.dyad].instrument(r.lever) if r.lever else None
             if inst is None:
                 continue
             h.lever_changes = [

@@ -348,13 +348,30 @@ def evaluate(
     """
     day = _as_date(as_of)
     rule_list = list(rules)
+    data = data_by_dyad(store, rule_list, day)
+    evaluators = {dyad: Evaluator(d.at(day)) for dyad, d in data.items()}
+    return [evaluate_rule(r, evaluators[r.dyad]) for r in rule_list]
+
+
+def data_by_dyad(
+    store: Store | RuleData, rules: list[Rule], until: date | None
+) -> dict[str, RuleData]:
+    """The data each rule's dyad needs: loaded once per dyad, or the data given.
+
+    Raises :class:`RuleError` if loaded data is given for another dyad than a rule's.
+    """
     if isinstance(store, RuleData):
-        data = store
-    else:
-        dyad = rule_list[0].dyad if rule_list else "USA-MEX"
-        data = RuleData.load(store, dyad=dyad, until=day)
-    ev = Evaluator(data.at(day))
-    return [evaluate_rule(r, ev) for r in rule_list]
+        for r in rules:
+            if r.dyad != store.dyad:
+                raise RuleError(
+                    f"rule {r.id} is about {r.dyad} but the data was loaded for {store.dyad}: "
+                    f"load it with RuleData.load(store, dyad={r.dyad!r})."
+                )
+        return {store.dyad: store}
+    return {
+        dyad: RuleData.load(store, dyad=dyad, until=until)
+        for dyad in dict.fromkeys(r.dyad for r in rules)
+    }
 
 
 def findings_table(findings: Iterable[Finding]) -> pa.Table:
