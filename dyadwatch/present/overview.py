@@ -1034,7 +1034,7 @@ def overview(
     if not events_known:
         notes.append(
             f"No {pair_name(dyad)} events were public by {as_of}. Build or update the store "
-            "(`dyadwatch run`), or choose a later --as-of date."
+            "with dyadwatch run, or choose a later --as-of date."
         )
     elif headline.recent is None:
         notes.append("Too few periods with events to compare the latest one with history.")
