@@ -1,0 +1,175 @@
+"""The dashboard in Debian's headless Chromium, driven by Playwright, against a real server.
+
+uvicorn serves a store built from the shipped knowledge base on a free loopback port (in a
+thread of this process). The test loads each page, changes the as-of date in the page,
+filters the timeline, opens an event's sources, and saves a screenshot of each step to
+``test-artifacts/`` (gitignored). Skipped, with the reason, where /usr/bin/chromium is absent
+(`.ci/run` installs Debian's ``chromium`` package).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dyadwatch.present.api.app import create_app
+from dyadwatch.settings import Settings
+from tests.unit.api_support import curated_store
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DAY = "2021-01-31"
+TIMEOUT_MS = 120_000  # a cold page computes the index and the rules once
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="Debian's Chromium is not installed at /usr/bin/chromium "
+        "(apt-get install -y chromium); Playwright must not download its own browser",
+    ),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    import uvicorn
+
+    app = create_app(Settings(store=curated_store(tmp_path_factory)))
+    port = _free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def page(server: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(TIMEOUT_MS)
+        pg = context.new_page()
+        errors: list[str] = []
+        pg.on("pageerror", lambda exc: errors.append(str(exc)))
+        pg.on(
+            "requestfailed",
+            lambda req: errors.append(f"request failed: {req.url}"),
+        )
+        pg.errors = errors
+        yield pg
+        context.close()
+        browser.close()
+
+
+def shot(page: Any, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"dashboard-{name}.png"), full_page=False)
+
+
+def test_pages_load_with_local_assets(page: Any, server: str) -> None:
+    for path, name, heading in [
+        ("/", "overview", "Overview"),
+        ("/instruments", "instruments", "Instruments"),
+        ("/instruments/merida", "instrument-merida", "Mérida"),
+        ("/rules", "rules", "Rules & backtest"),
+        ("/indicators", "indicators", "Indicators"),
+        ("/indicators/extraditions_mexico_to_us", "indicator", "extraditions"),
+    ]:
+        page.goto(f"{server}{path}?as_of={DAY}")
+        assert heading in page.locator("h1").inner_text()
+        assert page.locator("#as_of").input_value() == DAY
+        # The stylesheet applied (the header is dark), so static files are served locally.
+        bg = page.evaluate("getComputedStyle(document.querySelector('header.top')).backgroundColor")
+        assert bg == "rgb(18, 50, 74)"
+        shot(page, name)
+    hosts = page.evaluate(
+        "[...document.querySelectorAll('script[src], link[href]')]"
+        ".map(e => new URL(e.src || e.href).host)"
+    )
+    assert set(hosts) == {server.removeprefix("http://")}
+    assert page.errors == []
+
+
+def test_changing_the_as_of_date_reloads_the_page_as_of_it(page: Any, server: str) -> None:
+    page.goto(f"{server}/?as_of={DAY}")
+    assert "31 January 2021" in page.locator(".headline").inner_text()
+    with page.expect_navigation():
+        page.fill("#as_of", "2019-06-30")  # the page script submits on change
+        page.locator("#as_of").dispatch_event("change")
+    assert "as_of=2019-06-30" in page.url
+    assert "30 June 2019" in page.locator(".headline").inner_text()
+    assert page.locator("svg.chart").count() == 1
+    shot(page, "overview-2019-06-30")
+    page.click("nav >> text=Timeline")
+    assert "as_of=2019-06-30" in page.url
+    assert page.locator("#as_of").input_value() == "2019-06-30"
+
+
+def test_timeline_filters_and_event_sources(page: Any, server: str) -> None:
+    page.goto(f"{server}/timeline?as_of={DAY}")
+    everything = int(page.locator("#event-count").inner_text().split()[0])
+    with page.expect_navigation():
+        page.select_option("#f-instrument", "foreign_agent_law")  # submits on change
+    assert "instrument=foreign_agent_law" in page.url and "as_of=2021-01-31" in page.url
+    filtered = int(page.locator("#event-count").inner_text().split()[0])
+    assert 0 < filtered < everything
+    tags = page.locator("li.event").first.locator(".tag").all_inner_texts()
+    assert "foreign_agent_law" in tags
+    shot(page, "timeline-foreign-agent-law")
+    page.fill("#f-q", "guidelines")
+    with page.expect_navigation():
+        page.click("#timeline-filters button[type=submit]")
+    assert "q=guidelines" in page.url and "actor=" not in page.url  # empty fields left out
+    assert int(page.locator("#event-count").inner_text().split()[0]) <= filtered
+    first = page.locator("li.event").first
+    sources = first.locator("details.sources")
+    assert sources.get_attribute("open") is None
+    sources.locator("summary").click()
+    assert sources.get_attribute("open") is not None
+    link = sources.locator("a").first
+    assert link.is_visible() and link.get_attribute("href").startswith("http")
+    assert link.get_attribute("rel") == "noopener noreferrer"
+    shot(page, "timeline-sources-open")
+
+
+def test_instrument_page_shows_state_history_with_evidence(page: Any, server: str) -> None:
+    page.goto(f"{server}/instruments?as_of={DAY}")
+    with page.expect_navigation():
+        page.click("text=foreign-agent law")
+    assert "/instruments/foreign_agent_law" in page.url and f"as_of={DAY}" in page.url
+    assert page.locator("li.state-item").count() >= 2
+    assert page.locator("li.state-item li.event").count() >= 1
+    shot(page, "instrument-foreign-agent-law")
