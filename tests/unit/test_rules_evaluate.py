@@ -307,7 +307,8 @@ def test_rule_data_accepts_any_arrow_event_table() -> None:
         pa.Table.from_pylist([], schema=INDICATOR_SCHEMA),
     )
     (f,) = evaluate(d, [rule("events.count() == 0")], AS_OF)
-    assert f.status == "met"
+    assert f.status == "insufficient_data"
+    assert "no events of the dyad's countries known" in f.explanation
 
 
 def test_findings_table_and_backtest_table_are_arrow() -> None:
@@ -332,3 +333,8 @@ def test_loaded_data_of_another_dyad_is_refused() -> None:
     r = dataclasses.replace(rule("index.n() >= 0"), dyad="USA-CAN")
     with pytest.raises(RuleError, match=r"about USA-CAN .* loaded for USA-MEX"):
         evaluate(data(), [r], AS_OF)
+
+
+def test_counts_are_unknown_when_no_event_at_all_is_known() -> None:
+    assert status("events.count() == 0", date(1990, 1, 1)) == "insufficient_data"
+    assert status("events.count(window=30d) == 0", date(2021, 3, 31)) == "met"

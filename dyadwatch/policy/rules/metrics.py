@@ -330,6 +330,9 @@ def _event_query(args: Mapping[str, Any]) -> EventQuery:
 
 
 def _events_count(view: View, args: Mapping[str, Any]) -> Result:
+    if not view.visible().any():
+        # A store with no events at all as of D cannot tell "none happened" from "none loaded".
+        return Result(None, (), "no events of the dyad's countries known by this date")
     w = args.get("window")
     start = w.start(view.as_of) if isinstance(w, Duration) else None
     mask = view.data.mask(_event_query(args)) & view.window(start)
