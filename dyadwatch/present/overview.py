@@ -581,9 +581,8 @@ def _headline(
         f"As of {day_name(as_of)}, net cooperation between {pair} stood at "
         f"{signed(last.net_coop)} in {period_name(last.period, freq)}"
     )
-    if last.period != period_label(period_start(as_of, freq), freq):
-        text += f", the latest {freq} with events,"
-    text += f" ({last.n} event(s))"
+    latest = last.period != period_label(period_start(as_of, freq), freq)
+    text += f" ({last.n} event(s){f'; the latest {freq} with events' if latest else ''})"
     if recent is not None and recent.record_low:
         text += f", the lowest in the record (from {period_name(recent.first_period, freq)})."
     elif recent is not None and recent.periods_between == 0 and recent.since:
@@ -707,9 +706,10 @@ def _index_move(index: Sequence[IndexPoint], as_of: date, freq: str) -> IndexMov
         else None
     )
     partial = period_end(period_start(as_of, freq), freq) > as_of
-    label = f"{period_name(now.period, freq)}{' (to date)' if partial else ''}"
+    label = period_name(now.period, freq)
+    to_date = "to date, " if partial else ""
     if now.net_coop is None:
-        text = f"No events counted in {label}"
+        text = f"No events counted in {label}{' so far' if partial else ''}"
         last = next((p for p in reversed(index[:pos]) if p.net_coop is not None), None)
         if last is not None:
             text += (
@@ -727,7 +727,8 @@ def _index_move(index: Sequence[IndexPoint], as_of: date, freq: str) -> IndexMov
         text = (
             f"Net cooperation {verb} from {signed(prev.net_coop)} in "
             f"{period_name(prev.period, freq)} ({prev.n} event(s)) to {signed(now.net_coop)} "
-            f"in {label} ({now.n} event(s))" + (f", a move of {signed(change)}." if change else ".")
+            f"in {label} ({to_date}{now.n} event(s))"
+            + (f", a move of {signed(change)}." if change else ".")
         )
     return IndexMove(
         period=now.period,
