@@ -195,20 +195,3 @@ def test_gdelt1_file_index_and_its_real_gaps(shared_data: Path) -> None:
         date(2014, 1, 25),
         date(2014, 3, 19),
     ]
-
-
-@pytest.mark.parametrize("name", sorted(EVENTS))
-def test_fast_first_pass_gives_what_the_general_reader_gives(
-    shared_data: Path, name: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from dyadwatch.sources.gdelt import reader
-    from dyadwatch.sources.gdelt.formats import formats
-
-    path = shared_data / "gdelt" / name
-    layout = reader.Layout(formats()["events-2.0"])
-    assert reader.first_pass(path.read_bytes(), layout, 1, reader.NARROW_EVENT_FIELDS)
-    _, fast = read_all(path, ("USA-MEX",))
-    monkeypatch.setattr(reader, "first_pass", lambda *args: None)
-    _, general = read_all(path, ("USA-MEX",))
-    for dataset in ("events", "volume"):
-        assert fast[dataset].to_pylist() == general[dataset].to_pylist()

@@ -16,17 +16,14 @@ from dyadwatch.sources.gdelt.formats import formats
 from dyadwatch.sources.gdelt.reader import (
     EVENT_FIELDS,
     MENTION_FIELDS,
-    NARROW_EVENT_FIELDS,
     Dyads,
     Layout,
     edge_stamps,
     events_to_canonical,
     finish_volume,
     fips_table,
-    first_pass,
     mentions_to_canonical,
     parse_block,
-    read_block,
     sniff,
     validate_keys,
     volume_counts,
@@ -297,38 +294,6 @@ def test_mentions_link_to_their_event_and_scale_confidence() -> None:
     assert out["confidence"] == pytest.approx(0.5)
     assert out["in_raw_text"] is True
     assert (out["sentence_id"], out["actor1_offset"], out["doc_length"]) == (19, -1, 6665)
-
-
-def test_first_pass_reads_a_clean_block_like_the_general_reader() -> None:
-    lines = [row(key=str(i), a1=a, a2=b) for i, (a, b) in enumerate([("USA", "MEX"), ("", "")])]
-    layout = Layout(formats()["events-2.0"])
-    fast = first_pass(block(*lines), layout, 5, NARROW_EVENT_FIELDS)
-    slow = read_block(block(*lines), 5, layout, NARROW_EVENT_FIELDS)
-    assert fast is not None
-    assert fast.table.to_pylist() == slow.table.to_pylist()
-    assert fast.n_lines == slow.n_lines == 2
-
-
-@pytest.mark.parametrize(
-    ("fmt", "lines"),
-    [
-        ("events-2.0", [row(key="1", SOURCEURL="x")[:-2], row(key="2") + "\tx"]),  # short+long
-        ("events-2.0", [row(key="1"), row(key="2")[:-2], row(key="3") + "\tx"]),
-        ("events-2.0", [row(key="1"), "", row(key="3")]),  # an empty line
-        ("events-2.0", [row(key="1", SOURCEURL="")]),  # empty last field: width unproven
-        ("events-1.0-daily", [row("events-1.0-daily"), row("events-1.0-historical")]),
-    ],
-)
-def test_first_pass_declines_blocks_that_are_not_clean(fmt: str, lines: list[str]) -> None:
-    layout = Layout(formats()[fmt])
-    assert first_pass(block(*lines), layout, 1, NARROW_EVENT_FIELDS) is None
-
-
-def test_first_pass_declines_bytes_that_are_not_utf8() -> None:
-    data = block(row(key="1")) + row(key="2", Actor1Name="X").encode().replace(
-        b"\tX\t", b"\t\xff\t"
-    )
-    assert first_pass(data + b"\n", Layout(formats()["events-2.0"]), 1, NARROW_EVENT_FIELDS) is None
 
 
 def test_edge_stamps_read_dateadded_from_the_first_and_last_lines() -> None:

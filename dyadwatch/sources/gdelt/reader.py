@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
-import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pv
@@ -537,53 +536,6 @@ def read_block(
     return Block(table, rejects, n_lines, data, numbers)
 
 
-def first_pass(
-    data: BytesLike, layout: Layout, first_line: int, fields: Sequence[str]
-) -> Block | None:
-    """The filter and volume columns of a *clean* block, read by polars; None if not clean.
-
-    Clean means: valid UTF-8, ends with a newline, and every line has exactly the format's
-    width. The width check is exact and cheap: the block's tab count must be
-    ``lines × (width − 1)`` (so no line has more fields than the others lack) and the last
-    field must be present on every line (so no line is short). Anything else — a ragged or
-    empty line, bytes that are not UTF-8, a 1.0 file mixing 57 and 58 columns — returns None
-    and :func:`read_block` parses the block, setting each bad row aside with its reason.
-    """
-    fmt = layout.format
-    if layout.header or not len(data) or data[-1:] != b"\n" or not _is_utf8(data):
-        return None
-    octets = np.frombuffer(data, dtype=np.uint8)
-    n_lines = int(np.count_nonzero(octets == 10))
-    if int(np.count_nonzero(octets == 9)) != n_lines * (fmt.width - 1):
-        return None
-    wanted = [fmt.columns.index(f) for f in fields if f in fmt.columns]
-    last = fmt.width - 1
-    try:
-        frame = pl.read_csv(
-            io.BytesIO(data),
-            separator="\t",
-            has_header=False,
-            columns=[*wanted, last],
-            quote_char=None,
-            infer_schema=False,
-        )
-    except pl.exceptions.PolarsError:  # e.g. a short first line: let the general reader say
-        return None
-    if frame.height != n_lines or frame.get_column(frame.columns[-1]).null_count():
-        return None
-    arrow = frame.to_arrow()
-    numbers = np.arange(first_line, first_line + n_lines, dtype=np.int64)
-    columns = {
-        name: pc.cast(arrow.column(i), pa.string())
-        for i, name in enumerate(f for f in fields if f in fmt.columns)
-    }
-    table = pa.table({**columns, LINE_COLUMN: pa.array(numbers)})
-    for f in fields:
-        if f not in table.column_names:
-            table = table.append_column(f, pa.nulls(table.num_rows, pa.string()))
-    return Block(table.select([*fields, LINE_COLUMN]), [], n_lines, data, numbers)
-
-
 def parse_block(
     data: BytesLike, first_line: int, layout: Layout, fields: Sequence[str]
 ) -> tuple[pa.Table, list[Reject], int]:
@@ -1010,7 +962,7 @@ class FileReader:
         narrow = NARROW_EVENT_FIELDS if kind == "events" else NARROW_MENTION_FIELDS
         line = 1
         for data in self._raw_blocks(stream):
-            block = first_pass(data, layout, line, narrow) or read_block(data, line, layout, narrow)
+            block = read_block(data, line, layout, narrow)
             line += block.n_lines
             table = block.table
             if kind == "events":
