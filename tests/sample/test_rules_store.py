@@ -195,6 +195,7 @@ def later_events(draw: st.DrawFn) -> list[Event]:
     return out
 
 
+@pytest.mark.slow
 @settings(
     max_examples=6,
     deadline=None,
