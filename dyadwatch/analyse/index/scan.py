@@ -2,10 +2,10 @@
 
 The index never reads the whole store. :func:`resolve` keeps the Parquet parts of the sources
 asked for whose ``year``/``month`` partition overlaps the requested event dates, and
-:func:`dyad_events` reads from them only the dyad's rows, in one scan (each file's footer is
-read once) filtered by ``(actor1_country = A AND actor2_country = B) OR (… = B, … = A)``.
-DuckDB pushes the filter into the Parquet reader and skips row groups whose min/max
-statistics exclude both pairs, which prunes well when files are sorted by country pair. The
+:func:`dyad_events` reads from them only the dyad's rows: one scan per direction, each
+filtered by a conjunction (``actor1_country = A AND actor2_country = B``) that DuckDB pushes
+into the Parquet reader, skipping row groups whose min/max statistics exclude the pair —
+which prunes well when files are sorted by country pair. The
 result is small (the dyad is a fraction of a percent of GDELT), stays inside DuckDB as a
 temporary table, and is what every measure is computed from.
 """
@@ -206,22 +206,26 @@ def dyad_events(
         params["min_conf"] = spec.min_confidence
     pairs = {"ab": [(a, b)], "ba": [(b, a)], "both": [(a, b), (b, a)]}[spec.direction]
     pairs = list(dict.fromkeys(pairs))
-    ors = []
-    for i, (x, y) in enumerate(pairs):
-        params[f"x{i}"], params[f"y{i}"] = x, y
-        ors.append(f"(actor1_country = $x{i} AND actor2_country = $y{i})")
-    where = " AND ".join([f"({' OR '.join(ors)})", *common])
+    # One branch per direction, each a conjunction DuckDB can test against every row
+    # group's min/max statistics. A single ``(A→B) OR (B→A)`` filter reaches the Parquet
+    # reader only as ``actor1 IN (A, B) AND actor2 IN (A, B)``, which keeps the large
+    # domestic A→A and B→B row groups: on the benchmark store it scanned 1.7M rows to return
+    # 47k (EXPLAIN ANALYZE).
     # Goldstein scores are stored as float32; the scale has one decimal (GDELT 2.0 event
     # codebook, GoldsteinScale), so rounding removes float32 noise (3.4 → 3.4000000953…)
     # and nothing else.
-    select = [
+    select = ", ".join(
         "CAST(round(CAST(goldstein AS DOUBLE), 4) AS DOUBLE) AS goldstein"
         if c == "goldstein"
         else c
         for c in cols
-    ]
-    sql = (
-        f"SELECT {', '.join(select)}, {label_case(scope.labels)} AS src "
-        f"FROM {parquet(scope.event_files)} WHERE {where}"
     )
+    rel = parquet(scope.event_files)
+    src = label_case(scope.labels)
+    branches = []
+    for i, (x, y) in enumerate(pairs):
+        params[f"x{i}"], params[f"y{i}"] = x, y
+        where = " AND ".join([f"actor1_country = $x{i}", f"actor2_country = $y{i}", *common])
+        branches.append(f"SELECT {select}, {src} AS src FROM {rel} WHERE {where}")
+    sql = " UNION ALL ".join(branches)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {into} AS {sql}", params).fetchall()
