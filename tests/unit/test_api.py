@@ -310,6 +310,7 @@ def test_dyadwatch_errors_are_translated_once(client: Any, monkeypatch: pytest.M
         raise StoreLockedError("another process holds the writer lock; try again shortly.")
 
     monkeypatch.setattr(StoreView, "status", locked)
+    client.app.state.view.bodies.clear()  # an earlier test's answer is cached
     r = client.get("/api/status")
     err = assert_error(r, 409, "store_busy")
     assert "writer lock" in err["message"] and r.headers["retry-after"] == "5"
@@ -322,6 +323,7 @@ def test_unexpected_errors_are_500_in_the_same_shape(
         raise RuntimeError("secret internals")
 
     monkeypatch.setattr(StoreView, "status", boom)
+    client.app.state.view.bodies.clear()
     err = assert_error(client.get("/api/status"), 500, "internal_error")
     assert "secret" not in err["message"]
 
@@ -358,4 +360,6 @@ def test_answers_are_cached_per_generation(client: Any) -> None:
     get(client, "/api/index", freq="year", as_of="2019-06-30")
     misses = cache.misses
     get(client, "/api/index", freq="year", as_of="2019-06-30")
-    assert cache.misses == misses and cache.hits > 0
+    assert cache.misses == misses
+    bodies = client.app.state.view.bodies
+    assert bodies.hits > 0 and len(bodies) > 0

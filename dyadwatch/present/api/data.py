@@ -10,6 +10,7 @@ compute it once (:class:`~dyadwatch.present.api.cache.SingleFlightCache`).
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -71,6 +72,17 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, pa.Table):
         return jsonable(value.to_pylist())
     return str(value)
+
+
+def encode_json(value: Any) -> bytes:
+    """``value`` as compact UTF-8 JSON (as FastAPI's JSONResponse renders it).
+
+    >>> encode_json({"d": date(2021, 1, 19)})
+    b'{"d":"2021-01-19"}'
+    """
+    return json.dumps(
+        jsonable(value), ensure_ascii=False, allow_nan=False, separators=(",", ":")
+    ).encode("utf-8")
 
 
 def today() -> date:
@@ -176,6 +188,7 @@ class StoreView:
 
     store: Store
     cache: SingleFlightCache = field(default_factory=lambda: SingleFlightCache(512))
+    bodies: SingleFlightCache = field(default_factory=lambda: SingleFlightCache(128))
 
     # --- plumbing ----------------------------------------------------------------------------
 
@@ -184,6 +197,10 @@ class StoreView:
 
     def cached(self, name: str, args: tuple[Any, ...], compute: Callable[[], T]) -> T:
         return self.cache.get((self.generation(), name, args), compute)
+
+    def body(self, key: tuple[Any, ...], compute: Callable[[], bytes]) -> bytes:
+        """An encoded response body, cached like the answers (fewer entries: they are big)."""
+        return self.bodies.get((self.generation(), key), compute)
 
     def snapshot(self) -> Snapshot:
         return self.cached("snapshot", (), self.store.snapshot)

@@ -8,6 +8,7 @@ shape (:mod:`dyadwatch.present.api.errors`).
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -15,14 +16,14 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from dyadwatch import pipeline
 from dyadwatch.analyse.index import COLUMNS, FUSED
 from dyadwatch.errors import UsageError
 from dyadwatch.present.api.auth import TokenInfoModel, require_read, require_write
-from dyadwatch.present.api.data import StoreView, jsonable
+from dyadwatch.present.api.data import StoreView, encode_json, jsonable
 from dyadwatch.present.api.errors import ERROR_RESPONSES, ApiError, ErrorResponse, bad_param
 from dyadwatch.present.api.params import (
     DYAD_PATTERN,
@@ -53,6 +54,17 @@ View = Annotated[StoreView, Depends(view)]
 
 def ok(data: Any, status: int = 200) -> JSONResponse:
     return JSONResponse(jsonable(data), status_code=status)
+
+
+def cached_ok(request: Request, build: Callable[[], Any]) -> Response:
+    """``build()`` as JSON, encoded once per store generation and query string.
+
+    The answers under it are cached already; this also skips re-encoding a large body (the
+    monthly index is about half a megabyte) on every request.
+    """
+    key = (request.url.path, tuple(sorted(request.query_params.multi_items())))
+    body = request.app.state.view.body(key, lambda: encode_json(build()))
+    return Response(body, media_type="application/json")
 
 
 # --- response models (for the OpenAPI schema; handlers return plain JSON) ---------------------
@@ -163,9 +175,11 @@ def _page_links(request: Request, total: int, limit: int, offset: int) -> tuple[
 
 
 @read.get("/status", response_model=Status, summary="What the store holds")
-def status(request: Request, v: View) -> JSONResponse:
+def status(request: Request, v: View) -> Response:
     """Generation, events per source, datasets, and whether reads need a token."""
-    return ok({**v.status(), "read_access": request.app.state.settings.api_read_access})
+    return cached_ok(
+        request, lambda: {**v.status(), "read_access": request.app.state.settings.api_read_access}
+    )
 
 
 @read.get("/events", response_model=Page, summary="Events, filtered and paged")
@@ -175,7 +189,7 @@ def list_events(
     query: EventParams,
     limit: Annotated[int, Query(ge=1, le=1000, description="Events per page.")] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000, description="Events to skip.")] = 0,
-) -> JSONResponse:
+) -> Response:
     """Canonical events matching every filter given, ordered by event date then id.
 
     Each event carries ``sources`` (``[{url, title}]``). ``as_of`` hides what was not yet
@@ -183,8 +197,9 @@ def list_events(
     """
     page = v.events(query, limit, offset)
     nxt, prev = _page_links(request, page["total"], limit, offset)
-    return ok(
-        {
+    return cached_ok(
+        request,
+        lambda: {
             "total": page["total"],
             "limit": limit,
             "offset": offset,
@@ -192,40 +207,43 @@ def list_events(
             "next": nxt,
             "prev": prev,
             "events": page["events"],
-        }
+        },
     )
 
 
 @read.get("/events/{event_id}", summary="One event with its sources")
 def get_event(
+    request: Request,
     v: View,
     event_id: Annotated[str, PathParam(max_length=64, pattern=r"^[0-9a-f]{1,64}$")],
     as_of: AsOf = None,
-) -> JSONResponse:
+) -> Response:
     """An event by ``event_id``; 404 if it does not exist or was not public ``as_of``."""
     check_date("as_of", as_of)
     found = v.event(event_id, as_of)
     if found is None:
         when = f" as of {as_of}" if as_of else ""
         raise ApiError(404, "not_found", f"no event {event_id}{when}.")
-    return ok(found)
+    return cached_ok(request, lambda: found)
 
 
 @read.get("/index", response_model=IndexOut, summary="The dyad index")
 def get_index(
+    request: Request,
     v: View,
     query: IndexParams,
     series: Annotated[
         str | None, Query(max_length=64, description="Only this series (default: all).")
     ] = None,
-) -> JSONResponse:
+) -> Response:
     """Cooperation–conflict index rows, per source series and fused, one per period."""
     out = v.index(query, check_text("series", series))
-    return ok({**out, "columns": dict(COLUMNS)})
+    return cached_ok(request, lambda: {**out, "columns": dict(COLUMNS)})
 
 
 @read.get("/index/turning-points", response_model=Rows, summary="Turning points")
 def get_turning_points(
+    request: Request,
     v: View,
     query: IndexParams,
     series: Series = FUSED,
@@ -237,7 +255,7 @@ def get_turning_points(
     min_size: Annotated[int, Query(ge=1, le=100)] = 2,
     window: Annotated[int, Query(ge=1, le=100)] = 1,
     events: Annotated[int, Query(ge=1, le=100, description="Events per turning point.")] = 5,
-) -> JSONResponse:
+) -> Response:
     """Change points of one index series, each with the events around it."""
     rows = v.turning_points(
         query,
@@ -249,50 +267,58 @@ def get_turning_points(
         window=window,
         events=events,
     )
-    return ok({"as_of": query.as_of, "rows": rows})
+    return cached_ok(request, lambda: {"as_of": query.as_of, "rows": rows})
 
 
 @read.get("/index/lowest-since", summary='"Lowest since" for one period')
 def get_lowest_since(
+    request: Request,
     v: View,
     query: IndexParams,
     period: Annotated[str, Query(max_length=20, description=PERIOD_HELP)],
     series: Series = FUSED,
     measure: Measure = "net_coop",
-) -> JSONResponse:
+) -> Response:
     """The most recent earlier period as low or lower (or a record low), with a sentence."""
-    return ok(v.lowest_since(query, check_period("period", period), series=series, measure=measure))
+    return cached_ok(
+        request,
+        lambda: v.lowest_since(
+            query, check_period("period", period), series=series, measure=measure
+        ),
+    )
 
 
 @read.get("/index/evidence", response_model=Rows, summary="Events behind an index value")
 def get_evidence(
+    request: Request,
     v: View,
     query: IndexParams,
     period: Annotated[str, Query(max_length=20, description=PERIOD_HELP)],
     series: Series = FUSED,
     measure: Measure = "net_coop",
     limit: Annotated[int, Query(ge=1, le=500)] = 20,
-) -> JSONResponse:
+) -> Response:
     """The events of one period, largest contributions to the value first."""
     rows = v.evidence(
         query, check_period("period", period), series=series, measure=measure, limit=limit
     )
-    return ok({"as_of": query.as_of, "rows": rows})
+    return cached_ok(request, lambda: {"as_of": query.as_of, "rows": rows})
 
 
 @read.get("/instruments", response_model=Rows, summary="Policy instruments and their states")
-def list_instruments(v: View, as_of: AsOf = None) -> JSONResponse:
+def list_instruments(request: Request, v: View, as_of: AsOf = None) -> Response:
     """Each instrument's state on ``as_of`` (default today) and its history as known then."""
     check_date("as_of", as_of)
-    return ok({"as_of": as_of, "rows": v.instruments(as_of)})
+    return cached_ok(request, lambda: {"as_of": as_of, "rows": v.instruments(as_of)})
 
 
 @read.get("/instruments/{instrument_id}", summary="One instrument, with evidence")
 def get_instrument(
+    request: Request,
     v: View,
     instrument_id: Annotated[str, PathParam(max_length=64)],
     as_of: AsOf = None,
-) -> JSONResponse:
+) -> Response:
     """An instrument's state history as known ``as_of``, each state with its evidence events."""
     check_date("as_of", as_of)
     found = v.instrument(instrument_id, as_of)
@@ -307,18 +333,19 @@ def get_instrument(
             "not_found",
             f"no instrument {instrument_id!r}; known: {', '.join(known) or 'none'}.",
         )
-    return ok(found)
+    return cached_ok(request, lambda: found)
 
 
 @read.get("/indicators", response_model=Rows, summary="Indicator series")
-def list_indicators(v: View, as_of: AsOf = None) -> JSONResponse:
+def list_indicators(request: Request, v: View, as_of: AsOf = None) -> Response:
     """One row per series: unit, scope, sources, periods and vintages known ``as_of``."""
     check_date("as_of", as_of)
-    return ok({"as_of": as_of, "rows": v.indicators(as_of)})
+    return cached_ok(request, lambda: {"as_of": as_of, "rows": v.indicators(as_of)})
 
 
 @read.get("/indicators/{indicator_id}", response_model=Rows, summary="One indicator series")
 def get_indicator(
+    request: Request,
     v: View,
     indicator_id: Annotated[str, PathParam(max_length=128)],
     as_of: AsOf = None,
@@ -329,7 +356,7 @@ def get_indicator(
             description="latest-known (default), first-known, or one vintage's name.",
         ),
     ] = "latest-known",
-) -> JSONResponse:
+) -> Response:
     """The values of one series, one per period, as known ``as_of``."""
     check_date("as_of", as_of)
     if indicator_id not in v.indicator_ids():
@@ -337,23 +364,27 @@ def get_indicator(
             404, "not_found", f"no indicator series {indicator_id!r}; see /api/indicators."
         )
     vintage = check_text("vintage", vintage) or "latest-known"
-    return ok({"as_of": as_of, "rows": v.indicator(indicator_id, as_of, vintage)})
+    return cached_ok(
+        request, lambda: {"as_of": as_of, "rows": v.indicator(indicator_id, as_of, vintage)}
+    )
 
 
 @read.get("/findings", response_model=Rows, summary="Rule findings as of a date")
 def list_findings(
+    request: Request,
     v: View,
     as_of: AsOf = None,
     rule: Annotated[list[str] | None, Query(description="Only these rule ids.")] = None,
-) -> JSONResponse:
+) -> Response:
     """Every rule of the default set evaluated as of ``as_of`` (default today)."""
     check_date("as_of", as_of)
     rules = tuple(r for r in (check_text("rule", x) for x in rule or ()) if r)
-    return ok({"as_of": as_of, "rows": v.findings(as_of, rules)})
+    return cached_ok(request, lambda: {"as_of": as_of, "rows": v.findings(as_of, rules)})
 
 
 @read.get("/backtest", summary="Backtest of the default rules")
 def get_backtest(
+    request: Request,
     v: View,
     start: Annotated[
         str | None, Query(alias="from", pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")
@@ -362,7 +393,7 @@ def get_backtest(
         str | None, Query(alias="to", pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")
     ] = None,
     monthly: Annotated[bool, Query(description="Include one row per rule and month.")] = True,
-) -> JSONResponse:
+) -> Response:
     """Each rule evaluated every month from ``from`` to ``to``: when it first held, how long,
     and when the lever was used."""
     for name, value in (("from", start), ("to", end)):
@@ -374,22 +405,25 @@ def get_backtest(
     if start and end and start > end:
         raise bad_param("from", f"{start} is after to {end}.")
     result = v.backtest(start, end)
-    return ok(result if monthly else {k: x for k, x in result.items() if k != "monthly"})
+    return cached_ok(
+        request, lambda: result if monthly else {k: x for k, x in result.items() if k != "monthly"}
+    )
 
 
 @read.get("/overview", summary="Overview as of a date")
 def get_overview(
+    request: Request,
     v: View,
     as_of: AsOf = None,
     freq: Annotated[Freq, Query(description="Index periods.")] = "month",
     dyad: Annotated[str, Query(pattern=DYAD_PATTERN)] = "USA-MEX",
-) -> JSONResponse:
+) -> Response:
     """Headline and "lowest since", the index with turning points, what changed in the month
     to ``as_of``, findings, instrument states, indicator sparklines and numbered sources —
     the record the brief and the dashboard's overview render. ``as_of`` defaults to today
     and may not be in the future."""
     check_date("as_of", as_of)
-    return ok(v.overview(as_of, freq, dyad.upper()))
+    return cached_ok(request, lambda: v.overview(as_of, freq, dyad.upper()))
 
 
 # --- writes ------------------------------------------------------------------------------------

@@ -104,7 +104,8 @@ class TokenStore:
 
     def list(self) -> list[TokenInfo]:
         """Every token ever created, oldest first (revoked ones included)."""
-        rows = sorted(self._read().values(), key=lambda t: (t["created_at"], t["id"]))
+        # The file keeps creation order; the stable sort keeps it within one second.
+        rows = sorted(self._read().values(), key=lambda t: t["created_at"])
         return [TokenInfo(t["id"], t["name"], t["created_at"], t.get("revoked_at")) for t in rows]
 
     def has_active(self) -> bool:
