@@ -55,6 +55,8 @@ PARTITION_DATE = {"events": "event_date", "mentions": "known_at"}
 """The column whose year/month names a row's partition, for month-partitioned datasets."""
 
 _LOCK_RETRY_SECONDS = 30.0
+SMALL_DATASET_ROWS = 500_000
+"""Datasets up to this size are served from memory after their first read (see connect)."""
 
 
 def _now() -> datetime:
@@ -147,6 +149,9 @@ class Store:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        # Small datasets read into memory, keyed by the exact part files they came from
+        # (parts are immutable and uniquely named, so a new commit means a new key).
+        self._memory: dict[str, tuple[tuple[str, ...], pa.Table]] = {}
 
     # --- opening -----------------------------------------------------------------------------
 
@@ -243,22 +248,39 @@ class Store:
         """An in-memory DuckDB connection with one view per dataset over the snapshot's files.
 
         The caller owns the connection (close it). Empty datasets are empty views with the
-        dataset's schema, so queries work on a new store.
+        dataset's schema, so queries work on a new store. A dataset of at most
+        :data:`SMALL_DATASET_ROWS` rows (the curated knowledge base, indicators, instrument
+        states) is read once per version and served from memory afterwards: many small
+        Parquet files cost far more to open than to hold.
         """
         snap = snapshot or self.snapshot()
         con = duckdb.connect(":memory:")
         for name, schema in DATASETS.items():
-            files = snap.files(name)
-            if files:
-                listing = ", ".join(_sql_str(f) for f in files)
-                con.execute(
-                    f"CREATE VIEW {name} AS SELECT * FROM "
-                    f"read_parquet([{listing}], hive_partitioning = false)"
-                )
-            else:
+            parts = [p for p in snap.parts if p.dataset == name]
+            files = [str(snap.root / p.path) for p in parts]
+            if not files:
                 con.register(f"_{name}_empty", schema.empty_table())
                 con.execute(f"CREATE VIEW {name} AS SELECT * FROM _{name}_empty")
+            elif sum(p.rows for p in parts) <= SMALL_DATASET_ROWS:
+                con.register(f"_{name}_memory", self._in_memory(name, files))
+                con.execute(f"CREATE VIEW {name} AS SELECT * FROM _{name}_memory")
+            else:
+                con.execute(f"CREATE VIEW {name} AS SELECT * FROM {_parquet(files)}")
         return con
+
+    def _in_memory(self, dataset: str, files: list[str]) -> pa.Table:
+        key = tuple(files)
+        cached = self._memory.get(dataset)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        reader = duckdb.connect(":memory:")
+        try:
+            table = reader.sql(f"SELECT * FROM {_parquet(files)}").to_arrow_table()
+        finally:
+            reader.close()
+        table = table.cast(DATASETS[dataset])
+        self._memory[dataset] = (key, table)
+        return table
 
     def table(self, dataset: str, snapshot: Snapshot | None = None) -> pa.Table:
         """A whole dataset as an Arrow table (small datasets: indicators, instrument states)."""
@@ -289,6 +311,11 @@ class Store:
 
 def _sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
+
+
+def _parquet(files: Sequence[str]) -> str:
+    """A ``read_parquet`` call over exactly these files (no hive partition columns)."""
+    return f"read_parquet([{', '.join(_sql_str(f) for f in files)}], hive_partitioning = false)"
 
 
 class Writer:
@@ -423,10 +450,8 @@ class ArtifactRun:
         con = duckdb.connect(":memory:")
         try:
             con.register("incoming", table.select(["event_id"]))
-            listing = ", ".join(_sql_str(f) for f in files)
             rows = con.execute(
-                "SELECT DISTINCT s.event_id FROM "
-                f"read_parquet([{listing}], hive_partitioning = false) s "
+                f"SELECT DISTINCT s.event_id FROM {_parquet(files)} s "
                 "JOIN incoming i ON s.event_id = i.event_id"
             ).fetchall()
         finally:
