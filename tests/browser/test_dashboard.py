@@ -89,7 +89,7 @@ def page(server: str) -> Iterator[Any]:
             "requestfailed",
             lambda req: errors.append(f"request failed: {req.url}"),
         )
-        pg.errors = errors
+        pg.errors = errors  # type: ignore[attr-defined]
         yield pg
         context.close()
         browser.close()

@@ -71,4 +71,4 @@ def assert_error(response: Any, status: int, code: str | None = None) -> dict[st
     if code is not None:
         assert err["code"] == code, err
     assert err["details"] is None or isinstance(err["details"], list)
-    return err  # type: ignore[no-any-return]
+    return err

@@ -127,7 +127,7 @@ def test_rendered_pages_are_cached(client: Any) -> None:
 
 
 def test_index_svg_breaks_the_line_at_missing_periods() -> None:
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"period": "2020", "period_start": "2020-01-01", "net_coop": 0.5, "n": 2},
         {"period": "2021", "period_start": "2021-01-01", "net_coop": None, "n": 0},
         {"period": "2022", "period_start": "2022-01-01", "net_coop": -0.5, "n": 1},
@@ -144,7 +144,7 @@ def test_index_svg_breaks_the_line_at_missing_periods() -> None:
 
 
 def test_sparkline_and_strip() -> None:
-    points = [
+    points: list[dict[str, Any]] = [
         {"period_start": "2019-01-01", "value": 1.0},
         {"period_start": "2020-01-01", "value": None},
         {"period_start": "2021-01-01", "value": 3.0},
