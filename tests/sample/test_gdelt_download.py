@@ -52,6 +52,7 @@ class Mirror:
     files: dict[str, bytes] = field(default_factory=dict)
     listing: str = ""
     latest: str = ""
+    index: str = ""
     faults: dict[str, list[str]] = field(default_factory=dict)
     requests: list[tuple[str, str | None]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -79,6 +80,9 @@ def make_handler(mirror: Mirror) -> type[http.server.BaseHTTPRequestHandler]:
                 return
             if self.path == "/gdeltv2/lastupdate.txt":
                 self._send(200, mirror.latest.encode())
+                return
+            if self.path == "/events/index.html":
+                self._send(200, mirror.index.encode())
                 return
             if name not in mirror.files:
                 self._send(404, b"not found")
@@ -279,3 +283,36 @@ def test_update_continues_after_the_last_ingested_interval(
 def test_update_without_history_asks_for_since(tmp_path: Path) -> None:
     code = main(["update", "gdelt", "--store", str(tmp_path / "s"), "--no-progress"])
     assert code == 1
+
+
+def test_gdelt1_daily_files_from_the_index_page(
+    mirror: tuple[Mirror, str], shared_data: Path, tmp_path: Path
+) -> None:
+    m, url = mirror
+    sample = shared_data / "gdelt/v1_events/reed9999_gdelt1_events_1982_and_20160728_sample.CSV"
+    items = []
+    for day in ("20160727", "20160728"):
+        name = f"{day}.export.CSV.zip"
+        m.files[name] = zip_bytes(name[:-4], sample.read_bytes())
+        md5 = hashlib.md5(m.files[name], usedforsecurity=False).hexdigest()
+        items.append(f'<LI><A HREF="{name}">{name}</A> 0.1MB (MD5: {md5})</LI>')
+    m.index = "<HTML><BODY><UL>\n" + "\n".join(items) + "\n</UL></BODY></HTML>\n"
+    settings = Settings(store=tmp_path / "store", gdelt_base_url=url, download_retries=1)
+    result = update_gdelt(
+        settings, date(2016, 7, 27), date(2016, 7, 29), streams=("v1-daily",), backoff=0.01
+    )
+    assert [(g.start.date(), g.reason) for g in result.fetch.gaps.gaps] == [
+        (date(2016, 7, 29), "not in the GDELT file list")
+    ]
+    assert [a.artifact for a in result.ingest.artifacts] == [
+        "20160727.export.CSV",
+        "20160728.export.CSV",
+    ]
+    con = Store.open(settings.store).connect()
+    try:
+        sources = con.sql("SELECT DISTINCT source FROM events").fetchall()
+        volume = con.sql("SELECT sum(events) FROM volume WHERE country = '*'").fetchall()[0][0]
+    finally:
+        con.close()
+    assert sources == [("gdelt1",)]
+    assert volume == 2 * 710
