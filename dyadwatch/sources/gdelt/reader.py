@@ -1,23 +1,33 @@
 """Read one GDELT file — zipped or not, any of the four formats — into canonical Arrow chunks.
 
-The file is streamed in blocks of about :data:`BLOCK_BYTES` (cut at line ends), each parsed by
-Arrow's CSV reader into typed columns; filtering, the volume counts and the canonical columns
-are Arrow compute over whole columns, never a Python loop over rows. Memory is bounded by the
-block size plus the rows kept by the dyad filter.
+A plain file is memory-mapped and a zip member streamed, in blocks of about
+:data:`BLOCK_BYTES` cut at line ends; each block is checked for UTF-8 as a whole and parsed by
+Arrow's CSV reader (typed columns, no Python loop over rows). With a dyad filter, the first
+pass reads only the columns the filter and the volume counts need (SQLDATE and the two actor
+countries); the few rows kept are then cut out of the block and parsed in full. Memory is
+bounded by the block size plus the rows kept.
 
-What the reader sets aside, with a reason (the rest of the file is still read):
+What the reader sets aside, with its line number and a reason (the rest of the file is read):
 
-- a row with the wrong number of fields (a ragged or truncated line), or one that is not UTF-8;
-- a row whose GLOBALEVENTID, SQLDATE or DATEADDED is not a number/date in GDELT's layout;
-- a kept row whose numeric field does not parse.
+- a line with the wrong number of fields (ragged or truncated), an empty line, a line that is
+  not UTF-8 (GDELT 1.0 extracts that mix 57- and 58-column rows are read as both);
+- a row whose SQLDATE is not a date (every row: the volume counts need its day);
+- a kept row whose GLOBALEVENTID, DATEADDED or numeric field does not parse. (Rows the
+  filter drops are not stored, so only their width and SQLDATE are checked.)
 
-What fails the whole file (:class:`~dyadwatch.errors.ArtifactError`, quarantined by the
-pipeline): an empty file, an HTML/XML page served in place of a file, a zip that is truncated,
-corrupt or fails its CRC, a semicolon-separated spreadsheet export, the old "reduced" format,
-and a first line whose width matches no GDELT format.
+What fails the whole file (:class:`~dyadwatch.errors.ArtifactError`; the pipeline quarantines
+it and goes on): an empty file, an HTML/XML page served in place of a file, a zip that is
+truncated, corrupt or fails its CRC, a semicolon-separated spreadsheet export, the old
+"reduced" format, and lines whose width matches no GDELT format.
 
-Before filtering, every valid event row is counted per day (SQLDATE) and actor country into the
-``volume`` dataset: the denominators the index uses to correct for media volume.
+Before filtering, every row with the right width and a valid SQLDATE is counted per day
+(SQLDATE) and actor country into the ``volume`` dataset — the denominators the index uses to
+correct for media volume; an event naming two countries counts once for each, and once under
+``*`` (the total).
+
+Dates: ``known_at`` is DATEADDED (a GDELT 2.0 15-minute stamp, or a GDELT 1.0 day, taken as
+its end), never earlier than the start of the event's own day (GDELT dates events by the
+local calendar of the story).
 """
 
 from __future__ import annotations
