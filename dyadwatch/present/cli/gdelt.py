@@ -165,9 +165,11 @@ def gdelt(
 ) -> None:
     """Download and ingest new GDELT files; report every missing or failed interval.
 
-    Without --since, continues after the last interval already ingested. Files are verified
-    (size, MD5) and cached; events are kept for the configured dyads, with per-day, per-country
-    totals of all events. Exits 1 if an interval is missing or failed, or a file failed.
+    Without --since, continues after the last interval already ingested; to fill the gaps an
+    earlier run reported, give that run's --since/--until again (files already ingested are
+    not fetched twice). Files are verified (size, MD5) and cached; events are kept for the
+    configured dyads, with per-day, per-country totals of all events. Exits 1 if an interval
+    is missing or failed, or a file failed.
 
     \b
     Example:
