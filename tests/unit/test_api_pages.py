@@ -213,3 +213,10 @@ def test_a_commit_invalidates_cached_answers(tmp_path: Path) -> None:
     with store.writer() as w:
         w.bump_generation()
     assert first == "old" and view.cached("x", (), lambda: "new") == "new"
+
+
+def test_api_reference_page_is_local(client: Any) -> None:
+    html = client.get("/docs").text
+    assert "<code>/api/events</code>" in html and "<code>as_of</code>" in html
+    assert "cdn" not in html.lower()
+    assert client.get("/redoc").status_code == 404

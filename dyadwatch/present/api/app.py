@@ -13,7 +13,7 @@ Examples
 from __future__ import annotations
 
 import logging
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,6 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 
-import dyadwatch
 from dyadwatch.present.api import errors
 from dyadwatch.present.api.data import StoreView
 from dyadwatch.present.api.tokens import TokenStore
@@ -40,6 +39,13 @@ Every error has one shape: `{"error": {"status", "code", "message", "details"}}`
 Writes (`POST /api/events`, `POST /api/ingest`) need `Authorization: Bearer <token>` from
 `dyadwatch token create`; reads need it too when `api_read_access = "token"`.
 """
+
+
+def _version() -> str:
+    try:
+        return metadata.version("dyadwatch")
+    except metadata.PackageNotFoundError:
+        return "0"
 
 
 def package_dir(name: str) -> Path:
@@ -77,9 +83,10 @@ def create_app(
     opened = store or Store.open(settings.store)
     app = FastAPI(
         title="dyadwatch",
-        version=dyadwatch.__version__ if hasattr(dyadwatch, "__version__") else "0",
+        version=_version(),
         description=DESCRIPTION,
-        docs_url="/docs",
+        # Swagger UI and ReDoc load their scripts from a CDN; /docs is a local page instead.
+        docs_url=None,
         redoc_url=None,
     )
     app.state.settings = settings

@@ -9,6 +9,7 @@ cached per store generation and query string; the data under it is cached the sa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Annotated, Any
@@ -18,6 +19,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from dyadwatch.analyse.index import FUSED
 from dyadwatch.errors import DyadwatchError
@@ -58,8 +60,19 @@ def env() -> Environment:
         e.globals.update(nav=NAV, quad=QUAD)
         e.filters["signed"] = lambda x, digits=2: "–" if x is None else f"{x:+.{digits}f}"
         e.filters["num"] = _num
+        e.filters["ticks"] = _ticks
         _env = e
     return _env
+
+
+def _ticks(text: str) -> Markup:
+    """Escape ``text`` and show its ``code`` and `code` spans (docstring markup) as <code>.
+
+    >>> str(_ticks("use ``as_of`` <here>"))
+    'use <code>as_of</code> &lt;here&gt;'
+    """
+    escaped = str(escape(text))
+    return Markup(re.sub(r"``?([^`]+?)``?", r"<code>\1</code>", escaped))
 
 
 def _num(x: Any, digits: int = 3) -> str:
@@ -381,6 +394,50 @@ def indicator_page(
 def login_page(request: Request) -> HTMLResponse:
     ctx = _base(request, today(), title="Sign in")
     return HTMLResponse(env().get_template("login.html").render(**ctx))
+
+
+@public.get("/docs", response_class=HTMLResponse)
+def api_docs(request: Request) -> HTMLResponse:
+    """The API reference, rendered from the OpenAPI schema on the server (no CDN)."""
+    schema = request.app.openapi()
+    operations = []
+    for path, item in schema.get("paths", {}).items():
+        for method, op in item.items():
+            params = [
+                {
+                    "name": p["name"],
+                    "in": p["in"],
+                    "required": p.get("required", False),
+                    "type": _schema_type(p.get("schema", {})),
+                    "description": p.get("description") or p.get("schema", {}).get("description"),
+                }
+                for p in op.get("parameters", [])
+            ]
+            operations.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": op.get("summary", ""),
+                    "description": op.get("description", ""),
+                    "params": params,
+                    "body": "requestBody" in op,
+                    "secured": method == "post"
+                    or request.app.state.settings.api_read_access == "token",
+                }
+            )
+    ctx = _base(request, today(), title="API", operations=operations, info=schema["info"])
+    return HTMLResponse(env().get_template("docs.html").render(**ctx))
+
+
+def _schema_type(schema: Mapping[str, Any]) -> str:
+    if "enum" in schema:
+        return " | ".join(str(v) for v in schema["enum"])
+    if "anyOf" in schema:
+        return " | ".join(_schema_type(s) for s in schema["anyOf"] if s.get("type") != "null")
+    if schema.get("type") == "array":
+        return f"list of {_schema_type(schema.get('items', {}))}"
+    fmt = schema.get("format")
+    return f"{schema.get('type', 'any')}{f' ({fmt})' if fmt else ''}"
 
 
 router_all = APIRouter(include_in_schema=False)
