@@ -220,3 +220,15 @@ def test_api_reference_page_is_local(client: Any) -> None:
     assert "<code>/api/events</code>" in html and "<code>as_of</code>" in html
     assert "cdn" not in html.lower()
     assert client.get("/redoc").status_code == 404
+
+
+def test_warm_up_computes_todays_overview(tmp_path_factory: pytest.TempPathFactory) -> None:
+    from dyadwatch.present.api.app import warm
+    from dyadwatch.present.api.data import today
+
+    app = create_app(Settings(store=curated_store(tmp_path_factory)))
+    warm(app).join(300)
+    view = app.state.view
+    misses = view.cache.misses
+    assert view.overview(today(), "quarter")["as_of"] == today().isoformat()
+    assert view.cache.misses == misses

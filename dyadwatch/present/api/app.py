@@ -13,6 +13,7 @@ Examples
 from __future__ import annotations
 
 import logging
+import threading
 from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,28 @@ def create_app(
     return app
 
 
+def warm(app: FastAPI, freq: str = "quarter") -> threading.Thread:
+    """Compute today's overview page data in a background thread, so that the first visitor
+    does not wait for the index, the turning points and the rules (seconds on a laptop).
+
+    Examples
+    --------
+    >>> warm(create_app(load(store=".dyadwatch"))).join()  # doctest: +SKIP
+    """
+    from dyadwatch.errors import DyadwatchError
+    from dyadwatch.present.api.data import today
+
+    def run() -> None:
+        try:
+            app.state.view.overview(today(), freq)
+        except DyadwatchError as exc:
+            log.info("warm-up skipped: %s", exc)
+
+    thread = threading.Thread(target=run, name="dyadwatch-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 def _openapi(app: FastAPI) -> dict[str, Any]:
     """The OpenAPI schema, with FastAPI's default 422 body replaced by the error shape."""
     if app.openapi_schema:
@@ -125,4 +148,4 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "warm"]

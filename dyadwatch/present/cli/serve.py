@@ -51,7 +51,7 @@ def serve(
     """
     import uvicorn
 
-    from dyadwatch.present.api.app import create_app
+    from dyadwatch.present.api.app import create_app, warm
     from dyadwatch.store import Store
 
     if read_access is not None:
@@ -67,6 +67,7 @@ def serve(
     click.echo(
         f"dyadwatch: serving {store.root} at http://{host}:{port}/ (Ctrl-C to stop)", err=True
     )
+    warm(app)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
 
