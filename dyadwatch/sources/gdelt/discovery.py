@@ -201,7 +201,13 @@ def parse_filelist(text: str, base_url: str) -> list[RemoteFile]:
 
 
 def parse_v1_lists(sizes: str, md5s: str, base_url: str) -> list[RemoteFile]:
-    """GDELT 1.0 files from ``size name`` and ``md5  name`` lists (either may be empty)."""
+    """GDELT 1.0 files from ``size name`` and ``md5  name`` lists (either may be empty).
+
+    Examples
+    --------
+    >>> [f.stream for f in parse_v1_lists("14276482 1979.zip", "", "http://x")]
+    ['v1-yearly']
+    """
     size_of: dict[str, int] = {}
     md5_of: dict[str, str] = {}
     for line in sizes.splitlines():
@@ -226,6 +232,12 @@ def parse_v1_index(page: str, base_url: str) -> list[RemoteFile]:
 
     Every link to a GDELT 1.0 event file is taken; an MD5 written on the same line is kept
     for verification (the page gives sizes only rounded, so they are not used).
+
+    Examples
+    --------
+    >>> page = '<A HREF="20130401.export.CSV.zip">20130401.export.CSV.zip</A>'
+    >>> parse_v1_index(page, "http://x")[0].url
+    'http://x/events/20130401.export.CSV.zip'
     """
     md5_of: dict[str, str] = {}
     names: list[str] = []
@@ -270,7 +282,14 @@ def in_period(
     until: date | None,
     streams: Sequence[str] | None = None,
 ) -> list[RemoteFile]:
-    """Files whose interval overlaps ``since``..``until`` (inclusive days), of ``streams``."""
+    """Files whose interval overlaps ``since``..``until`` (inclusive days), of ``streams``.
+
+    Sorted by interval, events before mentions of the same interval.
+
+    Examples
+    --------
+    >>> in_period(files, date(2018, 1, 1), date(2018, 1, 1), ["events"])  # doctest: +SKIP
+    """
     lo = _utc(since) if since else None
     hi = _utc(until) + timedelta(days=1) if until else None
     out = [
@@ -291,7 +310,14 @@ def _stream_order(stream: str) -> int:
 def expected_intervals(
     stream: str, since: datetime, until: datetime
 ) -> Iterator[tuple[datetime, datetime]]:
-    """The intervals a stream should have between ``since`` and ``until`` (half-open)."""
+    """The intervals a stream should have between ``since`` and ``until`` (half-open).
+
+    Examples
+    --------
+    >>> day = datetime(2018, 1, 1, tzinfo=UTC)
+    >>> len(list(expected_intervals("events", day, day + timedelta(days=1))))
+    96
+    """
     if stream in V2_STREAMS or stream in TRANSLATION_STREAMS:
         t = since.replace(minute=since.minute - since.minute % 15, second=0, microsecond=0)
         while t < until:
@@ -335,6 +361,12 @@ def gap_report(
     The period is bounded by the file list itself where ``since``/``until`` are open, so an
     open-ended run does not report the years before a stream began. ``failed`` maps a file
     name to why its download failed.
+
+    Examples
+    --------
+    >>> report = gap_report(files, ["events"], date(2018, 1, 1), date(2018, 1, 1))  # doctest: +SKIP
+    >>> print(report.text())  # doctest: +SKIP
+    96 interval(s) expected, 95 available, 1 gap(s).
     """
     failed = failed or {}
     report = GapReport()

@@ -178,7 +178,14 @@ class Downloader:
         return path
 
     def download(self, file: RemoteFile) -> DownloadResult:
-        """Fetch one file (or find it in the cache)."""
+        """Fetch one file (or find it in the cache); never raises for a failed download.
+
+        Examples
+        --------
+        >>> result = dl.download(remote)  # doctest: +SKIP
+        >>> result.ok, result.error  # doctest: +SKIP
+        (False, 'HTTP 404 Not Found (not on the server)')
+        """
         hit = self.cached(file)
         if hit is not None:
             return DownloadResult(file, hit, from_cache=True)

@@ -323,7 +323,14 @@ class Layout:
 
 
 def sniff(head: bytes, name: str) -> Layout:
-    """Decide a file's layout from its first bytes; raise :class:`ArtifactError` if none fits."""
+    """Decide a file's layout from its first bytes; raise :class:`ArtifactError` if none fits.
+
+    Examples
+    --------
+    >>> sniff(b"<!DOCTYPE html><html>", "x")  # doctest: +SKIP
+    Traceback (most recent call last):
+    dyadwatch.errors.ArtifactError: an HTML/XML page, not a GDELT file ...
+    """
     if not head.strip():
         raise ArtifactError("empty file (nothing but whitespace); download it again.")
     start = head.lstrip()[:200].lower()
@@ -824,7 +831,12 @@ def volume_counts(table: pa.Table) -> pa.Table:
 
 
 def finish_volume(partials: list[pa.Table], source: str, artifact: str, known: Any) -> pa.Table:
-    """Sum per-block counts into the ``volume`` dataset's rows for one artifact."""
+    """Sum per-block counts into the ``volume`` dataset's rows for one artifact.
+
+    Examples
+    --------
+    >>> finish_volume([volume_counts(t) for t in blocks], "gdelt2", key, known)  # doctest: +SKIP
+    """
     if not partials:
         return VOLUME_SCHEMA.empty_table()
     total = pa.concat_tables(partials).group_by(["day", "country"]).aggregate([("events", "sum")])
