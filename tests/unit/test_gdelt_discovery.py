@@ -216,3 +216,18 @@ def test_fetch_text_raises_a_download_error_after_retries(tmp_path: Path) -> Non
 
     with _downloader(tmp_path, handler, retries=1) as dl, pytest.raises(DownloadError, match="503"):
         dl.fetch_text(f"{BASE}/gdeltv2/masterfilelist.txt")
+
+
+def test_filelist_keeps_only_the_period_and_streams_asked_for() -> None:
+    lines = [
+        f"10 297a16b493de7cf6ca809a7cc31d0b93 http://h/gdeltv2/{stamp}.{kind}.CSV.zip"
+        for stamp in ("20171231234500", "20180101000000", "20180101234500", "20180102000000")
+        for kind in ("export", "mentions")
+    ]
+    files = parse_filelist(
+        "\n".join(lines), BASE, streams=["events"], since=date(2018, 1, 1), until=date(2018, 1, 1)
+    )
+    assert [f.name for f in files] == [
+        "20180101000000.export.CSV.zip",
+        "20180101234500.export.CSV.zip",
+    ]

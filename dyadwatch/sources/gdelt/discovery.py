@@ -16,6 +16,7 @@ intervals that are missing or failed: nothing is skipped silently.
 from __future__ import annotations
 
 import html
+import io
 import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -45,6 +46,7 @@ _V2_NAME = re.compile(
 _V1_DAILY = re.compile(r"^(?P<d>\d{8})\.export\.CSV(?:\.zip)?$")
 _V1_MONTHLY = re.compile(r"^(?P<m>\d{6})(?:\.zip)?$")
 _V1_YEARLY = re.compile(r"^(?P<y>\d{4})(?:\.zip)?$")
+_MD5_ONLY = re.compile(r"[0-9a-f]{32}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,11 +162,20 @@ def classify(name: str) -> tuple[str, datetime, datetime] | None:
     return None
 
 
-def parse_filelist(text: str, base_url: str) -> list[RemoteFile]:
+def parse_filelist(
+    text: str,
+    base_url: str,
+    *,
+    streams: Sequence[str] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> list[RemoteFile]:
     """Parse ``masterfilelist.txt`` / ``lastupdate.txt`` (``size md5 url`` per line).
 
     Lines that are blank or do not have that shape are logged and skipped (GDELT's list has a
-    few); files that are not GDELT event, mention or GKG files are ignored.
+    few); files that are not GDELT event, mention or GKG files are ignored. ``streams`` and
+    ``since``/``until`` (inclusive days) keep only what a run needs: the master list has a
+    line per file since February 2015, and most are outside any one run's period.
 
     Examples
     --------
@@ -172,18 +183,23 @@ def parse_filelist(text: str, base_url: str) -> list[RemoteFile]:
     >>> parse_filelist(text, "http://data.gdeltproject.org")[0].size
     150383
     """
+    lo = f"{since:%Y%m%d}000000" if since else None
+    hi = f"{until + timedelta(days=1):%Y%m%d}000000" if until else None
     out: list[RemoteFile] = []
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(io.StringIO(text), 1):
         parts = line.split()
         if not parts:
             continue
-        if len(parts) != 3 or not parts[0].isdigit() or not re.fullmatch(r"[0-9a-f]{32}", parts[1]):
+        if len(parts) != 3 or not parts[0].isdigit() or not _MD5_ONLY.fullmatch(parts[1]):
             log.warning("file list line %d is not 'size md5 url': %r", number, line[:200])
             continue
         url = parts[2]
         name = url.rsplit("/", 1)[-1]
+        stamp = name[:14]
+        if (lo is not None and stamp < lo) or (hi is not None and stamp >= hi):
+            continue
         kind = classify(name)
-        if kind is None:
+        if kind is None or (streams is not None and kind[0] not in streams):
             continue
         stream, start, end = kind
         out.append(

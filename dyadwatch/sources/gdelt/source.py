@@ -146,7 +146,12 @@ class GdeltSource(Source):
         )
 
     def list_files(
-        self, dl: Downloader, streams: Sequence[str], after: datetime | None = None
+        self,
+        dl: Downloader,
+        streams: Sequence[str],
+        after: datetime | None = None,
+        since: date | None = None,
+        until: date | None = None,
     ) -> list[RemoteFile]:
         """Every file the server lists for ``streams`` (reads only the lists needed).
 
@@ -164,7 +169,9 @@ class GdeltSource(Source):
                     files += latest
                     continue
             text = dl.fetch_text(f"{self.base_url}/gdeltv2/masterfilelist{suffix}.txt")
-            files += parse_filelist(text, self.base_url)
+            first = since or (after.date() if after is not None else None)
+            files += parse_filelist(text, self.base_url, streams=streams, since=first, until=until)
+            del text
         if any(s in V1_STREAMS for s in streams):
             page = dl.fetch_text(f"{self.base_url}/events/index.html")
             files += parse_v1_index(page, self.base_url)
@@ -206,7 +213,7 @@ class GdeltSource(Source):
         skip = set(skip_keys)
         result = FetchResult()
         with self.downloader() as dl:
-            listed = self.list_files(dl, self.streams, after)
+            listed = self.list_files(dl, self.streams, after, since, until)
             wanted = in_period(listed, since, until, self.streams)
             if after is not None:
                 wanted = [f for f in wanted if f.start > after]
