@@ -63,12 +63,12 @@ def _check(request: Request, token: str | None, what: str) -> TokenInfo:
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-def require_write(request: Request, credentials: Credentials) -> TokenInfo:
-    """A dependency: the request's valid token, or 401."""
+async def require_write(request: Request, credentials: Credentials) -> TokenInfo:
+    """A dependency: the request's valid token, or 401 (async: no thread hop per request)."""
     return _check(request, credentials.credentials if credentials else None, "writing")
 
 
-def require_read(request: Request, credentials: Credentials) -> TokenInfo | None:
+async def require_read(request: Request, credentials: Credentials) -> TokenInfo | None:
     """A dependency: nothing when reads are open; else the request's valid token, or 401."""
     if request.app.state.settings.api_read_access != "token":
         return None

@@ -83,7 +83,7 @@ def _num(x: Any, digits: int = 3) -> str:
     return f"{x:,}" if isinstance(x, int) else str(x)
 
 
-def _guard(request: Request) -> None:
+async def _guard(request: Request) -> None:
     if not page_token_ok(request):
         raise ApiError(
             401,

@@ -76,7 +76,7 @@ def check_dates(since: date | None, until: date | None, as_of: date | None) -> N
         raise bad_param("since", f"{since} is after until {until}.")
 
 
-def index_query(
+async def index_query(
     dyad: Annotated[
         str, Query(pattern=DYAD_PATTERN, description="Two CAMEO country codes, A-B.")
     ] = "USA-MEX",
@@ -127,7 +127,7 @@ def index_query(
 IndexParams = Annotated[IndexQuery, Depends(index_query)]
 
 
-def event_query(
+async def event_query(
     source: Annotated[
         list[str] | None, Query(description="Only events of this source; repeatable.")
     ] = None,

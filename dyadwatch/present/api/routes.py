@@ -45,7 +45,7 @@ PERIOD_HELP = "A period: 2021, 2021Q1, 2021-01, 2021-W03 or a day in it (2021-01
 Series = Annotated[str, Query(max_length=64, description=SERIES_HELP)]
 
 
-def view(request: Request) -> StoreView:
+async def view(request: Request) -> StoreView:
     return request.app.state.view
 
 
