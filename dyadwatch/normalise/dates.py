@@ -8,7 +8,7 @@ serials, such as GDELT's ``2.02E+13`` after a round-trip through Excel).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -34,9 +34,10 @@ def dates(table: pa.Table, ctx: StepContext) -> StepResult:
     rejects += result.rejects
 
     ed = table.column("event_date")
-    end_of_day = pa.array(
-        [datetime.combine(d, time.max, tzinfo=UTC) for d in ed.to_pylist()], type=TS
-    )
+    # The last microsecond of each day, computed over the whole column (1M rows: no loop).
+    day_us = pc.cast(pc.cast(ed, pa.timestamp("us")), pa.int64())
+    last_us = pc.add(day_us, pa.scalar(86_400_000_000 - 1, pa.int64()))
+    end_of_day = pc.cast(pc.cast(last_us, pa.timestamp("us")), TS)
     known = pc.coalesce(table.column("known_at"), end_of_day)
     table = replace_column(table, "known_at", known)
 
