@@ -122,6 +122,9 @@ def _connection(session: IndexSession | None = None) -> Iterator[duckdb.DuckDBPy
         yield session.connection()
         return
     con = duckdb.connect(":memory:")
+    # Even within one call the footers are read twice (one scan per direction); the cache
+    # halves that. Store parts are immutable files, so a cached footer cannot go stale.
+    con.execute("SET parquet_metadata_cache = true").fetchall()
     try:
         yield con
     finally:
