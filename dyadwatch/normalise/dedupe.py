@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from dyadwatch.normalise.base import StepContext, StepResult, replace_column
 
@@ -21,32 +22,32 @@ def dedupe_key(actor1: str | None, actor2: str | None, code: str | None, day: ob
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
+def _or_null(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """An empty code counts as missing (``code or country`` in :func:`dedupe_key`'s callers)."""
+    col = pc.cast(col, pa.string())
+    return pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
+
+
 def phoenix_dedupe(table: pa.Table, ctx: StepContext) -> StepResult:
     """Assign ``dedupe_group`` from (actor1, actor2, cameo_code, event_date)."""
-    a1 = [
-        c or k
-        for c, k in zip(
-            table.column("actor1_code").to_pylist(),
-            table.column("actor1_country").to_pylist(),
-            strict=True,
-        )
+    # The key text of every row is built over whole columns; only the hash is per row.
+    # Same text as dedupe_key: actor code (or else country), "" for a missing value, ISO day.
+    blank = pa.scalar("", pa.string())
+    parts = [
+        pc.fill_null(
+            pc.coalesce(_or_null(table.column("actor1_code")), table.column("actor1_country")),
+            blank,
+        ),
+        pc.fill_null(
+            pc.coalesce(_or_null(table.column("actor2_code")), table.column("actor2_country")),
+            blank,
+        ),
+        pc.fill_null(pc.cast(table.column("cameo_code"), pa.string()), blank),
+        pc.fill_null(
+            pc.strftime(pc.cast(table.column("event_date"), pa.timestamp("s")), format="%Y-%m-%d"),
+            blank,
+        ),
     ]
-    a2 = [
-        c or k
-        for c, k in zip(
-            table.column("actor2_code").to_pylist(),
-            table.column("actor2_country").to_pylist(),
-            strict=True,
-        )
-    ]
-    groups = [
-        dedupe_key(x, y, c, d)
-        for x, y, c, d in zip(
-            a1,
-            a2,
-            table.column("cameo_code").to_pylist(),
-            table.column("event_date").to_pylist(),
-            strict=True,
-        )
-    ]
+    texts = pc.binary_join_element_wise(*parts, "\x1f").to_pylist()
+    groups = [hashlib.blake2b(t.encode(), digest_size=12).hexdigest() for t in texts]
     return StepResult(replace_column(table, "dedupe_group", pa.array(groups, type=pa.string())))
