@@ -133,6 +133,13 @@ def test_changing_the_as_of_date_reloads_the_page_as_of_it(page: Any, server: st
     assert "30 June 2019" in page.locator(".headline").inner_text()
     assert page.locator("svg.chart").count() == 1
     shot(page, "overview-2019-06-30")
+    with page.expect_navigation():
+        page.locator("svg.chart a").last.click()  # the latest period's events
+    assert "/timeline" in page.url and "since=2019-04-01" in page.url
+    assert "until=2019-06-30" in page.url and "as_of=2019-06-30" in page.url
+    assert page.locator("#f-dyad").input_value() == "USA-MEX"
+    assert page.locator("li.event").count() >= 1
+    shot(page, "timeline-from-chart-point")
     page.click("nav >> text=Timeline")
     assert "as_of=2019-06-30" in page.url
     assert page.locator("#as_of").input_value() == "2019-06-30"

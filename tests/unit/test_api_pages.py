@@ -68,6 +68,9 @@ def test_overview_shows_headline_chart_findings_and_instruments(client: Any) -> 
     assert "Findings" in html and 'class="status met"' in html
     assert "/instruments/merida?as_of=2021-01-31" in html
     assert 'id="src-1"' in html
+    # Each point of the chart links to the timeline of its period.
+    link = "/timeline?as_of=2021-01-31&amp;dyad=USA-MEX&amp;since=2020-10-01&amp;until=2020-12-31"
+    assert f'<a href="{link}">' in html
 
 
 def test_the_date_changes_what_is_shown(client: Any) -> None:

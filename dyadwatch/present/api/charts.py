@@ -48,12 +48,14 @@ def index_svg(
     title: str = "",
     background: Sequence[Mapping[str, Any]] = (),
     background_shift: int = 182,
+    links: Sequence[str | None] = (),
 ) -> str:
     """An SVG line chart of ``rows`` (one index series) with turning points marked.
 
     ``background`` is a coarser series of the same measure (the yearly history) drawn as a
     wide pale line behind, each point ``background_shift`` days after its period's start
-    (mid-year for years), so sparse periods read against the long view.
+    (mid-year for years), so sparse periods read against the long view. ``links``, one per
+    row, makes each point a link (to the events of its period).
 
     Examples
     --------
@@ -143,15 +145,17 @@ def index_svg(
     ]
     for d in _paths(points):
         parts.append(f'<path class="line" d="{d}"/>')
-    for r, p in zip(rows, points, strict=True):
+    for i, (r, p) in enumerate(zip(rows, points, strict=True)):
         if p is None:
             continue
         v = r.get(measure)
         tip = escape(f"{r['period']}: {measure} {v:.3g}, {r.get('n', '?')} events")
-        parts.append(
-            f'<circle class="pt" cx="{_fmt(p[0])}" cy="{_fmt(p[1])}" r="2.5" '
+        dot = (
+            f'<circle class="pt" cx="{_fmt(p[0])}" cy="{_fmt(p[1])}" r="3" '
             f'data-period="{escape(str(r["period"]))}"><title>{tip}</title></circle>'
         )
+        href = links[i] if i < len(links) else None
+        parts.append(f'<a href="{escape(href)}">{dot}</a>' if href else dot)
     parts.append("</svg>")
     return "".join(parts)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -203,6 +203,7 @@ def overview_page(
                 data["turning_points"],
                 title=f"{data['dyad']} net cooperation by {freq}, as of {day}",
                 background=data["history"] if freq != "year" else (),
+                links=_period_links(data["index"], day, data["dyad"]),
             ),
             turning=list(reversed(data["turning_points"])),
             finding_counts=counts,
@@ -234,6 +235,7 @@ def timeline_page(
             "instrument": q.instrument,
             "actor": q.actor,
             "q": q.q,
+            "dyad": q.dyad,
             "order": q.order if "order" in request.query_params else None,
         }
         pages = max(1, -(-total // PAGE_SIZE))
@@ -248,6 +250,7 @@ def timeline_page(
             filters=filters,
             instruments=view.instrument_ids(),
             sources=view.event_sources(),
+            dyads=request.app.state.settings.dyads,
             page_link=lambda n: _link(
                 "/timeline", {"as_of": day.isoformat(), **filters, "page": n}
             ),
@@ -255,6 +258,28 @@ def timeline_page(
 
     key = (day, tuple(sorted(request.query_params.multi_items())))
     return _render(request, "timeline.html", key, context)
+
+
+def _period_links(rows: list[dict[str, Any]], day: date, dyad: str) -> list[str]:
+    """For each index period, the timeline of the dyad's events in it (period start to the
+    day before the next period, the last one to the as-of date): what the index counted,
+    before deduplication."""
+    out = []
+    for i, r in enumerate(rows):
+        start = date.fromisoformat(r["period_start"])
+        end = (
+            date.fromisoformat(rows[i + 1]["period_start"]) - timedelta(days=1)
+            if i + 1 < len(rows)
+            else day
+        )
+        params = {
+            "as_of": day.isoformat(),
+            "dyad": dyad,
+            "since": start.isoformat(),
+            "until": end.isoformat(),
+        }
+        out.append(_link("/timeline", params))
+    return out
 
 
 def backtest_range(day: date, start: str | None, end: str | None) -> tuple[str, str]:
