@@ -76,10 +76,17 @@ def _ticks(text: str) -> Markup:
 
 
 def _num(x: Any, digits: int = 3) -> str:
+    """A figure for a table: whole numbers with thousands separators, others to ``digits``.
+
+    >>> _num(67367.0), _num(29.25), _num(3100.4), _num(None)
+    ('67,367', '29.2', '3,100', '–')
+    """
     if x is None:
         return "–"
     if isinstance(x, float):
-        return f"{x:,.{digits}g}" if abs(x) < 1e6 else f"{x:,.0f}"
+        if x.is_integer() or abs(x) >= 100:
+            return f"{x:,.0f}"
+        return f"{x:.{digits}g}"
     return f"{x:,}" if isinstance(x, int) else str(x)
 
 
