@@ -9,8 +9,8 @@ An event's contribution is what it adds to the value of its period:
   contributions of all events of a period add up to the fused value.
 
 With deduplication on, the event shown for a group is the one counted (the first to become
-public); ``duplicates`` says how many stored events the group holds and ``source_urls`` lists
-the URLs of all of them.
+public; :data:`~dyadwatch.analyse.index.measures.REPRESENTATIVE`); ``duplicates`` says how
+many stored events the group holds and ``source_urls`` lists the URLs of all of them.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from dyadwatch.analyse.index.core import (
     snapshot_of,
     to_frame,
 )
-from dyadwatch.analyse.index.measures import weights_sql
+from dyadwatch.analyse.index.measures import REPRESENTATIVE, weights_sql
 from dyadwatch.analyse.index.scan import EVIDENCE_COLUMNS, Scope, resolve
 from dyadwatch.analyse.index.spec import (
     FUSED,
@@ -86,7 +86,7 @@ g AS (
     count(*) OVER (PARTITION BY src, {grp}) AS duplicates,
     list_distinct(flatten(list(source_urls) OVER (PARTITION BY src, {grp}))) AS urls
   FROM dy {only}
-  QUALIFY row_number() OVER (PARTITION BY src, {grp} ORDER BY known_at, event_id) = 1
+  QUALIFY row_number() OVER (PARTITION BY src, {grp} ORDER BY {REPRESENTATIVE}, event_id) = 1
 ),
 den AS (
   SELECT src, period_start, count(quad_class) AS nq, count(goldstein) AS ng

@@ -4,8 +4,8 @@ Input is the dyad's events (:func:`dyadwatch.analyse.index.scan.dyad_events`), r
 the relation ``dy``. The query, step by step (every step is set-based SQL):
 
 1. ``dd`` — deduplication: with ``dedupe`` on, one row per (series, ``dedupe_group``), the
-   first to become public (earliest ``known_at``, then ``event_id``), carrying the group's
-   size; off, every row with size 1.
+   first to become public (:data:`REPRESENTATIVE`), carrying the group's size; off, every
+   row with size 1.
 2. ``agg`` — per series and period: counts by quad class, Goldstein sums.
 3. ``spine`` — every period from the first to the last for every series, so an empty period
    is an explicit row (counts 0, measures null), never a missing one.
@@ -87,6 +87,9 @@ CONTRIBUTION_TYPE = pa.list_(
     )
 )
 
+REPRESENTATIVE = "known_at, quad_class NULLS LAST, goldstein NULLS LAST"
+"""How the event counted for a dedupe group is chosen (then ``event_id`` where it is read)."""
+
 RATIOS = ("net_coop", "goldstein_net", "share_a", "share_b", "net_share_a", "net_share_b")
 
 
@@ -125,11 +128,16 @@ def series_sql(scope: Scope, start: object, end: object) -> tuple[str, dict[str,
     spec = scope.spec
     unit = _UNIT[spec.freq]
     dedupe = spec.dedupe != "none"
+    # One row per (series, dedupe_group): the member first public; among members public at
+    # the same moment, the lowest quad class and Goldstein score — a deterministic choice
+    # that needs no event_id, whose 32 random characters are the costliest column to read.
+    # Rows without a group count alone. Evidence picks its representative the same way.
     dd = (
         "SELECT src, event_date, quad_class, goldstein, "
-        "count(*) OVER (PARTITION BY src, coalesce(dedupe_group, event_id)) AS dup_n FROM dy "
-        "QUALIFY row_number() OVER (PARTITION BY src, coalesce(dedupe_group, event_id) "
-        "ORDER BY known_at, event_id) = 1"
+        "CASE WHEN dedupe_group IS NULL THEN 1 "
+        "ELSE count(*) OVER (PARTITION BY src, dedupe_group) END AS dup_n FROM dy "
+        f"QUALIFY dedupe_group IS NULL OR row_number() OVER (PARTITION BY src, dedupe_group "
+        f"ORDER BY {REPRESENTATIVE}) = 1"
         if dedupe
         else "SELECT src, event_date, quad_class, goldstein, 1 AS dup_n FROM dy"
     )

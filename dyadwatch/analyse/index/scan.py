@@ -26,7 +26,6 @@ from dyadwatch.store.store import Snapshot, Store
 
 MEASURE_COLUMNS: tuple[str, ...] = (
     "source",
-    "event_id",
     "event_date",
     "known_at",
     "quad_class",
@@ -34,6 +33,7 @@ MEASURE_COLUMNS: tuple[str, ...] = (
     "dedupe_group",
 )
 STORY_COLUMNS: tuple[str, ...] = (
+    "event_id",
     "actor1_country",
     "actor2_country",
     "cameo_root",
@@ -41,6 +41,7 @@ STORY_COLUMNS: tuple[str, ...] = (
     "summary",
 )
 EVIDENCE_COLUMNS: tuple[str, ...] = (
+    "event_id",
     "actor1_code",
     "actor1_name",
     "actor1_country",
