@@ -19,6 +19,8 @@ What it does:
    requests back to back. Reported per target and concurrency: requests, p50 and p99 latency
    (ms) and requests per second. Answers are cached per store generation and as-of date, so
    the warm numbers measure serving a computed page; the cold number is the computation.
+   A small static file is loaded the same way as a baseline (``--no-baseline`` skips it):
+   the ceiling of uvicorn plus this Python load generator on the same cores.
 
 The machine has two cores shared by the server, this load generator and anything else that
 runs; the load average is printed with the results. Results are also written as JSON to
@@ -139,6 +141,12 @@ def main() -> None:
     parser.add_argument("--as-of", default=None, help="As-of date of the overview [today].")
     parser.add_argument("--requests", type=int, default=400, help="Max requests per run.")
     parser.add_argument("--duration", type=float, default=10.0, help="Max seconds per run.")
+    parser.add_argument(
+        "--no-baseline",
+        dest="baseline",
+        action="store_false",
+        help="Skip the static-file baseline run.",
+    )
     args = parser.parse_args()
 
     tmp = None
@@ -149,6 +157,10 @@ def main() -> None:
         build_store(store)
     as_of = args.as_of or datetime.now(UTC).date().isoformat()
     targets = {"overview": f"/?as_of={as_of}", "api_index": "/api/index"}
+    if args.baseline:
+        # A small static file: what the server and this load generator manage with no
+        # dyadwatch code in the path, to read the two targets against.
+        targets["static_css"] = "/static/dashboard.css"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     proc = start_server(store, port)
