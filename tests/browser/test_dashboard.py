@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from dyadwatch.present.api.app import create_app
+from dyadwatch.present.api.tokens import TokenStore
 from dyadwatch.settings import Settings
 from tests.unit.api_support import curated_store
 
@@ -53,11 +54,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def _serve(app: Any) -> Iterator[str]:
     import uvicorn
 
-    app = create_app(Settings(store=curated_store(tmp_path_factory)))
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
@@ -71,6 +70,22 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     srv.should_exit = True
     thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from _serve(create_app(Settings(store=curated_store(tmp_path_factory))))
+
+
+@pytest.fixture(scope="module")
+def token_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """The same store served with ``api_read_access = token``, and a token (kept apart)."""
+    settings = Settings(store=curated_store(tmp_path_factory), api_read_access="token")
+    app = create_app(settings)
+    app.state.tokens = TokenStore(tmp_path_factory.mktemp("browser-tokens"))
+    token = app.state.tokens.create("browser").token
+    for base in _serve(app):
+        yield base, token
 
 
 @pytest.fixture(scope="module")
@@ -180,3 +195,20 @@ def test_instrument_page_shows_state_history_with_evidence(page: Any, server: st
     assert page.locator("li.state-item").count() >= 2
     assert page.locator("li.state-item li.event").count() >= 1
     shot(page, "instrument-foreign-agent-law")
+
+
+def test_sign_in_when_reads_need_a_token(page: Any, token_server: tuple[str, str]) -> None:
+    base, token = token_server
+    response = page.goto(f"{base}/instruments?as_of={DAY}")
+    assert response.status == 401
+    assert "needs an API token" in page.locator("main").inner_text()
+    with page.expect_navigation():
+        page.click("main a[href='/login']")
+    page.fill("#login-token", token)
+    with page.expect_navigation():
+        page.click("#login-form button[type=submit]")
+    assert page.url.rstrip("/") == base
+    page.goto(f"{base}/instruments?as_of={DAY}")
+    assert "Instruments" in page.locator("h1").inner_text()
+    shot(page, "signed-in")
+    page.context.clear_cookies()
