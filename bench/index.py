@@ -23,14 +23,16 @@ What it does, in one run:
    ``ArtifactRun.write``: rows are generated in DuckDB and written with pyarrow
    (Python-level normalise steps at 20M rows would take far longer than the benchmark),
    sorted by ``actor1_country, actor2_country, event_date``, with each row group ending at
-   the first change of country pair after 16,384 rows. Each row group's min/max statistics
-   then cover a narrow range of country pairs and DuckDB skips the row groups that cannot
-   hold the dyad; min/max statistics are written only for the columns that filters use
-   (dates, countries, codes), which keeps each file's footer small. ``--layout writer``
-   writes unsorted files with default row groups instead (what ``ArtifactRun.write``
-   produces today), for comparison. The ``volume`` dataset holds the per-day, per-country
-   totals of the same generated events, as a source would record them before dyad
-   filtering.
+   the first change of country pair after 16,384 rows, and (``--layout dyad``, the default)
+   the pairs of the watched dyad (``Settings.dyads``, default USA-MEX; both directions) in
+   row groups of their own. Each row group's min/max statistics then cover a narrow range of
+   country pairs and DuckDB skips the row groups that cannot hold the dyad; min/max
+   statistics are written only for the columns that filters use (dates, countries, codes),
+   which keeps each file's footer small. ``--layout sorted`` omits the watched-pair row
+   groups; ``--layout writer`` writes unsorted files with default row groups (what
+   ``ArtifactRun.write`` produces today). The ``volume`` dataset holds the per-day,
+   per-country totals of the same generated events, as a source would record them before
+   dyad filtering.
 3. **Timing.** ``dyad_index(store, freq="month", since=2015-01-01, until=2024-12-31)`` — all
    measures, both directions, Phoenix dedupe, volume shares, z-scores, the fused series — is
    timed ``--repeat`` times (p50 reported), after one warm-up, each call opening the store's
@@ -276,6 +278,10 @@ within the query): at least 1,024 rows per group 260 ms, 4,096 141 ms, 16,384 10
 make every footer (parsed on each call) larger; larger ones read more rows."""
 
 
+WATCHED = frozenset({("USA", "MEX"), ("MEX", "USA")})
+"""Country pairs of the watched dyads (``Settings.dyads``, default USA-MEX), both directions."""
+
+
 def write_events(con: duckdb.DuckDBPyConnection, path: Path, layout: str) -> None:
     """Write the generated month (temp table ``gen``) as one Parquet file of EVENT_SCHEMA.
 
@@ -286,22 +292,29 @@ def write_events(con: duckdb.DuckDBPyConnection, path: Path, layout: str) -> Non
     """
     order = (
         " ORDER BY actor1_country NULLS LAST, actor2_country NULLS LAST, event_date"
-        if layout == "sorted"
+        if layout != "writer"
         else ""
     )
     table = con.sql(f"SELECT * FROM gen{order}").to_arrow_table()
     table = table.select(EVENT_SCHEMA.names).cast(EVENT_SCHEMA)
-    if layout != "sorted":
+    if layout == "writer":
         pq.write_table(table, path, compression="zstd")
         return
     a1 = pc.fill_null(table.column("actor1_country"), "").to_numpy(zero_copy_only=False)
     a2 = pc.fill_null(table.column("actor2_country"), "").to_numpy(zero_copy_only=False)
     changes = np.flatnonzero((a1[1:] != a1[:-1]) | (a2[1:] != a2[:-1])) + 1
+    bounds = [0, *(int(c) for c in changes), table.num_rows]
     cuts = [0]
-    for c in changes:
-        if c - cuts[-1] >= ROW_GROUP_MIN:
-            cuts.append(int(c))
-    cuts.append(table.num_rows)
+    for lo, hi in itertools.pairwise(bounds):
+        if layout == "dyad" and (a1[lo], a2[lo]) in WATCHED:
+            # A watched pair gets row groups of its own: a scan for it reads nothing else.
+            if lo > cuts[-1]:
+                cuts.append(lo)
+            cuts.append(hi)
+        elif hi - cuts[-1] >= ROW_GROUP_MIN:
+            cuts.append(hi)
+    if cuts[-1] != table.num_rows:
+        cuts.append(table.num_rows)
     with pq.ParquetWriter(
         path, EVENT_SCHEMA, compression="zstd", write_statistics=list(STATISTICS)
     ) as writer:
@@ -393,12 +406,14 @@ def pandas_index(store: Store, since: date, until: date, baseline: int = 24) -> 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--events", type=int, default=20_000_000)
-    ap.add_argument("--store", type=Path, default=REPO / "bench" / "out" / "store")
-    ap.add_argument("--layout", choices=["sorted", "writer"], default="sorted")
+    ap.add_argument("--store", type=Path, default=None, help="[default: bench/out/store-LAYOUT]")
+    ap.add_argument("--layout", choices=["dyad", "sorted", "writer"], default="dyad")
     ap.add_argument("--fresh", action="store_true", help="Regenerate even if the store exists.")
     ap.add_argument("--repeat", type=int, default=21)
     ap.add_argument("--pandas-repeat", type=int, default=3)
     args = ap.parse_args()
+    if args.store is None:
+        args.store = REPO / "bench" / "out" / f"store-{args.layout}"
 
     marker = args.store / f".bench-{args.events}-{args.layout}"
     if args.fresh or not marker.exists():
