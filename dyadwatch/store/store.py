@@ -496,8 +496,12 @@ class ArtifactRun:
     def reject(self, rejects: Iterable[Reject]) -> None:
         self.rejects.extend(rejects)
 
-    def rows_kept(self, dataset: str = "events") -> int:
-        return sum(p.rows for p in self.parts if p.dataset == dataset)
+    def rows_kept(self, dataset: str | None = None) -> int:
+        """Rows kept of ``dataset``; by default the events, or every row if the artifact
+        holds no events (indicators, instrument states)."""
+        if dataset is not None:
+            return sum(p.rows for p in self.parts if p.dataset == dataset)
+        return self.rows_kept("events") or sum(p.rows for p in self.parts)
 
     def _finish(self, status: str, message: str | None) -> ArtifactSummary:
         finished = _now()

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import click
+import numpy as np
 import pyarrow as pa
 
 from dyadwatch import settings as settings_mod
@@ -183,13 +184,23 @@ def _rows(data: Any) -> list[dict[str, Any]] | None:
     return None
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, exact: bool = False) -> str:
+    """A value as table text (readable numbers) or, with ``exact``, as CSV text (lossless)."""
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:.4g}"
+        if exact or math.isnan(value) or math.isinf(value):
+            # float32 columns (Goldstein, tone) arrive widened to float64: print the shortest
+            # text that reads back as the stored value, not 0.8999999761581543.
+            narrow = np.float32(value)
+            return str(narrow) if float(narrow) == value else repr(value)
+        if value == int(value) and abs(value) < 1e15:
+            return f"{int(value):,}"
+        return f"{value:,.4f}".rstrip("0").rstrip(".") if abs(value) >= 1e-4 else f"{value:.3g}"
+    if isinstance(value, Decimal):
+        return _cell(float(value), exact) if value != value.to_integral_value() else str(value)
     if isinstance(value, list | tuple):
-        return ";".join(_cell(v) for v in value)
+        return ";".join(_cell(v, exact) for v in value)
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value.tzinfo else value.isoformat()
     if isinstance(value, date):
@@ -218,7 +229,7 @@ def render(data: Any, fmt: Format, *, title: str | None = None, max_width: int =
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(columns)
         for r in rows:
-            writer.writerow([_cell(r.get(c)) for c in columns])
+            writer.writerow([_cell(r.get(c), exact=True) for c in columns])
         return buf.getvalue()
     cells = [[_cell(r.get(c))[:max_width] for c in columns] for r in rows]
     widths = [max([len(c), *(len(row[i]) for row in cells)]) for i, c in enumerate(columns)]
