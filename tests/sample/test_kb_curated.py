@@ -225,10 +225,10 @@ def test_main_job_end_to_end_and_rerun_skips(tmp_path: Path) -> None:
     from dyadwatch.present.jobs import main_job
 
     settings = Settings(store=tmp_path / "store")
-    first = main_job(settings)
+    first = main_job(settings, out_dir=tmp_path / "out")
     summary = first.summaries["curated"]
     assert summary.ok and summary.count("done") == len(list(CuratedSource().discover()))
-    again = main_job(settings)
+    again = main_job(settings, out_dir=tmp_path / "out")
     assert again.summaries["curated"].count("skipped") == summary.count("done")
     assert again.summaries["curated"].count("done") == 0
 

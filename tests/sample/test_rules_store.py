@@ -33,12 +33,15 @@ RECENT = date(2026, 3, 1)
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    from dyadwatch.present.jobs import main_job
+    from dyadwatch.pipeline import ingest
+    from dyadwatch.sources import get_source
 
     path = tmp_path_factory.mktemp("rules") / "store"
-    result = main_job(Settings(store=path))
-    assert result.summaries["curated"].ok, result.text
-    return result.store
+    store = Store.open(path, create=True)
+    source = get_source("curated", Settings(store=path))
+    summary = ingest(source, source.discover(), store)
+    assert summary.ok, summary.describe()
+    return store
 
 
 @pytest.fixture(scope="module")
