@@ -174,11 +174,73 @@ class StatisticsSource(Source):
                     continue
                 yield reader.line_num, row
 
+    def csv_rows(self, artifact: Artifact) -> CsvRows:
+        """The artifact's data rows, its header checked against :attr:`required_columns`."""
+        path = artifact.path
+        if path is None:
+            raise ArtifactError(f"{artifact.key}: {self.name} reads local files only.")
+        rows = self.read_text_rows(path)
+        try:
+            _, header = next(rows)
+        except StopIteration:
+            raise ArtifactError(f"{path}: empty file.") from None
+        return CsvRows(path, self.check_header(path, header), len(header), rows)
+
+    def stamp(self, rows: list[dict[str, Any]], last_period_end: date | None) -> None:
+        """Give every row the file's vintage, ``known_at`` and release note."""
+        if last_period_end is None:
+            return
+        known_at, note = self.release(last_period_end)
+        vintage = self.vintage(last_period_end)
+        for row in rows:
+            row.update(vintage=vintage, known_at=known_at, note=note)
+
     def chunk(self, rows: Iterable[dict[str, Any]], rejects: list[Reject], rows_read: int) -> Chunk:
         table: pa.Table = rows_to_table(
             ({**r, "source": r.get("source") or self.name} for r in rows), INDICATOR_SCHEMA
         )
         return Chunk("indicators", table, rejects, rows_read=rows_read)
+
+
+class CsvRows:
+    """The data rows of one statistics CSV, as ``(line, fields)``.
+
+    Blank lines are skipped; a row with the wrong number of fields is set aside in
+    :attr:`rejects` and never yielded. A reader that cannot use a row calls :meth:`reject`.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        col: dict[str, int],
+        width: int,
+        rows: Iterator[tuple[int, list[str]]],
+    ) -> None:
+        self.path = path
+        self.col = col
+        self.width = width
+        self.rejects: list[Reject] = []
+        self.read = 0
+        self._rows = rows
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        for line, fields in self._rows:
+            if not fields or all(not f.strip() for f in fields):
+                continue
+            self.read += 1
+            if len(fields) != self.width:
+                self.rejects.append(
+                    Reject(
+                        f"expected {self.width} fields, found {len(fields)}",
+                        line=line,
+                        raw=raw_line(fields),
+                    )
+                )
+                continue
+            yield line, fields
+
+    def reject(self, line: int, fields: Sequence[str], exc: Exception) -> None:
+        self.rejects.append(Reject(f"cannot read row: {exc}", line=line, raw=raw_line(fields)))
 
 
 def raw_line(fields: Sequence[str]) -> str:
@@ -190,6 +252,7 @@ def raw_line(fields: Sequence[str]) -> str:
 __all__ = [
     "MONTHS",
     "MONTH_NAMES",
+    "CsvRows",
     "StatisticsSource",
     "month_end",
     "parse_number",

@@ -29,15 +29,13 @@ from collections.abc import Iterator
 from datetime import date
 from typing import ClassVar
 
-from dyadwatch.errors import ArtifactError
-from dyadwatch.sources.base import Artifact, Chunk, Reject
+from dyadwatch.sources.base import Artifact, Chunk
 from dyadwatch.sources.statistics.base import (
     MONTH_NAMES,
     MONTHS,
     StatisticsSource,
     month_end,
     parse_number,
-    raw_line,
     slug,
 )
 
@@ -72,34 +70,13 @@ class CbpSeizuresSource(StatisticsSource):
     format_name: ClassVar[str] = "CBP drug seizure statistics"
 
     def read(self, artifact: Artifact) -> Iterator[Chunk]:
-        path = artifact.path
-        if path is None:
-            raise ArtifactError(f"{artifact.key}: {self.name} reads local files only.")
-        rows = self.read_text_rows(path)
-        try:
-            _, header = next(rows)
-        except StopIteration:
-            raise ArtifactError(f"{path}: empty file.") from None
-        col = self.check_header(path, header)
+        rows = self.csv_rows(artifact)
+        col, path = rows.col, rows.path
         amo = "Branch" in col and "Area of Responsibility" not in col
         lbs: dict[tuple[str, str, int, int], float] = defaultdict(float)
         events: dict[tuple[str, str, int, int], float] = defaultdict(float)
-        rejects: list[Reject] = []
-        read = 0
         last: date | None = None
         for line, fields in rows:
-            if not fields or all(not f.strip() for f in fields):
-                continue
-            read += 1
-            if len(fields) != len(header):
-                rejects.append(
-                    Reject(
-                        f"expected {len(header)} fields, found {len(fields)}",
-                        line=line,
-                        raw=raw_line(fields),
-                    )
-                )
-                continue
             try:
                 fy = int(fields[col["FY"]].strip())
                 month_text = fields[col["Month (abbv)"]].strip()
@@ -112,7 +89,7 @@ class CbpSeizuresSource(StatisticsSource):
                 if qty < 0 or count < 0:
                     raise ValueError("negative quantity or count")
             except ValueError as exc:
-                rejects.append(Reject(f"cannot read row: {exc}", line=line, raw=raw_line(fields)))
+                rows.reject(line, fields, exc)
                 continue
             drug = slug(fields[col["Drug Type"]]) or "unspecified"
             component = fields[col["Component"]].strip()
@@ -129,7 +106,7 @@ class CbpSeizuresSource(StatisticsSource):
             end = month_end(year, month)
             last = end if last is None or end > last else last
         if last is None:
-            yield self.chunk([], rejects, read)
+            yield self.chunk([], rows.rejects, rows.read)
             return
         kind = "amo" if amo else "nationwide"
         known_at, note = self.release(last)
@@ -159,7 +136,7 @@ class CbpSeizuresSource(StatisticsSource):
                         "note": note,
                     }
                 )
-        yield self.chunk(out, rejects, read)
+        yield self.chunk(out, rows.rejects, rows.read)
 
 
 __all__ = ["CbpSeizuresSource"]

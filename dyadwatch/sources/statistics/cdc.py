@@ -25,14 +25,12 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any, ClassVar
 
-from dyadwatch.errors import ArtifactError
-from dyadwatch.sources.base import Artifact, Chunk, Reject
+from dyadwatch.sources.base import Artifact, Chunk
 from dyadwatch.sources.statistics.base import (
     MONTH_NAMES,
     StatisticsSource,
     month_end,
     parse_number,
-    raw_line,
     slug,
 )
 
@@ -59,33 +57,12 @@ class CdcVsrrSource(StatisticsSource):
     format_name: ClassVar[str] = "CDC VSRR provisional drug overdose death counts"
 
     def read(self, artifact: Artifact) -> Iterator[Chunk]:
-        path = artifact.path
-        if path is None:
-            raise ArtifactError(f"{artifact.key}: {self.name} reads local files only.")
-        rows = self.read_text_rows(path)
-        try:
-            _, header = next(rows)
-        except StopIteration:
-            raise ArtifactError(f"{path}: empty file.") from None
-        col = self.check_header(path, header)
+        rows = self.csv_rows(artifact)
+        col, path = rows.col, rows.path
         predicted = col.get("Predicted Value")
         parsed: list[dict[str, Any]] = []
-        rejects: list[Reject] = []
-        read = 0
         last: date | None = None
         for line, fields in rows:
-            if not fields or all(not f.strip() for f in fields):
-                continue
-            read += 1
-            if len(fields) != len(header):
-                rejects.append(
-                    Reject(
-                        f"expected {len(header)} fields, found {len(fields)}",
-                        line=line,
-                        raw=raw_line(fields),
-                    )
-                )
-                continue
             try:
                 year = int(fields[col["Year"]].strip())
                 month_name = fields[col["Month"]].strip().lower()
@@ -108,7 +85,7 @@ class CdcVsrrSource(StatisticsSource):
                     kind: parse_number(text) for kind, text in values.items() if text.strip()
                 }
             except ValueError as exc:
-                rejects.append(Reject(f"cannot read row: {exc}", line=line, raw=raw_line(fields)))
+                rows.reject(line, fields, exc)
                 continue
             end = month_end(year, month)
             last = end if last is None or end > last else last
@@ -132,12 +109,8 @@ class CdcVsrrSource(StatisticsSource):
                         "verified": True,
                     }
                 )
-        if last is not None:
-            known_at, note = self.release(last)
-            vintage = self.vintage(last)
-            for row in parsed:
-                row.update(vintage=vintage, known_at=known_at, note=note)
-        yield self.chunk(parsed, rejects, read)
+        self.stamp(parsed, last)
+        yield self.chunk(parsed, rows.rejects, rows.read)
 
 
 __all__ = ["CdcVsrrSource"]

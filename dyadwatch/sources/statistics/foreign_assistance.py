@@ -19,10 +19,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from dyadwatch.errors import ArtifactError
 from dyadwatch.settings import Settings
-from dyadwatch.sources.base import Artifact, Chunk, Reject
-from dyadwatch.sources.statistics.base import StatisticsSource, parse_number, raw_line, slug
+from dyadwatch.sources.base import Artifact, Chunk
+from dyadwatch.sources.statistics.base import StatisticsSource, parse_number, slug
 
 SOURCE_URL = "https://foreignassistance.gov"
 
@@ -86,32 +85,11 @@ class ForeignAssistanceSource(StatisticsSource):
         return cls(**kwargs)
 
     def read(self, artifact: Artifact) -> Iterator[Chunk]:
-        path = artifact.path
-        if path is None:
-            raise ArtifactError(f"{artifact.key}: {self.name} reads local files only.")
-        rows = self.read_text_rows(path)
-        try:
-            _, header = next(rows)
-        except StopIteration:
-            raise ArtifactError(f"{path}: empty file.") from None
-        col = self.check_header(path, header)
+        rows = self.csv_rows(artifact)
+        col, path = rows.col, rows.path
         parsed: list[dict[str, Any]] = []
-        rejects: list[Reject] = []
-        read = 0
         last_end: date | None = None
         for line, fields in rows:
-            if not fields or all(not f.strip() for f in fields):
-                continue
-            read += 1
-            if len(fields) != len(header):
-                rejects.append(
-                    Reject(
-                        f"expected {len(header)} fields, found {len(fields)}",
-                        line=line,
-                        raw=raw_line(fields),
-                    )
-                )
-                continue
             country = fields[col["country_code"]].strip().upper()
             try:
                 start, end = fiscal_year_bounds(fields[col["fiscal_year"]])
@@ -124,7 +102,7 @@ class ForeignAssistanceSource(StatisticsSource):
                     if fields[col[f"{basis}_amount"]].strip()
                 }
             except ValueError as exc:
-                rejects.append(Reject(f"cannot read row: {exc}", line=line, raw=raw_line(fields)))
+                rows.reject(line, fields, exc)
                 continue
             last_end = end if last_end is None or end > last_end else last_end
             if self.countries is not None and country not in self.countries:
@@ -144,12 +122,8 @@ class ForeignAssistanceSource(StatisticsSource):
                         "verified": True,
                     }
                 )
-        if last_end is not None:
-            known_at, note = self.release(last_end)
-            vintage = self.vintage(last_end)
-            for row in parsed:
-                row.update(vintage=vintage, known_at=known_at, note=note)
-        yield self.chunk(parsed, rejects, read)
+        self.stamp(parsed, last_end)
+        yield self.chunk(parsed, rows.rejects, rows.read)
 
 
 __all__ = ["ForeignAssistanceSource"]
