@@ -1,7 +1,9 @@
 """Normalise: an ordered tuple of pure steps from a source's table to canonical events.
 
 ``DEFAULT_STEPS`` runs, in order: ``conform`` (columns and types), ``dates``, ``codes``,
-``actors``, ``identity`` (event_id), ``confidence`` and ``phoenix_dedupe``. Each step lives in
+``actors``, ``identity`` (event_id), ``confidence`` and ``phoenix_dedupe``. ``story_dedupe``
+(near-duplicate story grouping) is optional: the index applies it on request
+(``dedupe="story"``), since it merges groups across rows. Each step lives in
 its own module, takes a table and returns the table it keeps plus the rows it set aside, each
 with a reason. :func:`normalise` runs a tuple of steps.
 """
@@ -20,6 +22,7 @@ from dyadwatch.normalise.dates import dates
 from dyadwatch.normalise.dedupe import phoenix_dedupe
 from dyadwatch.normalise.identity import identity
 from dyadwatch.normalise.schema import conform
+from dyadwatch.normalise.story import story_dedupe
 from dyadwatch.sources.base import Reject
 
 DEFAULT_STEPS: tuple[Step, ...] = (
@@ -65,4 +68,5 @@ __all__ = [
     "normalise",
     "phoenix_dedupe",
     "set_aside",
+    "story_dedupe",
 ]
