@@ -207,7 +207,8 @@ def run_index(
     """Compute the full index frame (every series and the fused one) for a checked spec."""
     scope = resolve(store, spec, snapshot or snapshot_of(store, session))
     with _connection(session) as con:
-        prepare_events(con, scope)
+        # A session's connection outlives the call: keep the dyad's rows for the next one.
+        prepare_events(con, scope, cache=session is not None)
         bounds = _bounds(con, scope)
         if bounds is None:
             log.info("index %s: no events in scope and no period bounds given", spec.dyad)

@@ -12,6 +12,7 @@ temporary table, and is what every measure is computed from.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -173,12 +174,18 @@ def dyad_events(
     since: date | None = None,
     until: date | None = None,
     into: str = "dy",
+    cache: bool = False,
 ) -> None:
     """Load the dyad's events in scope into the temporary table ``into`` of ``con``.
 
     Its columns are ``columns`` plus ``src`` (the series label). ``since``/``until`` narrow
     the event dates further (evidence for one period). The rows stay inside DuckDB: no
     round trip through Python.
+
+    With ``cache`` (a long-lived connection, see ``IndexSession``) the dyad's rows of these
+    exact files are scanned once into a temporary table and later calls filter that table
+    instead of the Parquet files; parts are immutable, so a new commit means new files and
+    a new cache entry, never a stale one.
     """
     spec = scope.spec
     cols = list(dict.fromkeys(["source", *columns]))
@@ -223,6 +230,11 @@ def dyad_events(
     )
     rel = parquet(scope.event_files)
     src = label_case(scope.labels)
+    if cache:
+        needed = ["actor1_country", "actor2_country", "event_date", "known_at", "confidence"]
+        cols_all = list(dict.fromkeys([*cols, *needed]))
+        rel = _dyad_slice(con, scope.event_files, pairs, cols_all)
+        select = ", ".join(cols)
     branches = []
     for i, (x, y) in enumerate(pairs):
         params[f"x{i}"], params[f"y{i}"] = x, y
@@ -230,3 +242,40 @@ def dyad_events(
         branches.append(f"SELECT {select}, {src} AS src FROM {rel} WHERE {where}")
     sql = " UNION ALL ".join(branches)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {into} AS {sql}", params).fetchall()
+
+
+def _dyad_slice(
+    con: duckdb.DuckDBPyConnection,
+    files: Sequence[str],
+    pairs: Sequence[tuple[str, str]],
+    columns: Sequence[str],
+) -> str:
+    """Name of a temporary table holding every row of ``pairs`` in ``files`` (made once)."""
+    shape = hashlib.blake2b(repr((list(pairs), list(columns))).encode(), digest_size=6)
+    content = hashlib.blake2b("\x1f".join(files).encode(), digest_size=6)
+    name = f"_slice_{shape.hexdigest()}_{content.hexdigest()}"
+    existing = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name LIKE ?",
+            [f"_slice_{shape.hexdigest()}_%"],
+        ).fetchall()
+    }
+    if name in existing:
+        return name
+    for old in existing:  # an earlier version of the store: its files are no longer current
+        con.execute(f"DROP TABLE {old}").fetchall()
+    select = ", ".join(
+        "CAST(round(CAST(goldstein AS DOUBLE), 4) AS DOUBLE) AS goldstein"
+        if c == "goldstein"
+        else c
+        for c in columns
+    )
+    rel = parquet(files)
+    branches = [
+        f"SELECT {select} FROM {rel} WHERE actor1_country = {sql_str(x)} "
+        f"AND actor2_country = {sql_str(y)}"
+        for x, y in pairs
+    ]
+    con.execute(f"CREATE TEMP TABLE {name} AS {' UNION ALL '.join(branches)}").fetchall()
+    return name

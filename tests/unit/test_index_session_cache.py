@@ -1,0 +1,74 @@
+"""An IndexSession keeps the dyad's rows between calls; answers never differ from a cold call."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from dyadwatch.analyse.index import IndexSession, dyad_index
+from dyadwatch.model import Actor
+from dyadwatch.pipeline import ingest
+from dyadwatch.sources.memory import MemorySource
+from dyadwatch.store import Store
+from tests.conftest import make_event
+
+pytestmark = pytest.mark.unit
+
+CODES = ["036", "057", "111", "173", "190", "0874"]
+
+
+def _events(prefix: str, n: int, start: date) -> list:  # type: ignore[type-arg]
+    out = []
+    for i in range(n):
+        day = start + timedelta(days=3 * i)
+        forward = i % 3 != 0
+        out.append(
+            make_event(
+                f"{prefix}{i}",
+                event_date=day,
+                known_at=datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+                + timedelta(days=i % 5),
+                actor1=Actor(country="USA" if forward else "MEX"),
+                actor2=Actor(country="MEX" if forward else "USA"),
+                cameo_code=CODES[i % len(CODES)],
+                confidence=0.3 + 0.1 * (i % 6),
+            )
+        )
+    return out
+
+
+def _ingest(store: Store, key: str, events: list) -> None:  # type: ignore[type-arg]
+    src = MemorySource()
+    src.add(key, events)
+    ingest(src, src.discover(), store)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"freq": "month"},
+        {"freq": "quarter", "direction": "ab"},
+        {"freq": "month", "as_of": date(2020, 3, 10)},
+        {"freq": "month", "min_confidence": 0.6},
+        {"freq": "month", "since": date(2020, 2, 1), "until": date(2020, 4, 30)},
+    ],
+)
+def test_session_answers_equal_cold_answers_and_follow_new_commits(
+    tmp_path: Path, params: dict[str, object]
+) -> None:
+    store = Store.init(tmp_path / "s")
+    _ingest(store, "a", _events("a", 60, date(2020, 1, 1)))
+    with IndexSession(store) as session:
+        for _ in range(2):  # the second call is served from the session's dyad slice
+            warm = dyad_index(store, session=session, **params)
+            assert warm.to_pylist() == dyad_index(store, **params).to_pylist()
+        before = warm.to_pylist()
+        # A new commit brings new files: the session must see the new events.
+        _ingest(store, "b", _events("b", 30, date(2020, 2, 15)))
+        warm = dyad_index(store, session=session, **params)
+        cold = dyad_index(store, **params)
+        assert warm.to_pylist() == cold.to_pylist()
+        assert cold.to_pylist() != before  # the new events do change the answer
+        assert sum(r["n"] or 0 for r in cold.to_pylist()) > 0
