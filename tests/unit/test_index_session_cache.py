@@ -72,3 +72,49 @@ def test_session_answers_equal_cold_answers_and_follow_new_commits(
         assert warm.to_pylist() == cold.to_pylist()
         assert cold.to_pylist() != before  # the new events do change the answer
         assert sum(r["n"] or 0 for r in cold.to_pylist()) > 0
+
+
+def _answers(store: Store, **params: object) -> list[dict[str, object]]:
+    return dyad_index(store, **params).to_pylist()  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"freq": "month"},
+        {"freq": "month", "as_of": date(2020, 3, 10), "direction": "ba"},
+        {"freq": "quarter", "since": date(2020, 4, 1), "until": date(2020, 6, 30)},
+        {"freq": "month", "dedupe": "story", "min_confidence": 0.5},
+    ],
+)
+def test_cached_dyad_slice_on_disk_gives_the_direct_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, params: dict[str, object]
+) -> None:
+    from dyadwatch.analyse.index import scan
+
+    store = Store.init(tmp_path / "s")
+    _ingest(store, "a", _events("a", 90, date(2020, 1, 1)))  # 9 months: >= 8 parts
+    cache = store.root / "cache" / "index"
+
+    monkeypatch.setattr(scan, "SLICE_MIN_FILES", 10**9)  # off: scan the parts directly
+    direct = _answers(store, **params)
+    assert not cache.exists()
+    monkeypatch.setattr(scan, "SLICE_MIN_FILES", 8)
+    assert _answers(store, **params) == direct  # writes the slice
+    slices = sorted(cache.glob("dyad-*.parquet"))
+    assert len(slices) >= 1
+    assert _answers(store, **params) == direct  # reads it
+
+    _ingest(store, "b", _events("b", 40, date(2020, 3, 1)))
+    monkeypatch.setattr(scan, "SLICE_MIN_FILES", 10**9)
+    direct = _answers(store, **params)
+    monkeypatch.setattr(scan, "SLICE_MIN_FILES", 8)
+    assert _answers(store, **params) == direct
+    assert not any(p.exists() for p in slices)  # the earlier version's slice is gone
+
+
+def test_an_unwritable_cache_falls_back_to_scanning(tmp_path: Path) -> None:
+    store = Store.init(tmp_path / "s")
+    _ingest(store, "a", _events("a", 90, date(2020, 1, 1)))
+    (store.root / "cache").write_text("not a directory")  # mkdir of cache/index fails
+    assert sum(r["n"] or 0 for r in _answers(store, freq="month")) > 0  # type: ignore[operator]

@@ -12,10 +12,13 @@ temporary table, and is what every measure is computed from.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -75,6 +78,11 @@ class Scope:
     since: date | None
     until: date | None
     """Event-date bounds widened to whole periods (None: unbounded)."""
+    cache_dir: Path | None = None
+    """Where dyad slices of the current parts are kept between processes (None: nowhere)."""
+    slice_files: tuple[str, ...] = ()
+    """Every event part of the sources in scope, whatever their dates: a cached dyad slice
+    covers them all, so one slice serves every period asked of the same store version."""
 
     @property
     def series(self) -> list[str]:
@@ -140,7 +148,10 @@ def resolve(store: Store, spec: IndexSpec, snapshot: Snapshot | None = None) -> 
         )
     )
     volume = tuple(snap.files("volume", labels))
-    return Scope(spec, labels, files, volume, since, until)
+    every = tuple(
+        str(snap.root / p.path) for p in snap.parts if p.dataset == "events" and p.source in labels
+    )
+    return Scope(spec, labels, files, volume, since, until, snap.root / "cache" / "index", every)
 
 
 def sql_str(value: str) -> str:
@@ -230,10 +241,14 @@ def dyad_events(
     )
     rel = parquet(scope.event_files)
     src = label_case(scope.labels)
+    needed = ["actor1_country", "actor2_country", "event_date", "known_at", "confidence"]
+    cols_all = list(dict.fromkeys([*cols, *needed]))
+    on_disk = _disk_slice(con, scope, pairs, cols_all)
     if cache:
-        needed = ["actor1_country", "actor2_country", "event_date", "known_at", "confidence"]
-        cols_all = list(dict.fromkeys([*cols, *needed]))
-        rel = _dyad_slice(con, scope.event_files, pairs, cols_all)
+        rel = _dyad_slice(con, scope.slice_files or scope.event_files, pairs, cols_all, on_disk)
+        select = ", ".join(cols)
+    elif on_disk is not None:
+        rel = on_disk
         select = ", ".join(cols)
     branches = []
     for i, (x, y) in enumerate(pairs):
@@ -244,27 +259,17 @@ def dyad_events(
     con.execute(f"CREATE OR REPLACE TEMP TABLE {into} AS {sql}", params).fetchall()
 
 
-def _dyad_slice(
-    con: duckdb.DuckDBPyConnection,
-    files: Sequence[str],
-    pairs: Sequence[tuple[str, str]],
-    columns: Sequence[str],
-) -> str:
-    """Name of a temporary table holding every row of ``pairs`` in ``files`` (made once)."""
+def _slice_key(
+    files: Sequence[str], pairs: Sequence[tuple[str, str]], columns: Sequence[str]
+) -> tuple[str, str]:
     shape = hashlib.blake2b(repr((list(pairs), list(columns))).encode(), digest_size=6)
     content = hashlib.blake2b("\x1f".join(files).encode(), digest_size=6)
-    name = f"_slice_{shape.hexdigest()}_{content.hexdigest()}"
-    existing = {
-        r[0]
-        for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name LIKE ?",
-            [f"_slice_{shape.hexdigest()}_%"],
-        ).fetchall()
-    }
-    if name in existing:
-        return name
-    for old in existing:  # an earlier version of the store: its files are no longer current
-        con.execute(f"DROP TABLE {old}").fetchall()
+    return shape.hexdigest(), content.hexdigest()
+
+
+def _slice_select(
+    files: Sequence[str], pairs: Sequence[tuple[str, str]], columns: Sequence[str]
+) -> str:
     select = ", ".join(
         "CAST(round(CAST(goldstein AS DOUBLE), 4) AS DOUBLE) AS goldstein"
         if c == "goldstein"
@@ -272,10 +277,73 @@ def _dyad_slice(
         for c in columns
     )
     rel = parquet(files)
-    branches = [
+    return " UNION ALL ".join(
         f"SELECT {select} FROM {rel} WHERE actor1_country = {sql_str(x)} "
         f"AND actor2_country = {sql_str(y)}"
         for x, y in pairs
-    ]
-    con.execute(f"CREATE TEMP TABLE {name} AS {' UNION ALL '.join(branches)}").fetchall()
+    )
+
+
+SLICE_MIN_FILES = 8
+"""Below this many event files a direct scan is as cheap as reading a cached slice."""
+
+
+def _disk_slice(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    pairs: Sequence[tuple[str, str]],
+    columns: Sequence[str],
+) -> str | None:
+    """A ``read_parquet`` of the dyad's rows of the current parts, cached in the store.
+
+    A one-off call (the CLI, a new API worker) pays the scan of every part once per store
+    version; later processes read one small file. The file name is a hash of the exact part
+    list, so a commit makes a new name and an old slice is never read. Any failure to write
+    (a read-only store) falls back to scanning the parts.
+    """
+    files = scope.slice_files
+    if scope.cache_dir is None or len(files) < SLICE_MIN_FILES:
+        return None
+    shape, content = _slice_key(files, pairs, columns)
+    path = scope.cache_dir / f"dyad-{shape}-{content}.parquet"
+    if not path.exists():
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            select = _slice_select(files, pairs, columns)
+            con.execute(f"COPY ({select}) TO {sql_str(str(tmp))} (FORMAT parquet)").fetchall()
+            os.replace(tmp, path)
+        except (OSError, duckdb.IOException):
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            return None
+        for old in path.parent.glob(f"dyad-{shape}-*.parquet"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    return parquet([str(path)])
+
+
+def _dyad_slice(
+    con: duckdb.DuckDBPyConnection,
+    files: Sequence[str],
+    pairs: Sequence[tuple[str, str]],
+    columns: Sequence[str],
+    on_disk: str | None = None,
+) -> str:
+    """Name of a temporary table holding every row of ``pairs`` in ``files`` (made once)."""
+    shape, content = _slice_key(files, pairs, columns)
+    name = f"_slice_{shape}_{content}"
+    existing = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name LIKE ?",
+            [f"_slice_{shape}_%"],
+        ).fetchall()
+    }
+    if name in existing:
+        return name
+    for old in existing:  # an earlier version of the store: its files are no longer current
+        con.execute(f"DROP TABLE {old}").fetchall()
+    select = f"SELECT * FROM {on_disk}" if on_disk else _slice_select(files, pairs, columns)
+    con.execute(f"CREATE TEMP TABLE {name} AS {select}").fetchall()
     return name
