@@ -270,7 +270,7 @@ class Store:
                 con.register(f"_{name}_memory", self._in_memory(name, files))
                 con.execute(f"CREATE VIEW {name} AS SELECT * FROM _{name}_memory")
             else:
-                con.execute(f"CREATE VIEW {name} AS SELECT * FROM {_parquet(files)}")
+                con.execute(f"CREATE VIEW {name} AS SELECT * FROM {parquet(files)}")
         return con
 
     def _in_memory(self, dataset: str, files: list[str]) -> pa.Table:
@@ -280,7 +280,7 @@ class Store:
             return cached[1]
         reader = duckdb.connect(":memory:")
         try:
-            table = reader.sql(f"SELECT * FROM {_parquet(files)}").to_arrow_table()
+            table = reader.sql(f"SELECT * FROM {parquet(files)}").to_arrow_table()
         finally:
             reader.close()
         table = table.cast(DATASETS[dataset])
@@ -314,13 +314,18 @@ class Store:
             yield writer
 
 
-def _sql_str(value: str) -> str:
+def sql_str(value: str) -> str:
+    """``value`` as a SQL string literal."""
     return "'" + value.replace("'", "''") + "'"
 
 
-def _parquet(files: Sequence[str]) -> str:
-    """A ``read_parquet`` call over exactly these files (no hive partition columns)."""
-    return f"read_parquet([{', '.join(_sql_str(f) for f in files)}], hive_partitioning = false)"
+def parquet(files: Sequence[str]) -> str:
+    """A ``read_parquet`` call over exactly these files.
+
+    The store's paths look like Hive partitions (``year=…/month=…``); they are not read as
+    columns, so every file yields exactly the dataset's schema.
+    """
+    return f"read_parquet([{', '.join(sql_str(f) for f in files)}], hive_partitioning = false)"
 
 
 class Writer:
@@ -456,7 +461,7 @@ class ArtifactRun:
         try:
             con.register("incoming", table.select(["event_id"]))
             rows = con.execute(
-                f"SELECT DISTINCT s.event_id FROM {_parquet(files)} s "
+                f"SELECT DISTINCT s.event_id FROM {parquet(files)} s "
                 "JOIN incoming i ON s.event_id = i.event_id"
             ).fetchall()
         finally:

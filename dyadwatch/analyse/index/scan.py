@@ -26,7 +26,7 @@ import pyarrow as pa
 from dyadwatch.analyse.index.spec import DEFAULT_WEIGHT, FUSED, IndexSpec, period_end, period_start
 from dyadwatch.errors import AnalysisError, UsageError, did_you_mean
 from dyadwatch.model import EVENT_SCHEMA, as_of_timestamp
-from dyadwatch.store.store import Snapshot, Store
+from dyadwatch.store.store import Snapshot, Store, parquet, sql_str
 
 MEASURE_COLUMNS: tuple[str, ...] = (
     "source",
@@ -152,16 +152,6 @@ def resolve(store: Store, spec: IndexSpec, snapshot: Snapshot | None = None) -> 
         str(snap.root / p.path) for p in snap.parts if p.dataset == "events" and p.source in labels
     )
     return Scope(spec, labels, files, volume, since, until, snap.root / "cache" / "index", every)
-
-
-def sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def parquet(files: Sequence[str]) -> str:
-    """A ``read_parquet`` over ``files`` (Hive-style names are not read as columns)."""
-    listing = ", ".join(sql_str(f) for f in files)
-    return f"read_parquet([{listing}], hive_partitioning = false)"
 
 
 def label_case(labels: Mapping[str, str], column: str = "source") -> str:

@@ -31,7 +31,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import igraph
 import pyarrow as pa
@@ -55,19 +55,7 @@ Format = Literal[
     "noordin",
     "koschade",
 ]
-FORMATS: tuple[str, ...] = (
-    "auto",
-    "edgelist",
-    "matrix",
-    "graphml",
-    "gexf",
-    "montagna",
-    "caviar",
-    "bacrim2020",
-    "pandillas",
-    "noordin",
-    "koschade",
-)
+FORMATS: tuple[str, ...] = get_args(Format)
 
 SOURCE_NAMES = {"source", "from", "i", "node", "src", "ego", "actor1", "sender", "head", "v1"}
 TARGET_NAMES = {"target", "to", "j", "rnode", "dst", "alter", "actor2", "receiver", "tail", "v2"}
