@@ -16,8 +16,10 @@ artifact's old parts for the new ones and records its quarantined rows and log e
 at any point, the store is as it was before that artifact: uncommitted files are not in the
 manifest (and are swept up by the next writer), an uncommitted transaction is rolled back by
 DuckDB's write-ahead log. Readers open the catalog read-only for milliseconds, copy the
-manifest, and query the Parquet files from an in-memory DuckDB connection; they never wait
-for an ingest, only (at most) for a commit.
+manifest, and query the Parquet files from a cursor on the process's shared in-memory
+DuckDB database (:mod:`dyadwatch.store.engine`); they never wait for an ingest, only (at most)
+for a commit. A :class:`Store` keeps the manifest it last read and reads it again only when
+the catalog or the generation counter has changed on disk (:meth:`Store.snapshot`).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ import pyarrow.parquet as pq
 from dyadwatch.errors import MigrationError, NotAStoreError, StoreError
 from dyadwatch.model import DATASETS, PARTITIONED_BY_MONTH
 from dyadwatch.sources.base import Artifact, Reject
+from dyadwatch.store.engine import cursor
 from dyadwatch.store.lock import WriterLock
 from dyadwatch.store.migrations import LATEST, MIGRATIONS
 
@@ -157,6 +160,8 @@ class Store:
         # Small datasets read into memory, keyed by the exact part files they came from
         # (parts are immutable and uniquely named, so a new commit means a new key).
         self._memory: dict[str, tuple[tuple[str, ...], pa.Table]] = {}
+        # The manifest last read, with the on-disk stamp it was read at (see snapshot()).
+        self._snapshot: tuple[tuple[int, object, object], Snapshot] | None = None
 
     # --- opening -----------------------------------------------------------------------------
 
@@ -237,40 +242,65 @@ class Store:
         except (FileNotFoundError, ValueError):
             return 0
 
+    def _stamp(self) -> tuple[int, object, object]:
+        """What changes on disk whenever the manifest can have changed.
+
+        Every commit bumps the generation counter, and every write transaction changes the
+        catalog file or its write-ahead log; a crash between a commit and the bump still
+        leaves the catalog changed. The stamp reads three ``stat``s and one tiny file.
+        """
+        files: list[object] = []
+        for path in (self.catalog_path, self.catalog_path.with_name(CATALOG + ".wal")):
+            try:
+                st = path.stat()
+            except FileNotFoundError:
+                files.append(None)
+            else:
+                files.append((st.st_ino, st.st_size, st.st_mtime_ns))
+        return (self.generation(), files[0], files[1])
+
     def snapshot(self) -> Snapshot:
-        """The manifest as of the latest commit."""
+        """The manifest as of the latest commit.
+
+        Opening the catalog costs about 30 ms, so the manifest is kept and read again only
+        when the catalog, its write-ahead log or the generation counter changed on disk.
+        """
+        stamp = self._stamp()
+        cached = self._snapshot
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
         with _connect(self.catalog_path, read_only=True) as con:
             rows = con.execute(
                 "SELECT path, dataset, source, artifact, rows, year, month FROM parts ORDER BY path"
             ).fetchall()
-        return Snapshot(
-            root=self.root,
-            generation=self.generation(),
-            parts=tuple(Part(*r) for r in rows),
-        )
+        snap = Snapshot(root=self.root, generation=stamp[0], parts=tuple(Part(*r) for r in rows))
+        self._snapshot = (stamp, snap)
+        return snap
 
     def connect(self, snapshot: Snapshot | None = None) -> duckdb.DuckDBPyConnection:
-        """An in-memory DuckDB connection with one view per dataset over the snapshot's files.
+        """A DuckDB connection with one view per dataset over the snapshot's files.
 
-        The caller owns the connection (close it). Empty datasets are empty views with the
+        The connection is a cursor on the process's shared in-memory database
+        (:mod:`dyadwatch.store.engine`): its views, temporary tables and registered Arrow
+        tables are its own; create tables there as ``TEMP``. The caller owns it (close it). Empty datasets are empty views with the
         dataset's schema, so queries work on a new store. A dataset of at most
         :data:`SMALL_DATASET_ROWS` rows (the curated knowledge base, indicators, instrument
         states) is read once per version and served from memory afterwards: many small
         Parquet files cost far more to open than to hold.
         """
         snap = snapshot or self.snapshot()
-        con = duckdb.connect(":memory:")
+        con = cursor()
         for name, schema in DATASETS.items():
             parts = [p for p in snap.parts if p.dataset == name]
             files = [str(snap.root / p.path) for p in parts]
             if not files:
                 con.register(f"_{name}_empty", schema.empty_table())
-                con.execute(f"CREATE VIEW {name} AS SELECT * FROM _{name}_empty")
+                con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM _{name}_empty")
             elif sum(p.rows for p in parts) <= SMALL_DATASET_ROWS:
                 con.register(f"_{name}_memory", self._in_memory(name, files))
-                con.execute(f"CREATE VIEW {name} AS SELECT * FROM _{name}_memory")
+                con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM _{name}_memory")
             else:
-                con.execute(f"CREATE VIEW {name} AS SELECT * FROM {parquet(files)}")
+                con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM {parquet(files)}")
         return con
 
     def _in_memory(self, dataset: str, files: list[str]) -> pa.Table:
@@ -278,7 +308,7 @@ class Store:
         cached = self._memory.get(dataset)
         if cached is not None and cached[0] == key:
             return cached[1]
-        reader = duckdb.connect(":memory:")
+        reader = cursor()
         try:
             table = reader.sql(f"SELECT * FROM {parquet(files)}").to_arrow_table()
         finally:
@@ -457,7 +487,7 @@ class ArtifactRun:
         ]
         if not files:
             return set()
-        con = duckdb.connect(":memory:")
+        con = cursor()
         try:
             con.register("incoming", table.select(["event_id"]))
             rows = con.execute(

@@ -24,6 +24,7 @@ from dyadwatch.analyse.index.scan import (
 from dyadwatch.analyse.index.spec import FUSED, IndexSpec, period_end, period_start
 from dyadwatch.errors import UsageError, did_you_mean
 from dyadwatch.normalise.story import story_dedupe
+from dyadwatch.store.engine import cursor
 from dyadwatch.store.store import Snapshot, Store
 
 log = logging.getLogger(__name__)
@@ -71,13 +72,14 @@ def make_spec(spec: IndexSpec | None, overrides: dict[str, Any]) -> IndexSpec:
 
 
 class IndexSession:
-    """Reuse one DuckDB connection and the store's manifest across index calls.
+    """Reuse one DuckDB connection across index calls, keeping the dyad's rows in it.
 
-    Each index function opens the store's catalog (to read the manifest) and a DuckDB
-    connection, and closes both. A process that asks many questions — a dashboard, the API,
-    a notebook — can pass a session instead: the manifest is re-read only when the store's
-    generation changes, and the connection keeps Parquet footers cached between calls
-    (``parquet_metadata_cache``). A session serves one call at a time.
+    Each index function takes a cursor on the process's shared DuckDB database and closes
+    it; the store keeps its manifest between calls (:meth:`Store.snapshot`) and the database
+    keeps Parquet footers. A session keeps its connection too, and with it the dyad's rows
+    of the current parts as a temporary table, for questions the dyad-day aggregate cannot
+    answer (a minimum confidence, story deduplication, evidence). A session serves one call
+    at a time.
 
     Examples
     --------
@@ -88,20 +90,15 @@ class IndexSession:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._snapshot: Snapshot | None = None
         self._con: duckdb.DuckDBPyConnection | None = None
 
     def snapshot(self) -> Snapshot:
-        """The manifest as of the latest commit (cached while the generation is unchanged)."""
-        generation = self.store.generation()
-        if self._snapshot is None or self._snapshot.generation != generation:
-            self._snapshot = self.store.snapshot()
-        return self._snapshot
+        """The manifest as of the latest commit (the store re-reads it only after a change)."""
+        return self.store.snapshot()
 
     def connection(self) -> duckdb.DuckDBPyConnection:
         if self._con is None:
-            self._con = duckdb.connect(":memory:")
-            self._con.execute("SET parquet_metadata_cache = true").fetchall()
+            self._con = cursor()
         return self._con
 
     def close(self) -> None:
@@ -121,10 +118,8 @@ def _connection(session: IndexSession | None = None) -> Iterator[duckdb.DuckDBPy
     if session is not None:
         yield session.connection()
         return
-    con = duckdb.connect(":memory:")
-    # Even within one call the footers are read twice (one scan per direction); the cache
-    # halves that. Store parts are immutable files, so a cached footer cannot go stale.
-    con.execute("SET parquet_metadata_cache = true").fetchall()
+    # A cursor on the process's shared database: its Parquet footer cache outlives the call.
+    con = cursor()
     try:
         yield con
     finally:
