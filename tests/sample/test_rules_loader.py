@@ -238,3 +238,11 @@ def test_definitions_are_bounded(tmp_path: Path) -> None:
     rs = load_rules(write(tmp_path, "definitions:\n" + defs + "rules:\n" + GOOD))
     assert [r.id for r in rs] == ["good_one"]
     assert [p.message for p in rs.problems] == ["more than 100 definitions."]
+
+
+def test_a_repeated_rules_key_is_reported_and_the_last_list_is_read(tmp_path: Path) -> None:
+    # Found by Hypothesis: the first `rules:` node was paired with the last list's items.
+    text = "rules:\n  - id: first_one\n    title: First\nrules:\n" + GOOD
+    rs = load_rules(write(tmp_path, text))
+    assert [r.id for r in rs] == ["good_one"]
+    assert [(p.line, p.message) for p in rs.problems] == [(4, "key 'rules' appears twice.")]

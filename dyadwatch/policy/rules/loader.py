@@ -211,8 +211,10 @@ class _File:
 def _mapping(node: yaml.Node) -> dict[str, tuple[yaml.Node, yaml.Node]]:
     out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
     assert isinstance(node, yaml.MappingNode)
+    # The last occurrence of a repeated key wins, as in the document PyYAML constructs, so a
+    # node and its constructed value always describe the same thing (a repeat is reported).
     for k, v in node.value:
-        out.setdefault(str(k.value), (k, v))
+        out[str(k.value)] = (k, v)
     return out
 
 
