@@ -282,11 +282,11 @@ class Store:
 
         The connection is a cursor on the process's shared in-memory database
         (:mod:`dyadwatch.store.engine`): its views, temporary tables and registered Arrow
-        tables are its own; create tables there as ``TEMP``. The caller owns it (close it). Empty datasets are empty views with the
-        dataset's schema, so queries work on a new store. A dataset of at most
-        :data:`SMALL_DATASET_ROWS` rows (the curated knowledge base, indicators, instrument
-        states) is read once per version and served from memory afterwards: many small
-        Parquet files cost far more to open than to hold.
+        tables are its own; create tables there as ``TEMP``. The caller owns it (close it).
+        Empty datasets are empty views with the dataset's schema, so queries work on a new
+        store. A dataset of at most :data:`SMALL_DATASET_ROWS` rows (the curated knowledge
+        base, indicators, instrument states) is read once per version and served from memory
+        afterwards: many small Parquet files cost far more to open than to hold.
         """
         snap = snapshot or self.snapshot()
         con = cursor()

@@ -90,8 +90,9 @@ def _answers(store: Store, **params: object) -> list[dict[str, object]]:
 def test_cached_dyad_slice_on_disk_gives_the_direct_answer(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, params: dict[str, object]
 ) -> None:
-    from dyadwatch.analyse.index import scan
+    from dyadwatch.analyse.index import daily, scan
 
+    monkeypatch.setattr(daily, "ENABLED", False)  # the rows' path (daily: test_index_daily)
     store = Store.init(tmp_path / "s")
     _ingest(store, "a", _events("a", 90, date(2020, 1, 1)))  # 9 months: >= 8 parts
     cache = store.root / "cache" / "index"

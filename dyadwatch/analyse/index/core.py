@@ -13,6 +13,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dyadwatch.analyse.index import daily as day_agg
 from dyadwatch.analyse.index.measures import compute_series
 from dyadwatch.analyse.index.scan import (
     MEASURE_COLUMNS,
@@ -151,11 +152,17 @@ def prepare_events(con: duckdb.DuckDBPyConnection, scope: Scope, **kw: Any) -> N
         con.unregister("_dy_story")
 
 
-def _bounds(con: duckdb.DuckDBPyConnection, scope: Scope) -> tuple[date, date] | None:
+def _bounds(
+    con: duckdb.DuckDBPyConnection, scope: Scope, daily: day_agg.Daily | None = None
+) -> tuple[date, date] | None:
     spec = scope.spec
     first = scope.since
     last = scope.until
-    lo, hi = con.sql("SELECT min(event_date), max(event_date) FROM dy").fetchall()[0]
+    if daily is None:
+        lo, hi = con.sql("SELECT min(event_date), max(event_date) FROM dy").fetchall()[0]
+    else:
+        sql, params = day_agg.bounds_sql(daily, scope)
+        lo, hi = con.sql(sql, params=params).fetchall()[0]
     if first is None:
         if lo is None:
             return None
@@ -202,15 +209,18 @@ def run_index(
     """Compute the full index frame (every series and the fused one) for a checked spec."""
     scope = resolve(store, spec, snapshot or snapshot_of(store, session))
     with _connection(session) as con:
-        # A session's connection outlives the call: keep the dyad's rows for the next one.
-        prepare_events(con, scope, cache=session is not None)
-        bounds = _bounds(con, scope)
+        # The dyad-day aggregate answers most specs from a few thousand rows; the rest read
+        # the dyad's rows, which a session's connection keeps for its next call.
+        daily = day_agg.register(con, scope)
+        if daily is None:
+            prepare_events(con, scope, cache=session is not None)
+        bounds = _bounds(con, scope, daily)
         if bounds is None:
             log.info("index %s: no events in scope and no period bounds given", spec.dyad)
             start = end = date(1970, 1, 1)
-            table = compute_series(con, scope, start, end)
+            table = compute_series(con, scope, start, end, daily)
             return IndexRun(scope, table.slice(0, 0))
-        table = compute_series(con, scope, *bounds)
+        table = compute_series(con, scope, *bounds, daily)
     return IndexRun(scope, table)
 
 

@@ -9,7 +9,7 @@ An event's contribution is what it adds to the value of its period:
   contributions of all events of a period add up to the fused value.
 
 With deduplication on, the event shown for a group is the one counted (the first to become
-public; :data:`~dyadwatch.analyse.index.measures.REPRESENTATIVE`); ``duplicates`` says how
+public; :data:`~dyadwatch.analyse.index.scan.REPRESENTATIVE`); ``duplicates`` says how
 many stored events the group holds and ``source_urls`` lists the URLs of all of them.
 """
 
@@ -29,8 +29,8 @@ from dyadwatch.analyse.index.core import (
     snapshot_of,
     to_frame,
 )
-from dyadwatch.analyse.index.measures import REPRESENTATIVE, weights_sql
-from dyadwatch.analyse.index.scan import EVIDENCE_COLUMNS, Scope, resolve
+from dyadwatch.analyse.index.measures import weights_sql
+from dyadwatch.analyse.index.scan import EVIDENCE_COLUMNS, REPRESENTATIVE, Scope, resolve
 from dyadwatch.analyse.index.spec import (
     FUSED,
     MEASURES,

@@ -25,7 +25,8 @@ from collections.abc import Mapping
 import duckdb
 import pyarrow as pa
 
-from dyadwatch.analyse.index.scan import Scope, label_case, parquet, sql_str
+from dyadwatch.analyse.index import daily as day_agg
+from dyadwatch.analyse.index.scan import REPRESENTATIVE, Scope, label_case, parquet, sql_str
 from dyadwatch.analyse.index.spec import FUSED
 from dyadwatch.model import as_of_timestamp
 
@@ -87,9 +88,6 @@ CONTRIBUTION_TYPE = pa.list_(
     )
 )
 
-REPRESENTATIVE = "known_at, quad_class NULLS LAST, goldstein NULLS LAST"
-"""How the event counted for a dedupe group is chosen (then ``event_id`` where it is read)."""
-
 RATIOS = ("net_coop", "goldstein_net", "share_a", "share_b", "net_share_a", "net_share_b")
 
 
@@ -123,11 +121,9 @@ def _volume_sql(scope: Scope) -> tuple[str, dict[str, object]]:
     return sql, params
 
 
-def series_sql(scope: Scope, start: object, end: object) -> tuple[str, dict[str, object]]:
-    """The SQL (over the relations ``dy`` and ``weights``) for the whole index frame."""
-    spec = scope.spec
-    unit = _UNIT[spec.freq]
-    dedupe = spec.dedupe != "none"
+def _row_agg_sql(scope: Scope, unit: str) -> str:
+    """``agg`` (per series and period) from the dyad's rows in ``dy``, deduplicating them."""
+    dedupe = scope.spec.dedupe != "none"
     # One row per (series, dedupe_group): the member first public; among members public at
     # the same moment, the lowest quad class and Goldstein score — a deterministic choice
     # that needs no event_id, whose 32 random characters are the costliest column to read.
@@ -141,7 +137,42 @@ def series_sql(scope: Scope, start: object, end: object) -> tuple[str, dict[str,
         if dedupe
         else "SELECT src, event_date, quad_class, goldstein, 1 AS dup_n FROM dy"
     )
-    vol_sql, params = _volume_sql(scope)
+    return f"""
+  SELECT src, CAST(date_trunc('{unit}', event_date) AS DATE) AS ps,
+    count(*) AS n, sum(dup_n) AS n_raw,
+    count(*) FILTER (WHERE quad_class = 1) AS vc,
+    count(*) FILTER (WHERE quad_class = 2) AS mc,
+    count(*) FILTER (WHERE quad_class = 3) AS vk,
+    count(*) FILTER (WHERE quad_class = 4) AS mk,
+    sum(goldstein) AS gsum,
+    sum(greatest(goldstein, 0)) AS gpos,
+    sum(least(goldstein, 0)) AS gneg,
+    count(goldstein) AS ng
+  FROM ({dd}) dd GROUP BY ALL"""
+
+
+def series_sql(
+    scope: Scope, start: object, end: object, daily: day_agg.Daily | None = None
+) -> tuple[str, dict[str, object]]:
+    """The SQL for the whole index frame.
+
+    It reads the dyad's rows in the relation ``dy`` or, given ``daily``, the dyad-day
+    aggregate (:mod:`~dyadwatch.analyse.index.daily`), which gives the same ``agg`` and
+    ``vol`` relations from far fewer rows.
+    """
+    spec = scope.spec
+    unit = _UNIT[spec.freq]
+    params: dict[str, object]
+    if daily is None:
+        agg_sql = _row_agg_sql(scope, unit)
+        vol_sql, params = _volume_sql(scope)
+    else:
+        agg_sql, params = day_agg.agg_sql(daily, scope, unit)
+        if daily.volume is None:
+            vol_sql, more = _volume_sql(scope)
+        else:
+            vol_sql, more = day_agg.vol_sql(daily, scope, unit)
+        params.update(more)
     params.update({"labels": scope.series, "start": start, "end": end})
     b = scope.spec.baseline_periods
     minp = max(2, b // 2)
@@ -161,20 +192,7 @@ def series_sql(scope: Scope, start: object, end: object) -> tuple[str, dict[str,
         for r in RATIOS
     )
     sql = f"""
-WITH dd AS ({dd}),
-agg AS (
-  SELECT src, CAST(date_trunc('{unit}', event_date) AS DATE) AS ps,
-    count(*) AS n, sum(dup_n) AS n_raw,
-    count(*) FILTER (WHERE quad_class = 1) AS vc,
-    count(*) FILTER (WHERE quad_class = 2) AS mc,
-    count(*) FILTER (WHERE quad_class = 3) AS vk,
-    count(*) FILTER (WHERE quad_class = 4) AS mk,
-    sum(goldstein) AS gsum,
-    sum(greatest(goldstein, 0)) AS gpos,
-    sum(least(goldstein, 0)) AS gneg,
-    count(goldstein) AS ng
-  FROM dd GROUP BY ALL
-),
+WITH agg AS ({agg_sql}),
 spine AS (
   SELECT s.src, CAST(p.ps AS DATE) AS ps
   FROM (SELECT unnest($labels::VARCHAR[]) AS src) s,
@@ -261,10 +279,14 @@ def weights_sql(scope: Scope, key: str = "source") -> str:
 
 
 def compute_series(
-    con: duckdb.DuckDBPyConnection, scope: Scope, start: object, end: object
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    start: object,
+    end: object,
+    daily: day_agg.Daily | None = None,
 ) -> pa.Table:
-    """Run :func:`series_sql` over the dyad events in ``dy``; return the index frame."""
-    sql, params = series_sql(scope, start, end)
+    """Run :func:`series_sql` over ``dy`` (or ``daily``); return the index frame."""
+    sql, params = series_sql(scope, start, end, daily)
     table = con.sql(sql, params=params).to_arrow_table()
     idx = table.schema.get_field_index("contributions")
     return table.set_column(

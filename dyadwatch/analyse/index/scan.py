@@ -61,6 +61,10 @@ EVIDENCE_COLUMNS: tuple[str, ...] = (
 )
 
 
+REPRESENTATIVE = "known_at, quad_class NULLS LAST, goldstein NULLS LAST"
+"""How the event counted for a dedupe group is chosen (then ``event_id`` where it is read)."""
+
+
 def in_family(stored: str, name: str) -> bool:
     """Whether stored source ``stored`` answers to ``name`` (``gdelt`` covers ``gdelt2``)."""
     return stored == name or (stored.startswith(name) and stored[len(name) :].isdigit())
@@ -162,6 +166,28 @@ def label_case(labels: Mapping[str, str], column: str = "source") -> str:
     return f"CASE {column} {whens} END"
 
 
+def pairs_of(spec: IndexSpec) -> list[tuple[str, str]]:
+    """The (actor1_country, actor2_country) pairs a spec's direction covers."""
+    a, b = spec.countries
+    pairs = {"ab": [(a, b)], "ba": [(b, a)], "both": [(a, b), (b, a)]}[spec.direction]
+    return list(dict.fromkeys(pairs))
+
+
+SLICE_FILTER_COLUMNS: tuple[str, ...] = (
+    "actor1_country",
+    "actor2_country",
+    "event_date",
+    "known_at",
+    "confidence",
+)
+"""Columns every dyad slice keeps so that any spec's filters can be applied to it."""
+
+
+def slice_columns(columns: Sequence[str]) -> list[str]:
+    """The columns of a dyad slice serving ``columns``: ``source``, them, the filter columns."""
+    return list(dict.fromkeys(["source", *columns, *SLICE_FILTER_COLUMNS]))
+
+
 def empty_events(columns: Sequence[str]) -> pa.Table:
     fields = [EVENT_SCHEMA.field(c) for c in columns]
     return pa.schema(fields).empty_table()
@@ -196,7 +222,6 @@ def dyad_events(
         con.execute(f"CREATE OR REPLACE TEMP TABLE {into} AS SELECT * FROM _dy_empty").fetchall()
         con.unregister("_dy_empty")
         return
-    a, b = spec.countries
     common: list[str] = []
     params: dict[str, object] = {}
     lo = max(d for d in (since, scope.since, date.min) if d is not None)
@@ -213,8 +238,7 @@ def dyad_events(
     if spec.min_confidence > 0:
         common.append("coalesce(confidence, 0) >= $min_conf")
         params["min_conf"] = spec.min_confidence
-    pairs = {"ab": [(a, b)], "ba": [(b, a)], "both": [(a, b), (b, a)]}[spec.direction]
-    pairs = list(dict.fromkeys(pairs))
+    pairs = pairs_of(spec)
     # One branch per direction, each a conjunction DuckDB can test against every row
     # group's min/max statistics. A single ``(A→B) OR (B→A)`` filter reaches the Parquet
     # reader only as ``actor1 IN (A, B) AND actor2 IN (A, B)``, which keeps the large
@@ -231,9 +255,8 @@ def dyad_events(
     )
     rel = parquet(scope.event_files)
     src = label_case(scope.labels)
-    needed = ["actor1_country", "actor2_country", "event_date", "known_at", "confidence"]
-    cols_all = list(dict.fromkeys([*cols, *needed]))
-    on_disk = _disk_slice(con, scope, pairs, cols_all)
+    cols_all = slice_columns(columns)
+    on_disk = disk_slice(con, scope, pairs, cols_all)
     if cache:
         rel = _dyad_slice(con, scope.slice_files or scope.event_files, pairs, cols_all, on_disk)
         select = ", ".join(cols)
@@ -249,7 +272,7 @@ def dyad_events(
     con.execute(f"CREATE OR REPLACE TEMP TABLE {into} AS {sql}", params).fetchall()
 
 
-def _slice_key(
+def slice_key(
     files: Sequence[str], pairs: Sequence[tuple[str, str]], columns: Sequence[str]
 ) -> tuple[str, str]:
     shape = hashlib.blake2b(repr((list(pairs), list(columns))).encode(), digest_size=6)
@@ -257,7 +280,7 @@ def _slice_key(
     return shape.hexdigest(), content.hexdigest()
 
 
-def _slice_select(
+def slice_select(
     files: Sequence[str], pairs: Sequence[tuple[str, str]], columns: Sequence[str]
 ) -> str:
     select = ", ".join(
@@ -278,7 +301,7 @@ SLICE_MIN_FILES = 8
 """Below this many event files a direct scan is as cheap as reading a cached slice."""
 
 
-def _disk_slice(
+def disk_slice(
     con: duckdb.DuckDBPyConnection,
     scope: Scope,
     pairs: Sequence[tuple[str, str]],
@@ -294,13 +317,13 @@ def _disk_slice(
     files = scope.slice_files
     if scope.cache_dir is None or len(files) < SLICE_MIN_FILES:
         return None
-    shape, content = _slice_key(files, pairs, columns)
+    shape, content = slice_key(files, pairs, columns)
     path = scope.cache_dir / f"dyad-{shape}-{content}.parquet"
     if not path.exists():
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            select = _slice_select(files, pairs, columns)
+            select = slice_select(files, pairs, columns)
             con.execute(f"COPY ({select}) TO {sql_str(str(tmp))} (FORMAT parquet)").fetchall()
             os.replace(tmp, path)
         except (OSError, duckdb.IOException):
@@ -321,7 +344,7 @@ def _dyad_slice(
     on_disk: str | None = None,
 ) -> str:
     """Name of a temporary table holding every row of ``pairs`` in ``files`` (made once)."""
-    shape, content = _slice_key(files, pairs, columns)
+    shape, content = slice_key(files, pairs, columns)
     name = f"_slice_{shape}_{content}"
     existing = {
         r[0]
@@ -334,6 +357,6 @@ def _dyad_slice(
         return name
     for old in existing:  # an earlier version of the store: its files are no longer current
         con.execute(f"DROP TABLE {old}").fetchall()
-    select = f"SELECT * FROM {on_disk}" if on_disk else _slice_select(files, pairs, columns)
+    select = f"SELECT * FROM {on_disk}" if on_disk else slice_select(files, pairs, columns)
     con.execute(f"CREATE TEMP TABLE {name} AS {select}").fetchall()
     return name

@@ -1,0 +1,48 @@
+"""Compare index frames computed two ways (the dyad-day aggregate against the rows)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pyarrow as pa
+
+from dyadwatch.analyse.index import daily
+
+
+@contextmanager
+def rows_only() -> Iterator[None]:
+    """Compute indices from the dyad's rows, with the dyad-day aggregate switched off."""
+    before = daily.ENABLED
+    daily.ENABLED = False
+    try:
+        yield
+    finally:
+        daily.ENABLED = before
+
+
+def same_value(a: Any, b: Any, where: str) -> None:
+    """Equal, except that floats may differ in the order their sums were added."""
+    if isinstance(a, float) and isinstance(b, float):
+        assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9), f"{where}: {a} != {b}"
+    elif isinstance(a, list) and isinstance(b, list):
+        assert len(a) == len(b), f"{where}: {a} != {b}"
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            same_value(x, y, f"{where}[{i}]")
+    elif isinstance(a, dict) and isinstance(b, dict):
+        assert a.keys() == b.keys(), f"{where}: {a} != {b}"
+        for k in a:
+            same_value(a[k], b[k], f"{where}.{k}")
+    else:
+        assert a == b, f"{where}: {a!r} != {b!r}"
+
+
+def assert_same_index(got: pa.Table, want: pa.Table) -> None:
+    """Same schema, same rows, same values (floats to 1e-9)."""
+    assert got.schema == want.schema
+    g, w = got.to_pylist(), want.to_pylist()
+    assert [(r["source"], r["period"]) for r in g] == [(r["source"], r["period"]) for r in w]
+    for i, (x, y) in enumerate(zip(g, w, strict=True)):
+        same_value(x, y, f"row {i} ({x['source']} {x['period']})")
