@@ -121,10 +121,14 @@ class Snapshot:
     generation: int
     parts: tuple[Part, ...]
 
+    def path(self, part: Part) -> str:
+        """The absolute path of one part (plain string joins: a manifest has thousands)."""
+        return os.path.join(self.root, part.path)
+
     def files(self, dataset: str, sources: Iterable[str] | None = None) -> list[str]:
         wanted = set(sources) if sources is not None else None
         return [
-            str(self.root / p.path)
+            self.path(p)
             for p in self.parts
             if p.dataset == dataset and (wanted is None or p.source in wanted)
         ]
@@ -292,7 +296,7 @@ class Store:
         con = cursor()
         for name, schema in DATASETS.items():
             parts = [p for p in snap.parts if p.dataset == name]
-            files = [str(snap.root / p.path) for p in parts]
+            files = [snap.path(p) for p in parts]
             if not files:
                 con.register(f"_{name}_empty", schema.empty_table())
                 con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM _{name}_empty")

@@ -91,3 +91,16 @@ def test_kb_index_from_the_aggregate_equals_the_rows(
     got = dyad_index(kb_store, **params)
     assert_same_index(got, want)
     assert sum(r["n"] for r in got.to_pylist()) > 0
+
+
+def test_a_cli_ingest_rebuilds_the_watched_dyads_cache(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dyadwatch.present.cli.main import main
+
+    path = str(shared_data / "gdelt" / "v2_events" / "20180101000000.export.CSV")
+    store = str(tmp_path / "s")
+    assert main(["ingest", "gdelt", path, "--store", store]) == 0
+    assert "index cache for USA-MEX rebuilt" in capsys.readouterr().err
+    assert main(["ingest", "gdelt", path, "--store", store]) == 0  # unchanged: nothing to do
+    assert "index cache" not in capsys.readouterr().err

@@ -35,8 +35,9 @@ import contextlib
 import hashlib
 import os
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -53,13 +54,16 @@ from dyadwatch.analyse.index.scan import (
     disk_slice,
     label_case,
     pairs_of,
+    resolve,
     slice_columns,
     slice_key,
     slice_select,
 )
 from dyadwatch.analyse.index.spec import IndexSpec
+from dyadwatch.errors import AnalysisError, UsageError
 from dyadwatch.model import end_of_day
-from dyadwatch.store.store import parquet, sql_str
+from dyadwatch.store.engine import cursor
+from dyadwatch.store.store import Store, parquet, sql_str
 
 ENABLED = True
 """Switch for the aggregate (tests compare it against the rows with it off)."""
@@ -329,3 +333,29 @@ def bounds_sql(daily: Daily, scope: Scope) -> tuple[str, dict[str, object]]:
     where, params = _filters(scope, "event_date")
     only = f"WHERE {' AND '.join(where)}" if where else ""
     return f"SELECT min(event_date), max(event_date) FROM {daily.events} {only}", params
+
+
+def warm(store: Store, dyads: Sequence[str]) -> dict[str, float]:
+    """Build the aggregates of ``dyads`` (both directions, every source) for the current parts.
+
+    Called after an ingest commits, so that the first index question after it does not pay
+    for the build (about 0.3 s on the 20M-event benchmark store). Returns seconds per dyad
+    built; a dyad the store holds no events for is skipped.
+    """
+    from dyadwatch.analyse.index.core import make_spec
+
+    took: dict[str, float] = {}
+    snapshot = store.snapshot()
+    for dyad in dyads:
+        t0 = time.perf_counter()
+        try:
+            scope = resolve(store, make_spec(None, {"dyad": dyad}), snapshot)
+        except (AnalysisError, UsageError):
+            continue
+        con = cursor()
+        try:
+            if register(con, scope) is not None:
+                took[dyad] = time.perf_counter() - t0
+        finally:
+            con.close()
+    return took

@@ -138,7 +138,7 @@ def resolve(store: Store, spec: IndexSpec, snapshot: Snapshot | None = None) -> 
     first = (since.year, since.month) if since else None
     last = (until.year, until.month) if until else None
     files = tuple(
-        str(snap.root / p.path)
+        snap.path(p)
         for p in snap.parts
         if p.dataset == "events"
         and p.source in labels
@@ -152,9 +152,7 @@ def resolve(store: Store, spec: IndexSpec, snapshot: Snapshot | None = None) -> 
         )
     )
     volume = tuple(snap.files("volume", labels))
-    every = tuple(
-        str(snap.root / p.path) for p in snap.parts if p.dataset == "events" and p.source in labels
-    )
+    every = tuple(snap.path(p) for p in snap.parts if p.dataset == "events" and p.source in labels)
     return Scope(spec, labels, files, volume, since, until, snap.root / "cache" / "index", every)
 
 

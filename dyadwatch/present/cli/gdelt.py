@@ -19,6 +19,7 @@ import click
 from dyadwatch import pipeline
 from dyadwatch.errors import UsageError
 from dyadwatch.present.cli.options import DATE, Output, output_options, store_options
+from dyadwatch.present.cli.store_cmds import warm_index_cache
 from dyadwatch.settings import Settings
 from dyadwatch.sources.gdelt import FetchResult, GdeltSource
 from dyadwatch.sources.gdelt.discovery import classify
@@ -195,5 +196,6 @@ def gdelt(
         f"{result.fetch.skipped} already ingested; {result.ingest.describe()}",
         err=True,
     )
+    warm_index_cache(Store.open(settings.store), settings, result.ingest)
     if not result.ok:
         click.get_current_context().exit(1)

@@ -85,8 +85,19 @@ def ingest(
     ]
     output.emit(rows)
     click.echo(summary.describe(), err=True)
+    warm_index_cache(store, settings, summary)
     if not summary.ok:
         click.get_current_context().exit(1)
+
+
+def warm_index_cache(store: Store, settings: Settings, summary: pipeline.IngestSummary) -> None:
+    """After a commit, build the watched dyads' index aggregates (so the next question is fast)."""
+    if not summary.count("done"):
+        return
+    from dyadwatch.analyse.index.daily import warm
+
+    for dyad, seconds in warm(store, settings.dyads).items():
+        click.echo(f"index cache for {dyad} rebuilt in {seconds:.2f} s", err=True)
 
 
 @click.command()
