@@ -68,6 +68,11 @@ def _str(value: Any) -> str:
     return str(value)
 
 
+def _paths(value: Any) -> tuple[Path, ...]:
+    items = value.split(os.pathsep) if isinstance(value, str) else list(value)
+    return tuple(_path(item) for item in items if str(item).strip())
+
+
 def _read_access(value: Any) -> str:
     v = str(value).lower()
     if v not in ("open", "token"):
@@ -88,9 +93,15 @@ class Settings:
     download_retries: int = 5
     download_timeout: float = 60.0
     api_read_access: str = "open"
+    api_ingest_dirs: tuple[Path, ...] = ()
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
+
+    @property
+    def ingest_dirs(self) -> tuple[Path, ...]:
+        """Where the API may read files to ingest (default: ``<store>/inbox`` only)."""
+        return self.api_ingest_dirs or (self.store / "inbox",)
 
     @property
     def cache_dir(self) -> Path:
@@ -108,6 +119,10 @@ SETTINGS_TABLE: Mapping[str, tuple[Callable[[Any], Any], str]] = {
     "download_retries": (_positive_int, "Retries per file on timeouts, 429 and 5xx."),
     "download_timeout": (_positive_float, "Seconds before a download attempt times out."),
     "api_read_access": (_read_access, "API read access: open, or token."),
+    "api_ingest_dirs": (
+        _paths,
+        "Directories POST /api/ingest may read files from (default <store>/inbox).",
+    ),
 }
 """Every setting: name → (parser, help). Config keys and ``DYADWATCH_<NAME>`` use these names."""
 

@@ -166,7 +166,9 @@ def test_ingest_endpoint(writable: tuple[Any, str, Path], tmp_path: Path) -> Non
     body = r.json()
     assert body["ok"] and body["artifacts"]
     assert {a["status"] for a in body["artifacts"]} == {"skipped"}  # nothing changed
-    csv = tmp_path / "mine.csv"
+    inbox = client.app.state.settings.store / "inbox"  # the default api_ingest_dirs
+    inbox.mkdir()
+    csv = inbox / "mine.csv"
     csv.write_text(
         "source_key,event_date,actor1_country,actor2_country,cameo_code,summary\n"
         "k1,2021-01-20,USA,MEX,036,an analyst's own event\n"
@@ -176,12 +178,55 @@ def test_ingest_endpoint(writable: tuple[Any, str, Path], tmp_path: Path) -> Non
     found = client.get("/api/events", params={"source": "file"}).json()
     assert found["total"] == 1 and found["events"][0]["summary"] == "an analyst's own event"
     assert_error(client.post("/api/ingest", json={"source": "file"}, headers=auth), 422)
-    missing = {"source": "file", "paths": [str(tmp_path / "absent.csv")]}
+    missing = {"source": "file", "paths": [str(inbox / "absent.csv")]}
     assert_error(client.post("/api/ingest", json=missing, headers=auth), 422, "invalid_parameter")
     err = assert_error(
         client.post("/api/ingest", json={"source": "gdlet"}, headers=auth), 422, "unknown_source"
     )
     assert "Did you mean gdelt?" in err["message"]
+
+
+def test_ingest_reads_only_files_under_the_ingest_dirs(
+    writable: tuple[Any, str, Path], tmp_path: Path
+) -> None:
+    """A write token is not a licence to read the server's files."""
+    client, token, _ = writable
+    auth = {"Authorization": f"Bearer {token}"}
+    store = client.app.state.settings.store
+    (store / "inbox").mkdir()
+    outside = tmp_path / "elsewhere.csv"
+    outside.write_text("source_key,event_date,actor1_country,actor2_country,cameo_code\n")
+    link = store / "inbox" / "link.csv"
+    link.symlink_to(outside)
+    for raw in (
+        str(outside),
+        "/etc/passwd",
+        str(store / "inbox" / ".." / ".." / "elsewhere.csv"),
+        str(link),  # a link out of the inbox is resolved, then refused
+    ):
+        body = {"source": "file", "paths": [raw]}
+        err = assert_error(client.post("/api/ingest", json=body, headers=auth), 403)
+        assert err["code"] == "path_not_allowed" and "api_ingest_dirs" in err["message"]
+    assert client.get("/api/events", params={"source": "file"}).json()["total"] == 0
+
+
+def test_the_ingest_dirs_setting_opens_other_directories(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    root, kb = writable_store(tmp_path, tmp_path_factory)
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "e.csv").write_text(
+        "source_key,event_date,actor1_country,actor2_country,cameo_code,summary\n"
+        "k9,2021-02-01,USA,MEX,036,from the drop directory\n"
+    )
+    app = create_app(Settings(store=root, api_ingest_dirs=(drop,)), kb_root=kb)
+    token = TokenStore(root).create("test").token
+    client = make_client(app, raise_server_exceptions=False)
+    body = {"source": "file", "paths": [str(drop / "e.csv")]}
+    r = client.post("/api/ingest", json=body, headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200, r.text
+    assert r.json()["artifacts"][0]["kept"] == 1
 
 
 # --- reads behind tokens ---------------------------------------------------------------------

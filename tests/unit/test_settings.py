@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,16 @@ def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert s == Settings()
     assert s.store == Path(".dyadwatch")
     assert s.cache_dir == Path(".dyadwatch/cache")
+    assert s.ingest_dirs == (Path(".dyadwatch/inbox"),)
+
+
+def test_ingest_dirs_from_the_environment_and_the_config_file(tmp_path: Path) -> None:
+    env = {"DYADWATCH_API_INGEST_DIRS": f"/srv/a{os.pathsep}~/drop"}
+    s = load(config=None, env=env)
+    assert s.ingest_dirs == (Path("/srv/a"), Path("~/drop").expanduser())
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('api_ingest_dirs = ["/srv/b"]\n')
+    assert load(config=cfg, env={}).ingest_dirs == (Path("/srv/b"),)
 
 
 def test_precedence(tmp_path: Path) -> None:

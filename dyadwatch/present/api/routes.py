@@ -137,7 +137,8 @@ class IngestRequest(BaseModel):
     paths: list[str] | None = Field(
         default=None,
         max_length=1000,
-        description="Local files on the server to ingest; omit for an embedded source.",
+        description="Files on the server to ingest, under the api_ingest_dirs setting "
+        "(default <store>/inbox); omit for an embedded source.",
     )
     strictness: Literal["raise", "quarantine", "warn", "ignore"] | None = None
 
@@ -519,11 +520,39 @@ def add_event(
     )
 
 
+def _allowed_paths(given: list[str], dirs: tuple[Path, ...]) -> list[Path]:
+    """``given`` resolved, each inside one of ``dirs`` (403 ``path_not_allowed`` otherwise).
+
+    A token lets its holder write to the store, not read the server's files: only files
+    under the ``api_ingest_dirs`` setting (default ``<store>/inbox``) can be ingested.
+    Paths are resolved first, so ``..`` and symbolic links cannot leave those directories.
+    """
+    roots = [d.expanduser().resolve() for d in dirs]
+    out = []
+    for raw in given:
+        path = Path(raw).expanduser().resolve()
+        if not any(path.is_relative_to(root) for root in roots):
+            allowed = ", ".join(str(r) for r in roots)
+            raise ApiError(
+                403,
+                "path_not_allowed",
+                f"body parameter 'paths': {raw} is outside the directories the API may "
+                f"ingest from ({allowed}); put the file there, or set api_ingest_dirs "
+                "(dyadwatch.toml or DYADWATCH_API_INGEST_DIRS).",
+                [{"loc": ["body", "paths"], "message": f"{raw} is not under {allowed}"}],
+            )
+        out.append(path)
+    return out
+
+
 @write.post(
     "/ingest",
     response_model=IngestOut,
     summary="Ingest local files or an embedded source (token)",
-    responses={401: {"model": ErrorResponse, "description": "No valid API token."}},
+    responses={
+        401: {"model": ErrorResponse, "description": "No valid API token."},
+        403: {"model": ErrorResponse, "description": "A path outside api_ingest_dirs."},
+    },
 )
 def trigger_ingest(
     request: Request,
@@ -533,7 +562,8 @@ def trigger_ingest(
     """Ingest ``paths`` (files on the server) with ``source``, or an embedded source whole.
 
     Each file is ingested atomically; unchanged files are skipped; bad rows are quarantined.
-    409 ``store_busy`` if another writer holds the store.
+    Files must lie under the ``api_ingest_dirs`` setting (default ``<store>/inbox``): 403
+    ``path_not_allowed`` otherwise. 409 ``store_busy`` if another writer holds the store.
     """
     from dyadwatch.present.jobs import EMBEDDED_SOURCES
     from dyadwatch.sources import get_source
@@ -547,7 +577,7 @@ def trigger_ingest(
         else get_source(name, settings)
     )
     if body.paths:
-        paths = [Path(p) for p in body.paths]
+        paths = _allowed_paths(body.paths, settings.ingest_dirs)
         missing = [str(p) for p in paths if not p.is_file()]
         if missing:
             raise bad_param("paths", f"not a file on the server: {', '.join(missing[:5])}.", "body")
