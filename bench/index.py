@@ -43,6 +43,10 @@ What it does, in one run:
 
    - *first call after a commit*: the aggregate and the dyad slice built from the parts
      (cache files removed, process memory cleared), ``--cold-repeat`` times;
+   - *first call after a small commit*: an artifact of one day's dyad events is committed
+     (then removed again by committing its empty version), and the first call after each
+     builds the new slice from the previous one plus the new parts, as after each
+     15-minute GDELT update;
    - *first call in a new process*: the aggregate read from the store's cache file;
    - *from the rows*: the same call with the aggregate switched off, as a question the
      aggregate cannot answer (a minimum confidence, story dedupe) is computed;
@@ -332,6 +336,39 @@ def write_events(con: duckdb.DuckDBPyConnection, path: Path, layout: str) -> Non
             writer.write_table(table.slice(lo, hi - lo), row_group_size=hi - lo)
 
 
+EXTRA = "bench-extra"
+
+
+def small_commit(store: Store, *, keep: bool) -> None:
+    """Commit (``keep``) or remove the artifact ``bench-extra``: one day of dyad events.
+
+    Its rows are the USA–MEX rows of 2024-12-31 under new ids, written through
+    ``ArtifactRun.write`` as an ingest writes; removal commits the artifact's empty version.
+    """
+    with store.writer() as writer:
+        digest = hashlib.sha256(f"{EXTRA}:{keep}".encode()).hexdigest()
+        run = writer.begin(Artifact(SOURCE, EXTRA, digest))
+        if keep:
+            files = [
+                str(store.root / p.path)
+                for p in store.snapshot().parts
+                if p.dataset == "events" and p.year == 2024 and p.month == 12
+            ]
+            con = duckdb.connect()
+            table = con.sql(
+                f"SELECT * REPLACE (md5(event_id || '{EXTRA}') AS event_id, "
+                f"source_key || '-{EXTRA}' AS source_key) "
+                f"FROM read_parquet({files!r}, hive_partitioning = false) "
+                "WHERE event_date = DATE '2024-12-31' AND "
+                "((actor1_country = 'USA' AND actor2_country = 'MEX') OR "
+                "(actor1_country = 'MEX' AND actor2_country = 'USA'))"
+            ).to_arrow_table()
+            con.close()
+            run.rows_read = table.num_rows
+            run.write("events", table)
+        run.commit("bench small commit")
+
+
 PANDAS_PERIOD = "M"
 
 
@@ -485,6 +522,15 @@ def main() -> None:
         cold.append((time.perf_counter() - t0) * 1000)
     cold_p50 = statistics.median(cold)
 
+    # A small commit: the next slice is the previous one plus the new part.
+    small = []
+    for step in ("add", "remove"):
+        small_commit(store, keep=step == "add")
+        daily._memory.clear()
+        t0 = time.perf_counter()
+        ours()
+        small.append((time.perf_counter() - t0) * 1000)
+
     # From the rows (the aggregate off), as for a question it cannot answer.
     daily.ENABLED = False
     ours()
@@ -524,6 +570,10 @@ def main() -> None:
     print(
         f"first call after a commit (slice and aggregate built): p50 {cold_p50:.0f} ms "
         f"(n={len(cold)}); ratio vs pandas {pandas_p50 / cold_p50:.1f}"
+    )
+    print(
+        f"first call after a small commit (slice extended, not rebuilt): "
+        f"{small[0]:.0f} ms after adding one day's events, {small[1]:.0f} ms after removing them"
     )
     print(
         f"from the rows (aggregate off): p50 {rows_p50:.1f} ms; "

@@ -353,13 +353,16 @@ def sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def parquet(files: Sequence[str]) -> str:
+def parquet(files: Sequence[str], *, filename: bool = False) -> str:
     """A ``read_parquet`` call over exactly these files.
 
     The store's paths look like Hive partitions (``year=…/month=…``); they are not read as
-    columns, so every file yields exactly the dataset's schema.
+    columns, so every file yields exactly the dataset's schema (plus, with ``filename``, the
+    column ``filename``: the path each row was read from).
     """
-    return f"read_parquet([{', '.join(sql_str(f) for f in files)}], hive_partitioning = false)"
+    names = ", ".join(sql_str(f) for f in files)
+    extra = ", filename = true" if filename else ""
+    return f"read_parquet([{names}], hive_partitioning = false{extra})"
 
 
 class Writer:

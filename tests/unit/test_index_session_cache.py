@@ -119,3 +119,58 @@ def test_an_unwritable_cache_falls_back_to_scanning(tmp_path: Path) -> None:
     _ingest(store, "a", _events("a", 90, date(2020, 1, 1)))
     (store.root / "cache").write_text("not a directory")  # mkdir of cache/index fails
     assert sum(r["n"] or 0 for r in _answers(store, freq="month")) > 0  # type: ignore[operator]
+
+
+def _slice_rows(store: Store) -> list[tuple[object, ...]]:
+    import duckdb
+
+    (path,) = (store.root / "cache" / "index").glob("dyad-*.parquet")
+    con = duckdb.connect()
+    try:
+        return sorted(con.sql(f"SELECT * FROM read_parquet('{path}')").fetchall(), key=repr)
+    finally:
+        con.close()
+
+
+def test_a_new_slice_is_built_from_the_previous_one_and_equals_a_full_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dyadwatch.analyse.index import daily, scan
+
+    monkeypatch.setattr(daily, "ENABLED", False)
+    store = Store.init(tmp_path / "s")
+    _ingest(store, "a", _events("a", 90, date(2020, 1, 1)))  # 9 monthly parts
+    cache = store.root / "cache" / "index"
+    dyad_index(store, freq="month")
+    (listing,) = cache.glob("dyad-*.parts")
+    assert len(listing.read_text().splitlines()) == 9
+
+    scanned: list[list[str]] = []
+    select = scan.slice_select
+
+    def spy(files, *args, **kw):  # type: ignore[no-untyped-def]
+        scanned.append(list(files))
+        return select(files, *args, **kw)
+
+    monkeypatch.setattr(scan, "slice_select", spy)
+    _ingest(store, "b", _events("b", 40, date(2020, 3, 1)))  # adds parts for 4 months
+    # Artifact "a" again with one event fewer: its 9 parts are replaced by new ones.
+    incremental_answer = None
+    for step in ("add", "replace"):
+        if step == "replace":
+            _ingest(store, "a", _events("a", 89, date(2020, 1, 1)))
+        scanned.clear()
+        incremental_answer = _answers(store, freq="month")
+        current = {p.path for p in store.snapshot().parts if p.dataset == "events"}
+        assert scanned and all(len(s) < len(current) for s in scanned)  # only new parts
+        incremental = _slice_rows(store)
+        for f in cache.iterdir():
+            f.unlink()
+        monkeypatch.setattr(scan, "slice_select", select)
+        full_answer = _answers(store, freq="month")
+        assert _slice_rows(store) == incremental
+        assert incremental_answer == full_answer
+        monkeypatch.setattr(scan, "slice_select", spy)
+    assert incremental_answer is not None
+    per_source = [r for r in incremental_answer if r["source"] != "fused"]
+    assert sum(r["n_raw"] for r in per_source) == 89 + 40  # type: ignore[misc]
