@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -36,6 +39,36 @@ def init(settings: Settings) -> None:
     click.echo(f"store ready at {store.root}")
 
 
+class KnownAtParam(click.ParamType):
+    """``YYYY-MM-DD`` (the end of that day, UTC) or an ISO datetime with a UTC offset."""
+
+    name = "date"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> date | datetime:
+        if isinstance(value, date):
+            return value
+        text = str(value).strip()
+        try:
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+                return date.fromisoformat(text)
+            when = datetime.fromisoformat(text)
+        except ValueError:
+            when = None
+        if when is None or when.tzinfo is None:
+            self.fail(
+                f"{value!r} is not a date (use YYYY-MM-DD, or a datetime with its UTC offset "
+                "such as 2023-11-15T09:00:00-05:00).",
+                param,
+                ctx,
+            )
+        return when
+
+
+KNOWN_AT = KnownAtParam()
+
+
 @click.command()
 @click.argument("source_name", metavar="SOURCE")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -46,12 +79,22 @@ def init(settings: Settings) -> None:
     default=None,
     help="What to do with bad rows [default: quarantine].",
 )
+@click.option(
+    "--known-at",
+    "known_at",
+    type=KNOWN_AT,
+    default=None,
+    help="When the files' figures became public: YYYY-MM-DD (end of that day, UTC) or a "
+    "datetime with offset. Statistics sources only [default: end of the last period covered "
+    "plus the source's assumed lag].",
+)
 @store_options
 @output_options
 def ingest(
     source_name: str,
     paths: tuple[Path, ...],
     strictness: str | None,
+    known_at: date | datetime | None,
     settings: Settings,
     output: Output,
 ) -> None:
@@ -60,11 +103,19 @@ def ingest(
     Each file is ingested atomically; an unchanged file is skipped; bad rows are quarantined
     with their reason. Exits 1 if any file failed as a whole.
 
+    A statistics file (cdc_vsrr, cbp_seizures, sesnsp_victims, inegi_sesnsp,
+    foreign_assistance) states no release date: give its publication date with --known-at, so
+    that "as of D" sees its figures only from that day. Without it, dyadwatch assumes the end
+    of the last period the file covers plus a lag, and notes the assumption on each row.
+    Ingesting the same file again with another --known-at replaces the date it was stored with.
+
     \b
-    Example:
+    Examples:
       dyadwatch ingest file events.csv more-events.parquet
+      dyadwatch ingest cbp_seizures nationwide-drugs-fy20-fy23.csv --known-at 2023-11-15
     """
-    source = get_source(source_name, settings)
+    options = {"known_at": known_at} if known_at is not None else {}
+    source = get_source(source_name, settings, **options)
     store = Store.open(settings.store, create=True)
     artifacts = list(source.artifacts_for_paths(list(paths)))
     summary = pipeline.ingest(
