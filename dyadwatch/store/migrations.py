@@ -59,6 +59,24 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        2,
+        "release register: one row per partner release copy",
+        """
+        CREATE TABLE releases (
+            copy_id VARCHAR PRIMARY KEY,      -- 16 hex characters, printed on every row
+            recipient VARCHAR NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL,
+            as_of DATE NOT NULL,
+            dyad VARCHAR NOT NULL,
+            events BIGINT NOT NULL,           -- events released
+            withheld BIGINT NOT NULL,         -- sensitive-handling events left out
+            dropped_fields VARCHAR NOT NULL,  -- comma-separated
+            manifest_sha256 VARCHAR NOT NULL,
+            path VARCHAR NOT NULL             -- where the package was written
+        );
+        """,
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

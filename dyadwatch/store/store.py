@@ -451,6 +451,11 @@ class Writer:
             )
         return run
 
+    def record_release(self, row: Sequence[Any]) -> None:
+        """Add one row to the release register (columns in the ``releases`` table's order)."""
+        with _connect(self.store.catalog_path, read_only=False) as con:
+            con.execute(f"INSERT INTO releases VALUES ({', '.join('?' for _ in row)})", list(row))
+
     def bump_generation(self) -> None:
         path = self.root / GENERATION
         tmp = path.with_suffix(".tmp")

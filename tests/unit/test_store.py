@@ -14,6 +14,7 @@ from dyadwatch.model import EVENT_SCHEMA
 from dyadwatch.pipeline import ingest
 from dyadwatch.sources.memory import MemorySource
 from dyadwatch.store import EventFilter, Store, count_events, events
+from dyadwatch.store.migrations import LATEST, MIGRATIONS
 from tests.conftest import make_event
 
 pytestmark = pytest.mark.unit
@@ -23,7 +24,7 @@ def test_init_creates_catalog_and_records_migrations(store_dir: Path) -> None:
     store = Store.init(store_dir)
     assert (store_dir / "catalog.duckdb").exists()
     versions = store.catalog_query("SELECT version FROM migrations").column(0).to_pylist()
-    assert versions == [1]
+    assert versions == [m.version for m in MIGRATIONS]
     assert store.snapshot().parts == ()
     # A new store answers queries with empty, correctly typed tables.
     assert events(store).schema == EVENT_SCHEMA
@@ -34,7 +35,7 @@ def test_init_is_idempotent(store_dir: Path) -> None:
     Store.init(store_dir)
     Store.init(store_dir)
     store = Store.open(store_dir)
-    assert store.catalog_query("SELECT count(*) FROM migrations").column(0)[0].as_py() == 1
+    assert store.catalog_query("SELECT count(*) FROM migrations").column(0)[0].as_py() == LATEST
 
 
 def test_open_missing_store_says_how_to_create_one(store_dir: Path) -> None:
@@ -210,4 +211,32 @@ def test_a_store_whose_creation_was_interrupted_is_completed(store_dir: Path) ->
     )
     con.close()
     store = Store.open(store_dir)
+    assert store.catalog_query("SELECT max(version) FROM migrations").column(0)[0].as_py() == LATEST
+
+
+def test_a_version_1_store_is_migrated_by_the_next_writer(store_dir: Path) -> None:
+    """A store made before the release register gets it, and keeps its events."""
+    import duckdb
+
+    from dyadwatch.store.store import FORMAT_MARKER
+
+    store_dir.mkdir()
+    con = duckdb.connect(str(store_dir / "catalog.duckdb"))
+    con.execute(
+        "CREATE TABLE migrations "
+        "(version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ)"
+    )
+    con.execute(MIGRATIONS[0].sql)
+    con.execute(
+        "INSERT INTO meta VALUES ('format', ?), ('created_at', '2021-01-01')", [FORMAT_MARKER]
+    )
+    con.execute("INSERT INTO migrations VALUES (1, ?, now())", [MIGRATIONS[0].name])
+    con.close()
+    store = Store.open(store_dir)
     assert store.catalog_query("SELECT max(version) FROM migrations").column(0)[0].as_py() == 1
+    src = MemorySource()
+    src.add("a", [make_event("e1")])
+    assert ingest(src, src.discover(), store).ok  # the writer applies migration 2 first
+    assert store.catalog_query("SELECT max(version) FROM migrations").column(0)[0].as_py() == LATEST
+    assert store.catalog_query("SELECT count(*) FROM releases").column(0)[0].as_py() == 0
+    assert count_events(store) == 1

@@ -38,6 +38,7 @@ COMMANDS: dict[str, str] = {
     "brief": "dyadwatch.present.cli.brief:brief",
     "rules": "dyadwatch.present.cli.rules:rules",
     "backtest": "dyadwatch.present.cli.rules:backtest_cmd",
+    "release": "dyadwatch.present.cli.release:release",
 }
 
 
