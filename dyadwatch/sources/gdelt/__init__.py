@@ -2,7 +2,8 @@
 
 ``discovery`` (file lists, expected intervals, gap reports) → ``download`` (bounded, retried,
 resumed, verified, cached) → ``reader`` (one file → canonical Arrow chunks, dyad filter,
-volume counts) → ``source`` (:class:`GdeltSource`, registered as ``gdelt``).
+volume counts) → ``source`` (:class:`GdeltSource`, registered as ``gdelt``). ``gaps`` keeps the
+files a run failed to download, for the next run to retry.
 """
 
 from __future__ import annotations

@@ -34,6 +34,7 @@ from dyadwatch.sources.gdelt.discovery import (
     V1_STREAMS,
     V2_STEP,
     V2_STREAMS,
+    Gap,
     GapReport,
     RemoteFile,
     classify,
@@ -75,6 +76,8 @@ class FetchResult:
     downloads: list[DownloadResult] = field(default_factory=list)
     gaps: GapReport = field(default_factory=GapReport)
     skipped: int = 0
+    retried: list[DownloadResult] = field(default_factory=list)
+    """Downloads of earlier gaps outside this run's period (also in ``downloads``)."""
 
 
 class GdeltSource(Source):
@@ -192,6 +195,7 @@ class GdeltSource(Source):
         *,
         after: datetime | None = None,
         skip_keys: Iterable[str] = (),
+        retry: Sequence[RemoteFile] = (),
     ) -> FetchResult:
         """Download the files of the period and report every gap.
 
@@ -203,6 +207,11 @@ class GdeltSource(Source):
             Only intervals that start after this instant (what is new since the last ingest).
         skip_keys
             Artifact keys already ingested: not downloaded again.
+        retry
+            Files an earlier run failed to download (see :mod:`.gaps`): fetched first (one in
+            the period only once, as part of it). One outside the period counts as an
+            expected interval of the report, and is a gap of it (reason ``earlier gap, …``)
+            if it fails again.
 
         Examples
         --------
@@ -219,11 +228,23 @@ class GdeltSource(Source):
                 wanted = [f for f in wanted if f.start > after]
             todo = [f for f in wanted if artifact_key(f.name) not in skip]
             result.skipped = len(wanted) - len(todo)
-            result.downloads = dl.download_all(todo)
+            names = {f.name for f in wanted}
+            extra = [f for f in retry if f.name not in names and artifact_key(f.name) not in skip]
+            result.downloads = dl.download_all([*extra, *todo])
+            result.retried = result.downloads[: len(extra)]
         failed = {r.file.name: r.error or "failed" for r in result.downloads if not r.ok}
         report = gap_report(listed, self.streams, since, until, failed)
         if after is not None:
             report.gaps = [g for g in report.gaps if g.start > after]
+        for r in result.retried:
+            report.expected += 1
+            if r.ok:
+                report.available += 1
+            else:
+                f = r.file
+                reason = f"earlier gap, retried: {r.error or 'failed'}"
+                report.gaps.append(Gap(f.stream, f.start, f.end, reason, f.name))
+        report.gaps.sort(key=lambda g: (g.start, g.stream))
         result.gaps = report
         for r in result.downloads:
             if r.ok and r.path is not None:
