@@ -5,13 +5,16 @@ The server serves the real GDELT files of ../shared/data/gdelt, zipped, under co
 It injects a 404, a 500, a truncated body, a wrong MD5 and a slow response (all persistent in
 the first run), plus a 429 and a truncated body that clear on retry. The gap report of the
 first run must list exactly the persistent failures (and the interval missing from the list);
-a rerun must fill every failed interval and add nothing twice.
+a rerun must fill every failed interval and add nothing twice. The failed downloads are kept in
+the store, so the next run without a period retries them (unless ``--no-retry-gaps``) until
+they are filled or given up.
 """
 
 from __future__ import annotations
 
 import hashlib
 import http.server
+import json
 import threading
 import time
 import zipfile
@@ -25,6 +28,7 @@ import pytest
 from dyadwatch.present.cli.gdelt import update_gdelt
 from dyadwatch.present.cli.main import main
 from dyadwatch.settings import Settings
+from dyadwatch.sources.gdelt.gaps import GAPS_FILE, load_gaps
 from dyadwatch.store import Store
 
 pytestmark = pytest.mark.sample
@@ -316,3 +320,168 @@ def test_gdelt1_daily_files_from_the_index_page(
         con.close()
     assert sources == [("gdelt1",)]
     assert volume == 2 * 710
+
+
+def faulty_settings(m: Mirror, url: str, store: Path) -> Settings:
+    """Run 1 of the gap tests: every PERSISTENT failure injected, few retries, short timeout."""
+    for name, (fault, _) in PERSISTENT.items():
+        m.faults[name] = [f"always:{fault}"]
+    return Settings(
+        store=store,
+        gdelt_base_url=url,
+        download_retries=1,
+        download_timeout=0.4,
+        download_concurrency=3,
+    )
+
+
+def run_cli(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, url: str, *args: str
+) -> tuple[int, str, str]:
+    monkeypatch.setenv("DYADWATCH_GDELT_BASE_URL", url)
+    monkeypatch.setenv("DYADWATCH_DOWNLOAD_TIMEOUT", "5")
+    monkeypatch.setenv("DYADWATCH_DOWNLOAD_RETRIES", "1")
+    capsys.readouterr()
+    code = main(["update", "gdelt", "--no-progress", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_failed_downloads_are_kept_and_the_next_incremental_run_retries_and_fills_them(
+    mirror: tuple[Mirror, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    m, url = mirror
+    settings = faulty_settings(m, url, tmp_path / "store")
+    day = date(2018, 1, 1)
+    first = update_gdelt(settings, day, day, backoff=0.01)
+
+    # Exactly the failed downloads are kept, with what a retry needs; the interval missing
+    # from GDELT's file list is not (there is nothing to retry until the list is read again).
+    kept = load_gaps(settings.store / GAPS_FILE)
+    assert {g.file.name for g in kept} == set(PERSISTENT)
+    for g in kept:
+        assert PERSISTENT[g.file.name][1] in g.reason, (g.file.name, g.reason)
+        assert g.attempts == 1
+        assert g.file.size == len(m.files[g.file.name])
+        assert g.file.md5 == hashlib.md5(m.files[g.file.name], usedforsecurity=False).hexdigest()
+    assert first.pending == len(PERSISTENT) and first.retried == []
+    before = counts(Store.open(settings.store))
+
+    # Run 2: healthy server, no --since/--until. Nothing new is published, but the earlier
+    # gaps are retried first, from the recorded URLs (the master list is not read).
+    m.faults.clear()
+    m.requests.clear()
+    code, _, err = run_cli(capsys, monkeypatch, url, "--store", str(settings.store))
+    assert code == 0, err
+    assert "retried 5 earlier gap(s), 5 filled, 0 kept for the next run" in err
+    assert {n for n, _ in m.requests if n.endswith(".zip")} == set(PERSISTENT)
+    assert "masterfilelist.txt" not in [n for n, _ in m.requests]
+    assert load_gaps(settings.store / GAPS_FILE) == []
+    store = Store.open(settings.store)
+    done = set(
+        store.catalog_query("SELECT artifact FROM ingest_log WHERE status = 'done'")
+        .column(0)
+        .to_pylist()
+    )
+    assert {name.removesuffix(".zip") for name in PERSISTENT} <= done
+    after = counts(store)
+    assert after[0] == after[1] and after[2] > before[2]
+
+    # Run 3: nothing left to retry, nothing fetched.
+    m.requests.clear()
+    third = update_gdelt(settings, backoff=0.01)
+    assert third.retried == [] and not third.fetch.downloads and third.pending == 0
+    assert not [n for n, _ in m.requests if n.endswith(".zip")]
+
+
+def test_no_retry_gaps_keeps_them_and_a_gap_failing_again_counts_until_given_up(
+    mirror: tuple[Mirror, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    m, url = mirror
+    settings = faulty_settings(m, url, tmp_path / "store")
+    day = date(2018, 1, 1)
+    update_gdelt(settings, day, day, backoff=0.01)
+    path = settings.store / GAPS_FILE
+    recorded = path.read_bytes()
+
+    # --no-retry-gaps: nothing is fetched and the list stays as it was.
+    m.faults.clear()
+    m.requests.clear()
+    code, _, err = run_cli(
+        capsys, monkeypatch, url, "--store", str(settings.store), "--no-retry-gaps"
+    )
+    assert code == 0, err
+    assert "earlier gaps not retried (--no-retry-gaps), 5 kept for the next run" in err
+    assert not [n for n, _ in m.requests if n.endswith(".zip")]
+    assert path.read_bytes() == recorded
+
+    # One file still fails: the others are filled; it fails again, is a gap of this run's
+    # report (exit 1) and keeps its history with one more attempt.
+    stuck = f"{SLOTS[2]}.export.CSV.zip"
+    m.faults[stuck] = ["always:500"]
+    code, out, err = run_cli(
+        capsys, monkeypatch, url, "--store", str(settings.store), "--json", "--gap-attempts", "3"
+    )
+    assert code == 1
+    assert "retried 5 earlier gap(s), 4 filled, 1 kept for the next run" in err
+    rows = json.loads(out)
+    assert [(r["file"], r["reason"].split(":")[0]) for r in rows] == [
+        (stuck, "earlier gap, retried")
+    ]
+    assert "HTTP 500" in rows[0]["reason"]
+    [gap] = load_gaps(path)
+    assert (gap.file.name, gap.attempts) == (stuck, 2)
+    assert gap.last_failed > gap.first_failed
+
+    # Third failed run with --gap-attempts 3: given up, named in a warning, list empty.
+    code, _, err = run_cli(
+        capsys, monkeypatch, url, "--store", str(settings.store), "--gap-attempts", "3"
+    )
+    assert code == 1
+    assert "retried 1 earlier gap(s), 0 filled, 1 given up, 0 kept for the next run" in err
+    assert f"warning: gave up retrying 1 earlier gap(s): {stuck} (failed in 3 run(s))" in err
+    assert "dyadwatch update gdelt --since 2018-01-01 --until 2018-01-01" in err
+    assert load_gaps(path) == []
+    m.requests.clear()
+    code, _, err = run_cli(capsys, monkeypatch, url, "--store", str(settings.store))
+    assert code == 0 and "retried 0 earlier gap(s)" in err
+    assert not [n for n, _ in m.requests if n.endswith(".zip")]
+
+
+def test_a_corrupted_gaps_file_is_a_warning_set_aside_and_replaced(
+    mirror: tuple[Mirror, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    m, url = mirror
+    settings = faulty_settings(m, url, tmp_path / "store")
+    update_gdelt(settings, date(2018, 1, 1), date(2018, 1, 1), backoff=0.01)
+    path = settings.store / GAPS_FILE
+    path.write_text('{"format": "dyadwatch-gdelt-gaps", "version": 1, "gaps": [{"name": ')
+    # The same period again, one file still failing: the run completes, warns twice (the
+    # file is unreadable; it was moved aside) and starts a new list with this run's failure.
+    m.faults.clear()
+    stuck = f"{SLOTS[1]}.export.CSV.zip"
+    m.faults[stuck] = ["always:404"]
+    code, _, err = run_cli(
+        capsys,
+        monkeypatch,
+        url,
+        *("--store", str(settings.store), "--since", "2018-01-01", "--until", "2018-01-01"),
+    )
+    assert code == 1  # the failed file and the unlisted interval are gaps
+    assert "Traceback" not in err
+    assert f"warning: {path} is not a valid GDELT gaps file" in err
+    assert "the gaps it lists are not retried" in err
+    [moved] = list(settings.store.glob(f"{GAPS_FILE}.corrupt-*"))
+    assert f"warning: moved the unreadable {GAPS_FILE} to {moved.name}" in err
+    assert moved.read_text().startswith('{"format": "dyadwatch-gdelt-gaps"')
+    assert [(g.file.name, g.attempts) for g in load_gaps(path)] == [(stuck, 1)]
+    assert "retried 0 earlier gap(s), 0 filled, 1 kept for the next run" in err
