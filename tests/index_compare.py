@@ -1,15 +1,31 @@
-"""Compare index frames computed two ways (the dyad-day aggregate against the rows)."""
+"""Index test helpers: stores from event batches; frames compared two ways (aggregate, rows)."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
 from dyadwatch.analyse.index import daily
+from dyadwatch.model import Event
+from dyadwatch.pipeline import ingest
+from dyadwatch.sources.memory import MemorySource
+from dyadwatch.store import Store
+
+
+def store_of(root: Path, batches: list[list[Event]]) -> Store:
+    """A new store at ``root`` holding ``batches``, each ingested as one artifact."""
+    store = Store.init(root)
+    src = MemorySource()
+    for i, batch in enumerate(batches):
+        if batch:
+            src.add(f"part-{i}", batch)
+    assert ingest(src, src.discover(), store, strictness="raise").ok
+    return store
 
 
 @contextmanager

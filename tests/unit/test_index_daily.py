@@ -25,7 +25,7 @@ from dyadwatch.pipeline import ingest
 from dyadwatch.sources.memory import MemorySource
 from dyadwatch.store import Store
 from dyadwatch.store.engine import cursor
-from tests.index_compare import assert_same_index, rows_only
+from tests.index_compare import assert_same_index, rows_only, store_of
 
 pytestmark = pytest.mark.unit
 
@@ -79,16 +79,6 @@ spec_st = st.fixed_dictionaries(
 )
 
 
-def _store(root: Path, batches: list[list[Event]]) -> Store:
-    store = Store.init(root)
-    src = MemorySource()
-    for i, batch in enumerate(batches):
-        if batch:
-            src.add(f"part-{i}", batch)
-    assert ingest(src, src.discover(), store, strictness="raise").ok
-    return store
-
-
 def _both_ways(store: Store, **params: object) -> None:
     with rows_only():
         want = dyad_index(store, **params)
@@ -104,7 +94,7 @@ def test_the_aggregate_gives_the_rows_answer(
     events: list[Event], cut: int, specs: list[dict[str, object]]
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        store = _store(Path(tmp) / "s", [events[:cut], events[cut:]])
+        store = store_of(Path(tmp) / "s", [events[:cut], events[cut:]])
         stored = {e.source for e in events}
         for params in specs:
             wanted = params.get("sources") or []
@@ -140,7 +130,7 @@ def _events(prefix: str, n: int, start: date, source: str = "gdelt2") -> list[Ev
 
 
 def test_turning_points_and_lowest_since_agree_with_the_rows(tmp_path: Path) -> None:
-    store = _store(tmp_path / "s", [_events("a", 400, date(2019, 1, 1))])
+    store = store_of(tmp_path / "s", [_events("a", 400, date(2019, 1, 1))])
     for fn, kw in (
         (turning_points, {"freq": "week", "penalty": 0.1}),
         (lowest_since, {"period": "2019-03", "freq": "month"}),
@@ -155,7 +145,7 @@ def test_turning_points_and_lowest_since_agree_with_the_rows(tmp_path: Path) -> 
 
 
 def test_the_aggregate_is_cached_in_the_store_and_renamed_by_each_commit(tmp_path: Path) -> None:
-    store = _store(tmp_path / "s", [_events("a", 300, date(2020, 1, 1))])  # 4 months: 4 parts
+    store = store_of(tmp_path / "s", [_events("a", 300, date(2020, 1, 1))])  # 4 months: 4 parts
     _store_more = MemorySource()
     _store_more.add("b", _events("b", 300, date(2020, 5, 1)))
     ingest(_store_more, _store_more.discover(), store)  # 8 parts: the store caches slices
@@ -178,7 +168,7 @@ def test_the_aggregate_is_cached_in_the_store_and_renamed_by_each_commit(tmp_pat
 
 
 def test_a_damaged_cache_file_is_rebuilt(tmp_path: Path) -> None:
-    store = _store(tmp_path / "s", [_events("a", 800, date(2020, 1, 1))])
+    store = store_of(tmp_path / "s", [_events("a", 800, date(2020, 1, 1))])
     want = dyad_index(store, freq="quarter")
     (path,) = (store.root / "cache" / "index").glob("daily-*.parquet")
     path.write_bytes(b"not parquet")
@@ -188,7 +178,7 @@ def test_a_damaged_cache_file_is_rebuilt(tmp_path: Path) -> None:
 
 
 def test_an_unwritable_cache_still_answers_from_memory(tmp_path: Path) -> None:
-    store = _store(tmp_path / "s", [_events("a", 800, date(2020, 1, 1))])
+    store = store_of(tmp_path / "s", [_events("a", 800, date(2020, 1, 1))])
     (store.root / "cache").write_text("not a directory")
     with rows_only():
         want = dyad_index(store, freq="month")
@@ -207,7 +197,7 @@ def test_questions_the_aggregate_cannot_answer_read_the_rows() -> None:
 def test_groups_spanning_days_send_deduplicated_questions_to_the_rows(tmp_path: Path) -> None:
     """Story deduplication at ingest can merge groups across days; Phoenix groups never do."""
     a = _events("a", 30, date(2020, 1, 1))
-    store = _store(tmp_path / "s", [a])
+    store = store_of(tmp_path / "s", [a])
     spec = make_spec(None, {"freq": "month"})
     con = cursor()
     try:

@@ -26,6 +26,7 @@ from dyadwatch.normalise.story import story_dedupe, url_stem
 from dyadwatch.pipeline import ingest
 from dyadwatch.sources.memory import MemorySource
 from dyadwatch.store import Store
+from tests.index_compare import store_of
 
 pytestmark = pytest.mark.unit
 
@@ -77,16 +78,6 @@ SETTINGS = settings(
 BOUNDS = {"since": date(2020, 1, 1), "until": date(2020, 9, 30)}
 
 
-def _store(root: Path, batches: list[list[Event]]) -> Store:
-    store = Store.init(root)
-    src = MemorySource()
-    for i, batch in enumerate(batches):
-        if batch:
-            src.add(f"part-{i}", batch)
-    assert ingest(src, src.discover(), store, strictness="raise").ok
-    return store
-
-
 def _index(store: Store, **kw: object) -> list[dict[str, object]]:
     rows = dyad_index(store, **BOUNDS, **kw).to_pylist()
     for r in rows:
@@ -106,12 +97,12 @@ def test_partitioning_order_and_reingest_do_not_change_the_index(
     events: list[Event], cuts: list[int], seed: object
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        whole = _store(Path(tmp) / "whole", [events])
+        whole = store_of(Path(tmp) / "whole", [events])
         shuffled = list(events)
         seed.shuffle(shuffled)  # type: ignore[attr-defined]
         edges = sorted({0, len(events), *(min(c, len(events)) for c in cuts)})
         parts = [shuffled[a:b] for a, b in itertools.pairwise(edges)]
-        split = _store(Path(tmp) / "split", parts)
+        split = store_of(Path(tmp) / "split", parts)
         expected = _index(whole)
         assert _index(split) == expected
         assert _index(whole, dedupe="story") == _index(split, dedupe="story")
@@ -128,10 +119,10 @@ def test_as_of_equals_a_store_of_what_was_public(events: list[Event], cut: int) 
     as_of = date(2020, 1, 1) + timedelta(days=cut)
     public = [e for e in events if e.known_at <= as_of_timestamp(as_of)]
     with tempfile.TemporaryDirectory() as tmp:
-        full = _store(Path(tmp) / "full", [events])
+        full = store_of(Path(tmp) / "full", [events])
         seen = _index(full, as_of=as_of)
         if public:
-            only = _index(_store(Path(tmp) / "only", [public]))
+            only = _index(store_of(Path(tmp) / "only", [public]))
             sources = {r["source"] for r in only}
             # Sources with nothing public yet are all-empty rows; the rest are identical
             # (the fused rows list every stored source, so compare them without that list).

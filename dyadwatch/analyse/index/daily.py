@@ -52,6 +52,7 @@ from dyadwatch.analyse.index.scan import (
     REPRESENTATIVE,
     Scope,
     disk_slice,
+    event_sums,
     label_case,
     pairs_of,
     resolve,
@@ -129,22 +130,8 @@ r AS (
 SELECT src, event_date, known_day,
   count(*) FILTER (WHERE rep) AS n_rep,
   count(*) AS n_all,
-  count(*) FILTER (WHERE rep AND quad_class = 1) AS vc_rep,
-  count(*) FILTER (WHERE rep AND quad_class = 2) AS mc_rep,
-  count(*) FILTER (WHERE rep AND quad_class = 3) AS vk_rep,
-  count(*) FILTER (WHERE rep AND quad_class = 4) AS mk_rep,
-  sum(goldstein) FILTER (WHERE rep) AS gsum_rep,
-  sum(greatest(goldstein, 0)) FILTER (WHERE rep) AS gpos_rep,
-  sum(least(goldstein, 0)) FILTER (WHERE rep) AS gneg_rep,
-  count(goldstein) FILTER (WHERE rep) AS ng_rep,
-  count(*) FILTER (WHERE quad_class = 1) AS vc_all,
-  count(*) FILTER (WHERE quad_class = 2) AS mc_all,
-  count(*) FILTER (WHERE quad_class = 3) AS vk_all,
-  count(*) FILTER (WHERE quad_class = 4) AS mk_all,
-  sum(goldstein) AS gsum_all,
-  sum(greatest(goldstein, 0)) AS gpos_all,
-  sum(least(goldstein, 0)) AS gneg_all,
-  count(goldstein) AS ng_all
+  {event_sums("rep", "_rep")},
+  {event_sums(suffix="_all")}
 FROM r
 GROUP BY ALL
 ORDER BY src, event_date, known_day

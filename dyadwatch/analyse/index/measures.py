@@ -26,7 +26,14 @@ import duckdb
 import pyarrow as pa
 
 from dyadwatch.analyse.index import daily as day_agg
-from dyadwatch.analyse.index.scan import REPRESENTATIVE, Scope, label_case, parquet, sql_str
+from dyadwatch.analyse.index.scan import (
+    REPRESENTATIVE,
+    Scope,
+    event_sums,
+    label_case,
+    parquet,
+    sql_str,
+)
 from dyadwatch.analyse.index.spec import FUSED
 from dyadwatch.model import as_of_timestamp
 
@@ -140,14 +147,7 @@ def _row_agg_sql(scope: Scope, unit: str) -> str:
     return f"""
   SELECT src, CAST(date_trunc('{unit}', event_date) AS DATE) AS ps,
     count(*) AS n, sum(dup_n) AS n_raw,
-    count(*) FILTER (WHERE quad_class = 1) AS vc,
-    count(*) FILTER (WHERE quad_class = 2) AS mc,
-    count(*) FILTER (WHERE quad_class = 3) AS vk,
-    count(*) FILTER (WHERE quad_class = 4) AS mk,
-    sum(goldstein) AS gsum,
-    sum(greatest(goldstein, 0)) AS gpos,
-    sum(least(goldstein, 0)) AS gneg,
-    count(goldstein) AS ng
+    {event_sums()}
   FROM ({dd}) dd GROUP BY ALL"""
 
 

@@ -66,6 +66,37 @@ REPRESENTATIVE = "known_at, quad_class NULLS LAST, goldstein NULLS LAST"
 """How the event counted for a dedupe group is chosen (then ``event_id`` where it is read)."""
 
 
+QUAD_CLASSES: Mapping[str, int] = {"vc": 1, "mc": 2, "vk": 3, "mk": 4}
+"""Count columns by CAMEO quad class: verbal/material cooperation, verbal/material conflict."""
+
+
+def event_sums(only: str | None = None, suffix: str = "") -> str:
+    """SQL select items for the sums every measure is built from.
+
+    Counts by quad class, the Goldstein sum and its positive and negative mass, and the
+    number of events scored; ``only`` restricts them all (a ``FILTER`` condition) and
+    ``suffix`` is appended to their names.
+
+    >>> event_sums().splitlines()[0]
+    'count(*) FILTER (WHERE quad_class = 1) AS vc,'
+    """
+
+    def where(condition: str | None = None) -> str:
+        conditions = [c for c in (only, condition) if c]
+        return f" FILTER (WHERE {' AND '.join(conditions)})" if conditions else ""
+
+    items = [
+        f"count(*){where(f'quad_class = {q}')} AS {n}{suffix}" for n, q in QUAD_CLASSES.items()
+    ]
+    items += [
+        f"sum(goldstein){where()} AS gsum{suffix}",
+        f"sum(greatest(goldstein, 0)){where()} AS gpos{suffix}",
+        f"sum(least(goldstein, 0)){where()} AS gneg{suffix}",
+        f"count(goldstein){where()} AS ng{suffix}",
+    ]
+    return ",\n".join(items)
+
+
 def in_family(stored: str, name: str) -> bool:
     """Whether stored source ``stored`` answers to ``name`` (``gdelt`` covers ``gdelt2``)."""
     return stored == name or (stored.startswith(name) and stored[len(name) :].isdigit())
