@@ -305,6 +305,14 @@ def merge_gaps(
     done = set(ingested)
     out = GapUpdate()
     seen: set[str] = set()
+
+    def keep(gap: PendingGap) -> None:
+        why = gap.expired(now, max_attempts, max_age)
+        if why is not None:
+            out.given_up.append((gap, why))
+        else:
+            out.gaps.append(gap)
+
     for gap in current:
         if gap.key in seen:
             continue
@@ -316,19 +324,11 @@ def merge_gaps(
             file, reason = failed[gap.key]
             gap = replace(gap, file=file, reason=reason, attempts=gap.attempts + 1, last_failed=now)
             out.failed_again.append(gap)
-        why = gap.expired(now, max_attempts, max_age)
-        if why is not None:
-            out.given_up.append((gap, why))
-        else:
-            out.gaps.append(gap)
+        keep(gap)
     for key, (file, reason) in failed.items():
         if key in seen or key in done:
             continue
         gap = PendingGap(file, reason, 1, now, now)
         out.added.append(gap)
-        why = gap.expired(now, max_attempts, max_age)
-        if why is not None:
-            out.given_up.append((gap, why))
-        else:
-            out.gaps.append(gap)
+        keep(gap)
     return out
