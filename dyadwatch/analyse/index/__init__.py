@@ -6,11 +6,13 @@ See docs/index.md for the method and the defaults. Public API::
     evidence(store, period, spec=None, *, source="fused", measure="net_coop", limit=20, ...)
     turning_points(store, spec=None, *, source="fused", measure="net_coop", penalty=None, ...)
     lowest_since(store, period, spec=None, *, source="fused", measure="net_coop", ...)
+    alerts(store, spec=None, *, source="fused", threshold=2.0, recent=1, events=5, ...)
 
 Every function takes an :class:`IndexSpec` and/or its fields as keywords, reads the store
 with DuckDB, and returns Arrow tables (polars or pandas with ``output=``).
 """
 
+from dyadwatch.analyse.index.alerts import alerts
 from dyadwatch.analyse.index.core import IndexRun, IndexSession, dyad_index, run_index, to_frame
 from dyadwatch.analyse.index.evidence import evidence
 from dyadwatch.analyse.index.lowest import LowestSince, lowest_since
@@ -34,6 +36,7 @@ __all__ = [
     "IndexSession",
     "IndexSpec",
     "LowestSince",
+    "alerts",
     "dyad_index",
     "evidence",
     "lowest_since",

@@ -17,6 +17,7 @@ import pyarrow as pa
 from dyadwatch.analyse.index import (
     FUSED,
     IndexSpec,
+    alerts,
     dyad_index,
     evidence,
     lowest_since,
@@ -252,7 +253,6 @@ def turning_points_cmd(
         return
     rows = []
     for r in table.to_pylist():
-        top = r["events"][0] if r["events"] else None
         rows.append(
             {
                 "period": r["period"],
@@ -260,15 +260,73 @@ def turning_points_cmd(
                 "before_mean": r["before_mean"],
                 "after_mean": r["after_mean"],
                 "change": r["change"],
-                "top_event": (
-                    f"{top['event_date']} {top['cameo_code']} {top['summary'] or ''} "
-                    f"{(top['source_urls'] or [''])[0]}".strip()
-                    if top
-                    else ""
-                ),
+                "top_event": _top_event(r["events"]),
             }
         )
     output.emit(rows)
+
+
+def _top_event(events: list[dict[str, object]]) -> str:
+    if not events:
+        return ""
+    top = events[0]
+    urls = top["source_urls"] or [""]
+    return f"{top['event_date']} {top['cameo_code']} {top['summary'] or ''} {urls[0]}".strip()  # type: ignore[index]
+
+
+@index.command("alerts")
+@spec_options
+@click.option(
+    "--threshold", type=float, default=2.0, show_default=True, help="Smallest |z| to report."
+)
+@click.option(
+    "--recent", type=click.IntRange(min=1), default=1, show_default=True, help="Latest periods."
+)
+@click.option("--events", type=click.IntRange(min=1), default=5, show_default=True)
+@store_options
+@output_options
+@click.pass_context
+def alerts_cmd(
+    ctx: click.Context,
+    spec: IndexSpec,
+    series: str,
+    threshold: float,
+    recent: int,
+    events: int,
+    settings: Settings,
+    output: Output,
+) -> None:
+    """Is the latest period unusual? Measures far from their baseline, with the events why.
+
+    \b
+    Example:
+      dyadwatch index alerts --freq week --as-of 2020-10-18
+    """
+    spec, series = _inherit(ctx, spec, series)
+    table: pa.Table = alerts(
+        Store.open(settings.store),
+        spec,
+        source=FUSED if series == "all" else series,
+        threshold=threshold,
+        recent=recent,
+        events=events,
+    )
+    if output.format == "json":
+        output.emit(table)
+        return
+    output.emit(
+        [
+            {
+                "period": r["period"],
+                "measure": r["measure"],
+                "value": r["value"],
+                "z": r["z"],
+                "reading": r["reading"],
+                "top_event": _top_event(r["events"]),
+            }
+            for r in table.to_pylist()
+        ]
+    )
 
 
 @index.command("lowest-since")
