@@ -41,6 +41,7 @@ OPERATIONS = (
     "GET /api/events/{event_id}",
     "GET /api/index",
     "GET /api/index/turning-points",
+    "GET /api/index/alerts",
     "GET /api/index/lowest-since",
     "GET /api/index/evidence",
     "GET /api/instruments",

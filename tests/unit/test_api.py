@@ -202,6 +202,18 @@ def test_turning_points(client: Any) -> None:
     )
 
 
+def test_alerts(client: Any) -> None:
+    body = get(client, "/api/index/alerts", freq="week", as_of="2020-10-18")
+    assert [(r["period"], r["measure"]) for r in body["rows"]] == [("2020-W42", "n")]
+    assert any("Cienfuegos" in (e["summary"] or "") for e in body["rows"][0]["events"])
+    assert (
+        get(client, "/api/index/alerts", freq="week", as_of="2020-10-18", threshold=1e6)["rows"]
+        == []
+    )
+    for bad in ({"threshold": 0}, {"threshold": "nan"}, {"recent": 0}, {"series": "nope"}):
+        assert_error(client.get("/api/index/alerts", params=bad), 422)
+
+
 def test_lowest_since(client: Any) -> None:
     body = get(client, "/api/index/lowest-since", freq="year", period="2020", as_of=ESSAY_DAY)
     assert body["period"] == "2020" and "lowest" in body["text"]
@@ -336,6 +348,7 @@ def test_openapi_documents_every_endpoint_and_the_error_shape(client: Any) -> No
         "/api/events/{event_id}",
         "/api/index",
         "/api/index/turning-points",
+        "/api/index/alerts",
         "/api/index/lowest-since",
         "/api/index/evidence",
         "/api/instruments",

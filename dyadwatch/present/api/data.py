@@ -23,6 +23,7 @@ import pyarrow as pa
 from dyadwatch.analyse.index import (
     FUSED,
     IndexSpec,
+    alerts,
     evidence,
     lowest_since,
     parse_weights,
@@ -340,6 +341,30 @@ class StoreView:
             return jsonable(table.to_pylist())
 
         return self.cached("turning", args, compute)
+
+    def alerts(
+        self,
+        query: IndexQuery,
+        *,
+        series: str = FUSED,
+        threshold: float = 2.0,
+        recent: int = 1,
+        events: int = 5,
+    ) -> list[dict[str, Any]]:
+        args = (query, series, threshold, recent, events)
+
+        def compute() -> list[dict[str, Any]]:
+            table = alerts(
+                self.store,
+                query.spec(),
+                source=series,
+                threshold=threshold,
+                recent=recent,
+                events=events,
+            )
+            return jsonable(table.to_pylist())
+
+        return self.cached("alerts", args, compute)
 
     def lowest_since(
         self, query: IndexQuery, period: str, *, series: str = FUSED, measure: str = "net_coop"

@@ -271,6 +271,23 @@ def get_turning_points(
     return cached_ok(request, lambda: {"as_of": query.as_of, "rows": rows})
 
 
+@read.get("/index/alerts", response_model=Rows, summary="Unusual recent periods")
+def get_alerts(
+    request: Request,
+    v: View,
+    query: IndexParams,
+    series: Series = FUSED,
+    threshold: Annotated[
+        float, Query(gt=0, le=1e6, allow_inf_nan=False, description="Smallest |z| reported.")
+    ] = 2.0,
+    recent: Annotated[int, Query(ge=1, le=520, description="Latest periods to look at.")] = 1,
+    events: Annotated[int, Query(ge=1, le=100, description="Events per alert.")] = 5,
+) -> Response:
+    """Measures of the latest period(s) far from their own baseline, each with its events."""
+    rows = v.alerts(query, series=series, threshold=threshold, recent=recent, events=events)
+    return cached_ok(request, lambda: {"as_of": query.as_of, "rows": rows})
+
+
 @read.get("/index/lowest-since", summary='"Lowest since" for one period')
 def get_lowest_since(
     request: Request,
