@@ -14,16 +14,14 @@ than half the baseline periods with a value) raise no alert.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pyarrow as pa
 
 from dyadwatch.analyse.index.core import IndexSession, _connection, make_spec, run_index, to_frame
 from dyadwatch.analyse.index.evidence import evidence_between
-from dyadwatch.analyse.index.spec import FUSED, IndexSpec
+from dyadwatch.analyse.index.spec import FUSED, IndexSpec, positive_number, whole_number
 from dyadwatch.analyse.index.turning import EVENT_FIELDS
-from dyadwatch.errors import UsageError
 from dyadwatch.store.store import Store
 
 WATCHED: tuple[tuple[str, str, str, str], ...] = (
@@ -92,15 +90,9 @@ def alerts(
     --------
     >>> alerts(store, freq="week", as_of=date(2020, 10, 18))  # doctest: +SKIP
     """
-    try:
-        limit = float(threshold)
-    except (TypeError, ValueError):
-        raise UsageError(f"threshold must be a positive number, not {threshold!r}.") from None
-    if isinstance(threshold, bool) or not math.isfinite(limit) or limit <= 0:
-        raise UsageError(f"threshold must be a positive number, not {threshold!r}.")
-    for name, value in (("recent", recent), ("events", events)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise UsageError(f"{name} must be a whole number >= 1, not {value!r}.")
+    limit = positive_number("threshold", threshold)
+    whole_number("recent", recent)
+    whole_number("events", events)
     checked = make_spec(spec, params)
     run = run_index(store, checked, session=session)
     rows = run.series(source).to_pylist()[-recent:]

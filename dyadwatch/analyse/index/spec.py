@@ -43,6 +43,32 @@ FUSED = "fused"
 """The label of the fused series in every index frame."""
 
 
+def whole_number(name: str, value: object, low: int = 1) -> int:
+    """``value`` if it is an int >= ``low`` (not a bool); else a :class:`UsageError`.
+
+    >>> whole_number("events", 5)
+    5
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise UsageError(f"{name} must be a whole number >= {low}, not {value!r}.")
+    return value
+
+
+def positive_number(name: str, value: object) -> float:
+    """``value`` as a finite float > 0; else a :class:`UsageError`.
+
+    >>> positive_number("threshold", "2.5")
+    2.5
+    """
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise UsageError(f"{name} must be a positive number, not {value!r}.") from None
+    if isinstance(value, bool) or not math.isfinite(number) or number <= 0:
+        raise UsageError(f"{name} must be a positive number, not {value!r}.")
+    return number
+
+
 @dataclass(frozen=True, slots=True)
 class IndexSpec:
     """Which index: dyad, direction, period, knowledge cut-off, sources and filters.

@@ -26,7 +26,7 @@ from dyadwatch.analyse.index.core import (
     to_frame,
 )
 from dyadwatch.analyse.index.evidence import check_measure, evidence_between
-from dyadwatch.analyse.index.spec import FUSED, IndexSpec
+from dyadwatch.analyse.index.spec import FUSED, IndexSpec, positive_number, whole_number
 from dyadwatch.errors import AnalysisError, UsageError
 from dyadwatch.store.store import Store
 
@@ -121,20 +121,11 @@ def turning_points(
     check_measure(measure)
     if model not in MODELS:
         raise UsageError(f"model {model!r} is not one of {', '.join(MODELS)}.")
-    for name, value, low in (
-        ("min_size", min_size, 1),
-        ("window", window, 1),
-        ("events", events, 1),
-    ):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise UsageError(f"{name} must be a whole number >= {low}, not {value!r}.")
+    whole_number("min_size", min_size)
+    whole_number("window", window)
+    whole_number("events", events)
     if penalty is not None:
-        try:
-            penalty = float(penalty)
-        except (TypeError, ValueError):
-            raise UsageError(f"penalty must be a positive number, not {penalty!r}.") from None
-        if not math.isfinite(penalty) or penalty <= 0:
-            raise UsageError(f"penalty must be a positive number, not {penalty!r}.")
+        penalty = positive_number("penalty", penalty)
     checked = make_spec(spec, params)
     run = run_index(store, checked, session=session)
     series = run.series(source)
