@@ -1,9 +1,11 @@
 """Normalise: an ordered tuple of pure steps from a source's table to canonical events.
 
 ``DEFAULT_STEPS`` runs, in order: ``conform`` (columns and types), ``dates``, ``codes``,
-``actors``, ``identity`` (event_id), ``confidence`` and ``phoenix_dedupe``. ``story_dedupe``
-(near-duplicate story grouping) is optional: the index applies it on request
-(``dedupe="story"``), since it merges groups across rows. Each step lives in
+``actors``, ``identity`` (event_id), ``confidence`` and ``phoenix_dedupe``. Two more steps run
+when events are read, never at ingest, so that switching them changes no stored row:
+``story_dedupe`` (near-duplicate story grouping; the index's ``dedupe="story"``) and
+``min_confidence`` (keep events rated at least a threshold; the index's and the rules'
+``min_confidence``). Each step lives in
 its own module, takes a table and returns the table it keeps plus the rows it set aside, each
 with a reason. :func:`normalise` runs a tuple of steps.
 """
@@ -17,7 +19,7 @@ import pyarrow as pa
 from dyadwatch.normalise.actors import actors
 from dyadwatch.normalise.base import Step, StepContext, StepResult, set_aside
 from dyadwatch.normalise.codes import codes
-from dyadwatch.normalise.confidence import confidence
+from dyadwatch.normalise.confidence import confidence, min_confidence, min_confidence_sql
 from dyadwatch.normalise.dates import dates
 from dyadwatch.normalise.dedupe import phoenix_dedupe
 from dyadwatch.normalise.identity import identity
@@ -65,6 +67,8 @@ __all__ = [
     "conform",
     "dates",
     "identity",
+    "min_confidence",
+    "min_confidence_sql",
     "normalise",
     "phoenix_dedupe",
     "set_aside",

@@ -27,6 +27,7 @@ import pyarrow as pa
 from dyadwatch.analyse.index.spec import DEFAULT_WEIGHT, FUSED, IndexSpec, period_end, period_start
 from dyadwatch.errors import AnalysisError, UsageError, did_you_mean
 from dyadwatch.model import EVENT_SCHEMA, as_of_timestamp
+from dyadwatch.normalise.confidence import min_confidence_sql
 from dyadwatch.store.store import Snapshot, Store, parquet, sql_str
 
 MEASURE_COLUMNS: tuple[str, ...] = (
@@ -266,7 +267,7 @@ def dyad_events(
         common.append("known_at <= $as_of")
         params["as_of"] = as_of_timestamp(spec.as_of)
     if spec.min_confidence > 0:
-        common.append("coalesce(confidence, 0) >= $min_conf")
+        common.append(min_confidence_sql("$min_conf"))
         params["min_conf"] = spec.min_confidence
     pairs = pairs_of(spec)
     # One branch per direction, each a conjunction DuckDB can test against every row
