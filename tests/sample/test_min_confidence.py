@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pytest
 
@@ -102,3 +103,21 @@ def test_the_index_with_a_minimum_equals_the_index_of_only_the_kept_events(
         dyad_index(whole, freq="quarter", min_confidence=0.7),
         dyad_index(only, freq="quarter"),
     )
+
+
+def test_the_rules_apply_the_same_step(kb: tuple[Store, pa.Table]) -> None:
+    """Rule metrics (``events(min_confidence=…)``) keep exactly the step's events."""
+    from dyadwatch.policy.rules.data import EventQuery, RuleData
+
+    store, _ = kb
+    data = RuleData.load(store)
+    every = EventQuery()
+    loaded = pa.table({"confidence": pa.array([float(c) for c in data.confidence], pa.float32())})
+    for t in THRESHOLDS:
+        want = min_confidence(loaded, t).table.num_rows
+        assert int(data.mask(EventQuery(min_confidence=t)).sum()) == want, t
+    # The editors' 0.9 ratings pass a 0.9 threshold (as float64 they fell just short).
+    nines = int((data.confidence == np.float32(0.9)).sum())
+    assert nines > 0
+    assert int(data.mask(EventQuery(min_confidence=0.9)).sum()) == nines
+    assert int(data.mask(every).sum()) == len(data.confidence)

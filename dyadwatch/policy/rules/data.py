@@ -112,8 +112,10 @@ class RuleData:
         self.goldstein = np.array(
             [np.nan if g is None else g for g in ev["goldstein"]], dtype=np.float64
         )
+        # As the read-time step min_confidence (dyadwatch.normalise.confidence): a missing
+        # rating counts as 0, and ratings compare at their stored float32 precision.
         self.confidence = np.array(
-            [1.0 if c is None else c for c in ev["confidence"]], dtype=np.float64
+            [0.0 if c is None else c for c in ev["confidence"]], dtype=np.float32
         )
         c1 = np.array(ev["actor1_country"], dtype=object)
         c2 = np.array(ev["actor2_country"], dtype=object)
@@ -186,7 +188,7 @@ class RuleData:
         if q.source:
             m &= np.isin(np.array(ev["source"], dtype=object), q.source)
         if q.min_confidence > 0:
-            m &= self.confidence >= q.min_confidence
+            m &= self.confidence >= np.float32(q.min_confidence)
         if q.direction == "ab":
             m &= self.ab
         elif q.direction == "ba":
