@@ -25,7 +25,14 @@ from typing import Any, Literal
 
 import duckdb
 
-from dyadwatch.analyse.index import FUSED, IndexSpec, LowestSince, lowest_since, turning_points
+from dyadwatch.analyse.index import (
+    FUSED,
+    IndexSpec,
+    LowestSince,
+    alerts,
+    lowest_since,
+    turning_points,
+)
 from dyadwatch.analyse.index.core import run_index
 from dyadwatch.analyse.index.spec import FREQS, period_end, period_label, period_start
 from dyadwatch.errors import AnalysisError, DyadwatchError, UsageError, did_you_mean
@@ -125,6 +132,18 @@ class TurningPoint:
     before_mean: float
     after_mean: float
     change: float
+    events: tuple[EventRef, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AlertView:
+    """A measure of the latest week far from its own baseline (:mod:`..analyse.index.alerts`)."""
+
+    period: str
+    measure: str
+    value: float
+    z: float
+    reading: str
     events: tuple[EventRef, ...]
 
 
@@ -278,6 +297,9 @@ class Overview:
     """Dyad events public by ``as_of``."""
     essay: str = ESSAY
     notes: tuple[str, ...] = field(default=())
+    alerts: tuple[AlertView, ...] = field(default=())
+    """Measures of the week holding ``as_of`` at least 2 standard deviations from their
+    baseline, each with its events (empty: nothing unusual, or too little history)."""
 
     @property
     def met_findings(self) -> tuple[FindingView, ...]:
@@ -648,6 +670,30 @@ def _turning_points(
                 events=refs,
             )
         )
+    return tuple(out)
+
+
+ALERT_EVENTS = 3
+"""Events shown per alert."""
+
+
+def _alerts(store: Store, con: Con, spec: IndexSpec, cites: _Citations) -> tuple[AlertView, ...]:
+    """This week's unusual measures (weekly index, the default threshold), with events."""
+    try:
+        table = alerts(store, spec.with_(freq="week"), events=ALERT_EVENTS)
+    except AnalysisError as exc:
+        log.info("no alerts: %s", exc)
+        return ()
+    out = []
+    for r in table.to_pylist():
+        ids = [e["event_id"] for e in r["events"]]
+        rows = {e["event_id"]: e for e in _events_by_id(con, ids)}
+        refs = tuple(
+            _cite_event(_event_ref(rows[i]), cites, f"alert {r['period']}")
+            for i in ids
+            if i in rows
+        )
+        out.append(AlertView(r["period"], r["measure"], r["value"], r["z"], r["reading"], refs))
     return tuple(out)
 
 
@@ -1028,6 +1074,7 @@ def overview(
         finding_views = _findings(found, cites)
         instruments, state_changes = _instruments(store, snap, con, as_of, since, cites)
         tps = _turning_points(store, con, spec, cites) if events_known else ()
+        unusual = _alerts(store, con, spec, cites) if events_known else ()
         indicators = _indicators(store, snap, con, as_of, cites)
     finally:
         con.close()
@@ -1065,6 +1112,7 @@ def overview(
         first_event=first_event,
         events_known=events_known,
         notes=tuple(notes),
+        alerts=unusual,
     )
 
 

@@ -47,6 +47,9 @@ def _cited_urls(ov: Overview) -> set[str]:
     for t in ov.turning_points:
         for e in t.events:
             urls.update(e.urls)
+    for a in ov.alerts:
+        for e in a.events:
+            urls.update(e.urls)
     for f in ov.findings:
         for item in f.evidence:
             urls.update(item.urls)
@@ -167,3 +170,20 @@ def test_an_empty_store_is_insufficient_data(tmp_path: Path) -> None:
 def test_bad_arguments_are_usage_errors(store: Store, kwargs: dict, message: str) -> None:
     with pytest.raises(UsageError, match=message):
         overview(store, **kwargs)
+
+
+def test_the_week_of_the_arrest_is_flagged_with_its_cited_events(store: Store) -> None:
+    ov = overview(store, date(2020, 10, 18))
+    assert [(a.period, a.measure, a.reading) for a in ov.alerts] == [
+        ("2020-W42", "n", "more events than usual")
+    ]
+    (alert,) = ov.alerts
+    assert alert.z >= 2
+    assert "Cienfuegos" in alert.events[0].summary
+    numbers = {s.number for s in ov.sources}
+    assert alert.events[0].sources and set(alert.events[0].sources) <= numbers
+    assert set(alert.events[0].urls) <= {s.url for s in ov.sources}
+
+
+def test_a_quiet_week_has_no_alerts(jan2021: Overview) -> None:
+    assert jan2021.alerts == ()

@@ -73,6 +73,13 @@ def test_overview_shows_headline_chart_findings_and_instruments(client: Any) -> 
     assert f'<a href="{link}">' in html
 
 
+def test_overview_shows_this_weeks_alert(client: Any) -> None:
+    html = client.get("/", params={"as_of": "2020-10-18"}).text
+    assert "Unusual this week" in html and "more events than usual" in html
+    assert "Cienfuegos" in html.split("Unusual this week", 1)[1].split("</section>", 1)[0]
+    assert "Unusual this week" not in client.get("/", params={"as_of": DAY}).text
+
+
 def test_the_date_changes_what_is_shown(client: Any) -> None:
     early = client.get("/instruments", params={"as_of": "2000-01-01"}).text
     late = client.get("/instruments", params={"as_of": DAY}).text
