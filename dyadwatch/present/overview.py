@@ -652,13 +652,7 @@ def _turning_points(
         return ()
     out = []
     for r in table.to_pylist():
-        ids = [e["event_id"] for e in r["events"]]
-        rows = {e["event_id"]: e for e in _events_by_id(con, ids)}
-        refs = tuple(
-            _cite_event(_event_ref(rows[i]), cites, f"turning point {r['period']}")
-            for i in ids
-            if i in rows
-        )
+        refs = _cited_events(con, r["events"], cites, f"turning point {r['period']}")
         out.append(
             TurningPoint(
                 period=r["period"],
@@ -686,15 +680,18 @@ def _alerts(store: Store, con: Con, spec: IndexSpec, cites: _Citations) -> tuple
         return ()
     out = []
     for r in table.to_pylist():
-        ids = [e["event_id"] for e in r["events"]]
-        rows = {e["event_id"]: e for e in _events_by_id(con, ids)}
-        refs = tuple(
-            _cite_event(_event_ref(rows[i]), cites, f"alert {r['period']}")
-            for i in ids
-            if i in rows
-        )
+        refs = _cited_events(con, r["events"], cites, f"alert {r['period']}")
         out.append(AlertView(r["period"], r["measure"], r["value"], r["z"], r["reading"], refs))
     return tuple(out)
+
+
+def _cited_events(
+    con: Con, events: Sequence[Mapping[str, Any]], cites: _Citations, label: str
+) -> tuple[EventRef, ...]:
+    """The stored events behind an analysis row (in its order), their sources cited."""
+    ids = [e["event_id"] for e in events]
+    rows = {e["event_id"]: e for e in _events_by_id(con, ids)}
+    return tuple(_cite_event(_event_ref(rows[i]), cites, label) for i in ids if i in rows)
 
 
 def _events_by_id(con: Con, ids: Sequence[str]) -> list[dict[str, Any]]:
