@@ -32,7 +32,6 @@ dyad of 47k rows) it has a few thousand rows, and a monthly ten-year index reads
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import threading
 import time
@@ -51,14 +50,18 @@ from dyadwatch.analyse.index.scan import (
     MEASURE_COLUMNS,
     REPRESENTATIVE,
     Scope,
+    digest,
     disk_slice,
+    drop_older,
     event_sums,
+    files_digest,
     label_case,
     pairs_of,
     resolve,
     slice_columns,
-    slice_key,
     slice_select,
+    slice_shape,
+    temporary_beside,
 )
 from dyadwatch.analyse.index.spec import IndexSpec
 from dyadwatch.errors import AnalysisError, UsageError
@@ -194,9 +197,8 @@ def _cached(
     parts) gives a new name and no stale aggregate is ever read. A cache that cannot be
     written (a read-only store) only costs the next process a rebuild.
     """
-    digest = hashlib.blake2b(repr((VERSION, shape)).encode(), digest_size=6).hexdigest()
-    content = hashlib.blake2b("\x1f".join(files).encode(), digest_size=6).hexdigest()
-    name = f"{kind}-{digest}-{content}.parquet"
+    definition = digest((VERSION, shape))
+    name = f"{kind}-{definition}-{files_digest(files)}.parquet"
     where = scope.cache_dir
     key = str((where or Path("<memory>")) / name)
     table = _recall(key)
@@ -208,7 +210,7 @@ def _cached(
             return _remember(key, pq.read_table(path))
     table = build()
     if path is not None and len(scope.slice_files) >= scan.SLICE_MIN_FILES:
-        tmp = path.with_name(f"{name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp = temporary_beside(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             pq.write_table(table, tmp)
@@ -217,9 +219,7 @@ def _cached(
             with contextlib.suppress(OSError):
                 tmp.unlink(missing_ok=True)
         else:
-            for old in path.parent.glob(f"{kind}-{digest}-*.parquet"):
-                if old != path:
-                    old.unlink(missing_ok=True)
+            drop_older(path, f"{kind}-{definition}")
     return _remember(key, table)
 
 
@@ -237,7 +237,7 @@ def events_table(con: duckdb.DuckDBPyConnection, scope: Scope) -> pa.Table:
         meta = {EXACT_KEY: b"true" if exact else b"false"}
         return table.replace_schema_metadata({**(table.schema.metadata or {}), **meta})
 
-    shape = ("events", pairs, sorted(scope.labels.items()), slice_key(files, pairs, columns)[0])
+    shape = ("events", pairs, sorted(scope.labels.items()), slice_shape(pairs, columns))
     return _cached(con, scope, "daily", shape, files, build)
 
 

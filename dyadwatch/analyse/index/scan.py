@@ -310,14 +310,38 @@ SLICE_PART = "slice_part"
 """The column of a cached slice naming the part file each row came from."""
 
 
+def digest(definition: object) -> str:
+    """A short hash of a cache file's definition (its ``repr``), for the file's name."""
+    return hashlib.blake2b(repr(definition).encode(), digest_size=6).hexdigest()
+
+
+def files_digest(files: Sequence[str]) -> str:
+    """A short hash of an exact part list: a commit changes it, so a cache name changes."""
+    return hashlib.blake2b("\x1f".join(files).encode(), digest_size=6).hexdigest()
+
+
+def slice_shape(pairs: Sequence[tuple[str, str]], columns: Sequence[str]) -> str:
+    """The part of a slice's name that says what it holds (not of which parts)."""
+    return digest((SLICE_VERSION, list(pairs), list(columns)))
+
+
 def slice_key(
     files: Sequence[str], pairs: Sequence[tuple[str, str]], columns: Sequence[str]
 ) -> tuple[str, str]:
-    shape = hashlib.blake2b(
-        repr((SLICE_VERSION, list(pairs), list(columns))).encode(), digest_size=6
-    )
-    content = hashlib.blake2b("\x1f".join(files).encode(), digest_size=6)
-    return shape.hexdigest(), content.hexdigest()
+    """(shape, content) naming the slice of ``pairs`` and ``columns`` in exactly ``files``."""
+    return slice_shape(pairs, columns), files_digest(files)
+
+
+def temporary_beside(path: Path) -> Path:
+    """A name beside ``path`` for writing it before an atomic ``os.replace``."""
+    return path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+
+
+def drop_older(path: Path, prefix: str) -> None:
+    """Delete the cache files of earlier store versions: ``prefix-*`` other than ``path``'s."""
+    for old in path.parent.glob(f"{prefix}-*"):
+        if old.stem != path.stem and old.suffix in (".parquet", ".parts"):
+            old.unlink(missing_ok=True)
 
 
 def slice_select(
@@ -414,10 +438,9 @@ def disk_slice(
     shape, content = slice_key(files, pairs, columns)
     path = scope.cache_dir / f"dyad-{shape}-{content}.parquet"
     if not path.exists():
-        suffix = f".{os.getpid()}.{threading.get_ident()}.tmp"
-        tmp = path.with_name(path.name + suffix)
+        tmp = temporary_beside(path)
         listing = path.with_suffix(".parts")
-        tmp_listing = listing.with_name(listing.name + suffix)
+        tmp_listing = temporary_beside(listing)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             select = _incremental_select(files, pairs, columns, _previous_slice(path.parent, shape))
@@ -430,9 +453,7 @@ def disk_slice(
                 with contextlib.suppress(OSError):
                     t.unlink(missing_ok=True)
             return None
-        for old in path.parent.glob(f"dyad-{shape}-*"):
-            if old.stem != path.stem and old.suffix in (".parquet", ".parts"):
-                old.unlink(missing_ok=True)
+        drop_older(path, f"dyad-{shape}")
     return parquet([str(path)])
 
 
