@@ -37,7 +37,6 @@ import logging
 import secrets
 import shutil
 import tempfile
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -234,13 +233,10 @@ def build_release(
             f"{as_of} ({withheld} sensitive-handling events are never released)."
         )
 
-    directory = Path(out_dir) / f"release-{as_of.isoformat()}-{copy_id}"
-    directory.mkdir(parents=True, exist_ok=False)
     files: dict[str, pa.Table] = {}
-    order = fingerprint_order(copy_id, released.column("event_id").to_pylist())
-    position = {e: i for i, e in enumerate(order)}
-    ranks = pa.array([position[e] for e in released.column("event_id").to_pylist()], pa.int64())
-    shared = released.take(pc.sort_indices(ranks)).drop_columns(list(drop_fields))
+    ids = released.column("event_id").to_pylist()
+    order = sorted(range(len(ids)), key=lambda i: _order_key(copy_id, ids[i]))
+    shared = released.take(order).drop_columns(list(drop_fields))
     files["events"] = _stamp(shared, copy_id)
 
     with tempfile.TemporaryDirectory(prefix="dyadwatch-release-") as tmp:
@@ -261,6 +257,9 @@ def build_release(
         copy_id,
     )
 
+    # Only now, with everything computed, does the package appear on disk.
+    directory = Path(out_dir) / f"release-{as_of.isoformat()}-{copy_id}"
+    directory.mkdir(parents=True, exist_ok=False)
     marking = _marking(copy_id, recipient, created)
     meta = {
         b"dyadwatch.release": json.dumps(
@@ -442,9 +441,3 @@ def verify(directory: Path) -> list[str]:
     extra = sorted(p.name for p in directory.iterdir() if p.name not in listed | {"manifest.json"})
     problems.extend(f"{name}: not in the manifest" for name in extra)
     return problems
-
-
-def zip_members(archive: Path) -> list[str]:
-    """The names inside a package's zip (for checks)."""
-    with zipfile.ZipFile(archive) as zf:
-        return zf.namelist()
