@@ -10,6 +10,7 @@ import fcntl
 import json
 import os
 import socket
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -19,13 +20,26 @@ from dyadwatch.errors import StoreLockedError
 
 
 class WriterLock:
-    """Exclusive, non-blocking writer lock (a context manager)."""
+    """Exclusive writer lock (a context manager): fails at once, or after ``wait`` seconds."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, wait: float = 0.0) -> None:
         self.path = path
+        self.wait = wait
         self._fh: IO[str] | None = None
 
     def acquire(self) -> None:
+        deadline = time.monotonic() + self.wait
+        while True:
+            try:
+                self._try_acquire()
+                return
+            except StoreLockedError:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise
+                time.sleep(min(0.5, left))
+
+    def _try_acquire(self) -> None:
         fh = self.path.open("a+", encoding="utf-8")
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -339,10 +339,14 @@ class Store:
     # --- writing -----------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def writer(self) -> Iterator[Writer]:
-        """Hold the writer lock; migrate; sweep up after an interrupted writer."""
+    def writer(self, wait: float = 0.0) -> Iterator[Writer]:
+        """Hold the writer lock; migrate; sweep up after an interrupted writer.
+
+        If another process holds the lock, raise :class:`StoreLockedError` at once, or after
+        waiting up to ``wait`` seconds for it to finish.
+        """
         self.root.mkdir(parents=True, exist_ok=True)
-        with WriterLock(self.root / LOCK):
+        with WriterLock(self.root / LOCK, wait):
             writer = Writer(self)
             writer.prepare()
             yield writer

@@ -240,3 +240,25 @@ def test_a_version_1_store_is_migrated_by_the_next_writer(store_dir: Path) -> No
     assert store.catalog_query("SELECT max(version) FROM migrations").column(0)[0].as_py() == LATEST
     assert store.catalog_query("SELECT count(*) FROM releases").column(0)[0].as_py() == 0
     assert count_events(store) == 1
+
+
+def test_a_writer_may_wait_for_the_lock(store_dir: Path) -> None:
+    """wait=0 fails at once; a wait outlasting the holder gets the lock."""
+    import threading
+
+    from dyadwatch.store.lock import WriterLock
+
+    store = Store.init(store_dir)
+    holder = WriterLock(store_dir / "writer.lock")
+    holder.acquire()
+    with pytest.raises(StoreLockedError, match="is being written"), store.writer():
+        pass
+    with pytest.raises(StoreLockedError), store.writer(wait=0.2):
+        pass
+    release = threading.Timer(0.3, holder.release)
+    release.start()
+    try:
+        with store.writer(wait=30) as writer:
+            assert writer.store is store
+    finally:
+        release.join()

@@ -17,9 +17,7 @@ files, zipped or not, through the registered source.)
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -48,7 +46,6 @@ from dyadwatch.sources.gdelt.gaps import (
 )
 from dyadwatch.sources.gdelt.source import ALL_STREAMS, DEFAULT_STREAMS, artifact_key
 from dyadwatch.store import Store
-from dyadwatch.store.store import Writer
 
 log = logging.getLogger(__name__)
 
@@ -236,23 +233,6 @@ def update_gdelt(
     return result
 
 
-@contextmanager
-def _writer(store: Store, wait: float) -> Iterator[Writer]:
-    """The writer lock, waiting up to ``wait`` seconds for another writer to finish."""
-    deadline = time.monotonic() + wait
-    while True:
-        with ExitStack() as stack:
-            try:
-                writer = stack.enter_context(store.writer())
-            except StoreLockedError:
-                if time.monotonic() >= deadline:
-                    raise
-                time.sleep(min(0.5, max(deadline - time.monotonic(), 0.0)))
-                continue
-            yield writer
-            return
-
-
 def _record_gaps(
     store: Store,
     result: UpdateResult,
@@ -266,7 +246,7 @@ def _record_gaps(
     """Merge this run's outcome into the recorded gaps, under the writer lock."""
     path = store.root / GAPS_FILE
     try:
-        with _writer(store, lock_wait) as writer:
+        with store.writer(wait=lock_wait) as writer:
             try:
                 current = load_gaps(path)
             except GapFileError as exc:
