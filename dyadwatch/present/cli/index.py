@@ -266,12 +266,13 @@ def turning_points_cmd(
     output.emit(rows)
 
 
-def _top_event(events: list[dict[str, object]]) -> str:
+def _top_event(events: list[dict[str, Any]]) -> str:
+    """The first event of an analysis row, on one line: date, code, summary, first URL."""
     if not events:
         return ""
     top = events[0]
-    urls = top["source_urls"] or [""]
-    return f"{top['event_date']} {top['cameo_code']} {top['summary'] or ''} {urls[0]}".strip()  # type: ignore[index]
+    url = (top["source_urls"] or [""])[0]
+    return f"{top['event_date']} {top['cameo_code']} {top['summary'] or ''} {url}".strip()
 
 
 @index.command("alerts")
