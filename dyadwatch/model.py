@@ -111,6 +111,15 @@ class Event:
     date_precision: DatePrecision = "day"
     dedupe_group: str | None = None
     ingested_at: datetime | None = None
+    relation_effect: float | None = None
+    effect_basis: str | None = None
+    effect_rationale: str | None = None
+    episode: str | None = None
+    source_published: tuple[date | None, ...] = ()
+    source_outlets: tuple[str | None, ...] = ()
+    fatalities: int | None = None
+    attributes: str | None = None
+    coder: str | None = None
 
     @property
     def event_id(self) -> str:
@@ -145,7 +154,7 @@ class Event:
                     country=row.get(f"{f.name}_country"),
                     agent_type=row.get(f"{f.name}_agent"),
                 )
-            elif f.name in ("instruments", "source_urls", "source_titles"):
+            elif f.name in LIST_FIELDS:
                 kwargs[f.name] = tuple(row.get(f.name) or ())
             elif f.name in row:
                 kwargs[f.name] = row[f.name]
@@ -195,10 +204,30 @@ EVENT_SCHEMA = pa.schema(
         pa.field("handling", pa.string()),
         pa.field("date_precision", pa.string()),
         pa.field("dedupe_group", pa.string()),
+        # schema version 2 (docs/measurement.md): what the event did to the relationship,
+        # when and where each citation was published, source-native extras, the coder.
+        pa.field("relation_effect", pa.float32()),
+        pa.field("effect_basis", pa.string()),
+        pa.field("effect_rationale", pa.string()),
+        pa.field("episode", pa.string()),
+        pa.field("source_published", pa.list_(pa.date32())),
+        pa.field("source_outlets", pa.list_(pa.string())),
+        pa.field("fatalities", pa.int32()),
+        pa.field("attributes", pa.string()),
+        pa.field("coder", pa.string()),
     ],
-    metadata={"dyadwatch.dataset": "events", "dyadwatch.schema_version": "1"},
+    metadata={"dyadwatch.dataset": "events", "dyadwatch.schema_version": "2"},
 )
-"""The canonical event as stored (Parquet, DuckDB, Arrow). Column order is part of it."""
+"""The canonical event as stored (Parquet, DuckDB, Arrow). Column order is part of it.
+
+Version 2 added the columns from ``relation_effect`` on; parts written at version 1 lack
+them and read as nulls (the store reads parts by column name).
+"""
+
+LIST_FIELDS: frozenset[str] = frozenset(
+    {"instruments", "source_urls", "source_titles", "source_published", "source_outlets"}
+)
+"""Event fields held as lists (tuples in :class:`Event`)."""
 
 EVENT_COLUMNS: tuple[str, ...] = tuple(EVENT_SCHEMA.names)
 

@@ -34,6 +34,7 @@ from pydantic import BaseModel, ValidationError
 from dyadwatch.knowledge.schema import (
     OBSERVATION_COLUMNS,
     ActorRecord,
+    EpisodeRecord,
     EventRecord,
     InstrumentRecord,
     Observation,
@@ -114,6 +115,7 @@ class KnowledgeBase:
     actors: list[Located[ActorRecord]] = field(default_factory=list)
     events: list[Located[EventRecord]] = field(default_factory=list)
     instruments: list[Located[InstrumentRecord]] = field(default_factory=list)
+    episodes: list[Located[EpisodeRecord]] = field(default_factory=list)
     series: list[Located[SeriesRecord]] = field(default_factory=list)
     observations: list[Located[Observation]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -132,8 +134,8 @@ class KnowledgeBase:
 
     def files_of(self, kind: str) -> list[Path]:
         """The files of one kind: ``actors``, ``events``, ``instruments``, ``indicators``."""
-        if kind == "instruments":
-            return [p for p in self.files if p.name == "instruments.yaml"]
+        if kind in ("instruments", "episodes"):
+            return [p for p in self.files if p.name == f"{kind}.yaml"]
         return [p for p in self.files if p.parent.name == kind]
 
 
@@ -384,6 +386,12 @@ def load(root: Path | str | None = None) -> KnowledgeBase:
         kb.files.append(instruments)
         kb.instruments += read_yaml_records(
             instruments, InstrumentRecord, kb.problems, kb.starts.setdefault(instruments, [])
+        )
+    episodes = base / "episodes.yaml"
+    if episodes.is_file():
+        kb.files.append(episodes)
+        kb.episodes += read_yaml_records(
+            episodes, EpisodeRecord, kb.problems, kb.starts.setdefault(episodes, [])
         )
     for path in sorted((base / "indicators").glob("*.yaml")):
         kb.files.append(path)

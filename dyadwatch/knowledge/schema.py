@@ -36,6 +36,7 @@ INSTRUMENT_ID_RE = r"^[a-z][a-z0-9_]*$"
 SERIES_ID_RE = r"^[a-z][a-z0-9_]*$"
 STATE_RE = r"^[a-z][a-z0-9_]*$"
 CAMEO_RE = r"^[0-9]{2,4}$"
+EPISODE_ID_RE = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
 
 INSTRUMENT_IDS: tuple[str, ...] = (
     "merida",
@@ -163,12 +164,33 @@ class ActorRecord(_Record):
         )
 
 
+def _published(value: Any) -> Any:
+    """A citation's publication date, or the word ``unknown`` (kept as None)."""
+    if isinstance(value, str) and value.strip().lower() == "unknown":
+        return "unknown"
+    return _iso_date(value)
+
+
 class SourceRef(_Record):
-    """A page that documents a fact: its URL and title as published."""
+    """A page that documents a fact: its URL, title, outlet and publication date.
+
+    ``published`` is the page's own date (``unknown`` when the page shows none): a citation
+    is shown "as of D" only if it was published by D. ``archived_copy`` is a mirror of the
+    same page kept for when the original is gone; ``late_reason`` says why a page published
+    well after the fact became public is the one cited.
+    """
 
     url: Annotated[StrictStr, Field(pattern=r"^https?://\S+$")]
     title: Annotated[StrictStr, Field(min_length=1)]
     publisher: StrictStr | None = None
+    published: Annotated[date | Literal["unknown"], BeforeValidator(_published)] | None = None
+    archived_copy: Annotated[StrictStr, Field(pattern=r"^https?://\S+$")] | None = None
+    late_reason: StrictStr | None = None
+
+    @property
+    def published_date(self) -> date | None:
+        """``published`` as a date (None when unknown or not recorded)."""
+        return self.published if isinstance(self.published, date) else None
 
 
 class EventRecord(_Record):
@@ -189,6 +211,20 @@ class EventRecord(_Record):
     sources: Annotated[list[SourceRef], Field(min_length=1)]
     verified: StrictBool
     note: StrictStr | None = None
+    relation_effect: Annotated[float, Field(ge=-10, le=10, allow_inf_nan=False)] | None = None
+    """What the event did to cooperation between the two governments, −10…+10 (an editor's
+    judgement; docs/measurement.md gives the scale's anchors)."""
+    effect_rationale: Annotated[StrictStr, Field(min_length=10)] | None = None
+    """One line: why this effect (required with ``relation_effect``)."""
+    episode: Annotated[StrictStr, Field(pattern=EPISODE_ID_RE)] | None = None
+    """The episode this event is a step of (``episodes.yaml``), counted once per period."""
+
+    @field_validator("relation_effect", mode="before")
+    @classmethod
+    def _effect_is_number(cls, value: Any) -> Any:
+        if isinstance(value, bool | str):
+            raise ValueError(f"relation_effect must be a number from -10 to 10, not {value!r}")
+        return value
 
     @field_validator("cameo", mode="before")
     @classmethod
@@ -214,6 +250,20 @@ class EventRecord(_Record):
     def known_at_effective(self) -> datetime:
         """``known_at`` as given, else the end of the date's day, month or year (UTC)."""
         return self.known_at or end_of_precision(self.date, self.precision)
+
+
+class EpisodeRecord(_Record):
+    """One episode (``episodes.yaml``): several steps of one affair, counted once per period.
+
+    The foreign-agent law (Senate vote, Chamber vote, publication, entry into force, the
+    guidelines) is one episode; so is the Cienfuegos affair (arrest, charges dropped, return,
+    exoneration, release of the file).
+    """
+
+    id: Annotated[StrictStr, Field(pattern=EPISODE_ID_RE)]
+    name: Annotated[StrictStr, Field(min_length=3)]
+    summary: Annotated[StrictStr, Field(min_length=10)]
+    note: StrictStr | None = None
 
 
 class StateRecord(_Record):
@@ -368,9 +418,11 @@ OBSERVATION_COLUMNS: tuple[str, ...] = tuple(Observation.model_fields)
 
 __all__ = [
     "ANCHOR_IDS",
+    "EPISODE_ID_RE",
     "INSTRUMENT_IDS",
     "OBSERVATION_COLUMNS",
     "ActorRecord",
+    "EpisodeRecord",
     "EventRecord",
     "InstrumentRecord",
     "Observation",

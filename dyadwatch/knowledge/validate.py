@@ -29,7 +29,14 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from dyadwatch.knowledge.loader import KnowledgeBase, Located, Problem, display_path, load
+from dyadwatch.knowledge.loader import (
+    KnowledgeBase,
+    Located,
+    Problem,
+    Severity,
+    display_path,
+    load,
+)
 from dyadwatch.knowledge.schema import (
     ANCHOR_IDS,
     INSTRUMENT_IDS,
@@ -78,6 +85,7 @@ def validate(
     problems = list(kb.problems)
     problems += _check_actors(kb, book)
     problems += _check_events(kb, book, today)
+    problems += _check_effects(kb)
     problems += _check_instruments(kb)
     problems += _check_indicators(kb)
     return sorted(problems, key=lambda p: (p.file or "", p.line or 0))
@@ -176,6 +184,54 @@ def _check_events(kb: KnowledgeBase, book: Any, today: date) -> list[Problem]:
             if anchor not in ids:
                 message = f"anchor event '{anchor}' is missing (FORMAT.md; rules may use it)"
                 out.append(Problem(where, None, message, "warning"))
+    return out
+
+
+EFFECT_SEVERITY: Severity = "warning"
+"""How ``kb validate`` treats an event without an editor's effect and rationale."""
+
+
+def _check_effects(kb: KnowledgeBase) -> list[Problem]:
+    """Every event has an editor's ``relation_effect`` with a rationale; episodes exist."""
+    out = _duplicates(kb.episodes, lambda r: r.id, "episode id")
+    episodes = {e.record.id for e in kb.episodes}
+    used: set[str] = set()
+    for e in kb.events:
+        r = e.record
+        if r.relation_effect is None:
+            out.append(
+                e.problem(
+                    f"{r.id}: no relation_effect (the editor's -10…+10 judgement of what the "
+                    "event did to cooperation between the governments; docs/measurement.md)",
+                    "id",
+                    severity=EFFECT_SEVERITY,
+                )
+            )
+        elif r.effect_rationale is None:
+            out.append(
+                e.problem(
+                    f"{r.id}: relation_effect {r.relation_effect:g} has no effect_rationale "
+                    "(one line: why this effect)",
+                    "relation_effect",
+                    severity=EFFECT_SEVERITY,
+                )
+            )
+        if r.effect_rationale is not None and r.relation_effect is None:
+            out.append(e.problem(f"{r.id}: effect_rationale without a relation_effect", "id"))
+        if r.episode is not None:
+            used.add(r.episode)
+            if r.episode not in episodes:
+                out.append(
+                    e.problem(
+                        f"{r.id}: unknown episode '{r.episode}' (define it in episodes.yaml)",
+                        "episode",
+                    )
+                )
+    for ep in kb.episodes:
+        if ep.record.id not in used:
+            out.append(
+                ep.problem(f"episode '{ep.record.id}' has no event", "id", severity="warning")
+            )
     return out
 
 

@@ -1,13 +1,14 @@
 """Normalise: an ordered tuple of pure steps from a source's table to canonical events.
 
 ``DEFAULT_STEPS`` runs, in order: ``conform`` (columns and types), ``dates``, ``codes``,
-``actors``, ``identity`` (event_id), ``confidence`` and ``phoenix_dedupe``. Two more steps run
-when events are read, never at ingest, so that switching them changes no stored row:
-``story_dedupe`` (near-duplicate story grouping; the index's ``dedupe="story"``) and
+``actors``, ``relation`` (the event's effect on cooperation between the two governments),
+``identity`` (event_id), ``confidence`` and ``phoenix_dedupe``. Three more steps run when
+events are read, never at ingest, so that switching them changes no stored row:
+``story_dedupe`` (near-duplicate story grouping; the index's ``dedupe="story"``),
 ``min_confidence`` (keep events rated at least a threshold; the index's and the rules'
-``min_confidence``). Each step lives in
-its own module, takes a table and returns the table it keeps plus the rows it set aside, each
-with a reason. :func:`normalise` runs a tuple of steps.
+``min_confidence``) and ``scope`` (state-to-state events or the security environment).
+Each step lives in its own module, takes a table and returns the table it keeps plus the rows
+it set aside, each with a reason. :func:`normalise` runs a tuple of steps.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from dyadwatch.normalise.confidence import confidence, min_confidence, min_confi
 from dyadwatch.normalise.dates import dates
 from dyadwatch.normalise.dedupe import phoenix_dedupe
 from dyadwatch.normalise.identity import identity
+from dyadwatch.normalise.relation import relation
 from dyadwatch.normalise.schema import conform
+from dyadwatch.normalise.scope import scope, scope_sql
 from dyadwatch.normalise.story import story_dedupe
 from dyadwatch.sources.base import Reject
 
@@ -32,6 +35,7 @@ DEFAULT_STEPS: tuple[Step, ...] = (
     dates,
     codes,
     actors,
+    relation,
     identity,
     confidence,
     phoenix_dedupe,
@@ -71,6 +75,9 @@ __all__ = [
     "min_confidence_sql",
     "normalise",
     "phoenix_dedupe",
+    "relation",
+    "scope",
+    "scope_sql",
     "set_aside",
     "story_dedupe",
 ]

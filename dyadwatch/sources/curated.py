@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 
 CONFIDENCE_VERIFIED = 0.9
 CONFIDENCE_UNVERIFIED = 0.6
-_FORMAT_VERSION = "curated-1"
+_FORMAT_VERSION = "curated-2"
 _SUFFIXES = {".yaml", ".yml", ".csv"}
 _FATAL = ("YAML does not parse", "not UTF-8", "header:", "empty file", "expected a list")
 
@@ -108,6 +108,12 @@ def event_row(e: EventRecord, actors: dict[str, Any], line: int) -> dict[str, An
         "instruments": list(e.instruments),
         "source_urls": [s.url for s in e.sources],
         "source_titles": [s.title for s in e.sources],
+        "source_published": [s.published_date for s in e.sources],
+        "source_outlets": [s.publisher for s in e.sources],
+        "relation_effect": e.relation_effect,
+        "effect_basis": "editor" if e.relation_effect is not None else None,
+        "effect_rationale": " ".join(e.effect_rationale.split()) if e.effect_rationale else None,
+        "episode": e.episode,
         "summary": " ".join(e.summary.split()),
         "confidence": event_confidence(e.verified),
         "handling": "public",
@@ -188,8 +194,9 @@ class CuratedSource(Source):
         actors = sorted((root / "actors").glob("*.yaml"))
         events = sorted((root / "events").glob("*.yaml"))
         series = sorted((root / "indicators").glob("*.yaml"))
+        episodes = [p for p in [root / "episodes.yaml"] if p.is_file()]
         for path in events:
-            yield self._artifact(root, path, "events", [path, *actors])
+            yield self._artifact(root, path, "events", [path, *actors, *episodes])
         instruments = root / "instruments.yaml"
         if instruments.is_file():
             yield self._artifact(root, instruments, "instrument_states", [instruments, *events])

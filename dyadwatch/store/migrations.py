@@ -77,6 +77,16 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        3,
+        "dataset schema versions: parts written at an older version are upgraded by the writer",
+        """
+        -- One row per dataset whose stored parts all carry its current schema version
+        -- (model.DATASETS metadata). The writer rewrites older parts, adding the new columns
+        -- as nulls, then records the version here (Writer.prepare, store.upgrade_parts).
+        CREATE TABLE dataset_versions (dataset VARCHAR PRIMARY KEY, version VARCHAR NOT NULL);
+        """,
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -41,8 +41,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from dyadwatch.errors import MigrationError, NotAStoreError, StoreError
+from dyadwatch.errors import MigrationError, NotAStoreError, StoreError, StoreLockedError
 from dyadwatch.model import DATASETS, PARTITIONED_BY_MONTH
+from dyadwatch.normalise.base import StepContext
+from dyadwatch.normalise.relation import relation
 from dyadwatch.sources.base import Artifact, Reject
 from dyadwatch.store.engine import cursor
 from dyadwatch.store.lock import WriterLock
@@ -237,6 +239,11 @@ class Store:
                 f"store {self.root} has schema version {version[0]}, newer than this "
                 f"dyadwatch understands ({LATEST}); upgrade dyadwatch."
             )
+        if version is not None and version[0] is not None and version[0] < LATEST:
+            # Written by an older dyadwatch: migrate it now (the catalog and any parts of an
+            # older dataset schema), unless another writer holds the lock and will do it.
+            with contextlib.suppress(StoreLockedError), self.writer():
+                pass
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -362,11 +369,76 @@ def parquet(files: Sequence[str], *, filename: bool = False) -> str:
 
     The store's paths look like Hive partitions (``year=…/month=…``); they are not read as
     columns, so every file yields exactly the dataset's schema (plus, with ``filename``, the
-    column ``filename``: the path each row was read from).
+    column ``filename``: the path each row was read from). Files are matched by column name,
+    so a part written before a schema version added columns reads them as nulls.
     """
     names = ", ".join(sql_str(f) for f in files)
     extra = ", filename = true" if filename else ""
-    return f"read_parquet([{names}], hive_partitioning = false{extra})"
+    return f"read_parquet([{names}], hive_partitioning = false, union_by_name = true{extra})"
+
+
+def schema_version(schema: pa.Schema) -> str:
+    """The ``dyadwatch.schema_version`` a dataset schema declares (model.DATASETS)."""
+    return (schema.metadata or {}).get(b"dyadwatch.schema_version", b"1").decode()
+
+
+def conform_to(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table`` with every column of ``schema``, in order: missing ones become nulls.
+
+    Reads of parts written before a schema version added columns, and of empty results, go
+    through this so every reader sees the current schema.
+    """
+    columns = [
+        table.column(f.name) if f.name in table.column_names else pa.nulls(table.num_rows, f.type)
+        for f in schema
+    ]
+    return pa.Table.from_arrays(columns, schema=schema) if columns else table
+
+
+def _pending_versions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Datasets whose recorded schema version is not the current one: name → current version."""
+    recorded = dict(con.execute("SELECT dataset, version FROM dataset_versions").fetchall())
+    return {
+        name: schema_version(schema)
+        for name, schema in DATASETS.items()
+        if recorded.get(name, "1") != schema_version(schema)
+    }
+
+
+def upgrade_parts(root: Path, con: duckdb.DuckDBPyConnection) -> int:
+    """Rewrite parts written at an older dataset schema version; return how many were rewritten.
+
+    Each file is rewritten to a temporary name and renamed over the old one, so a kill leaves
+    every part readable (old or new) and the next writer finishes the job. The manifest does
+    not change: same paths, same rows. Runs under the writer lock (``Writer.prepare``).
+    """
+    pending = _pending_versions(con)
+    if not pending:
+        return 0
+    rewritten = 0
+    for dataset, version in pending.items():
+        schema = DATASETS[dataset]
+        paths = [
+            r[0]
+            for r in con.execute("SELECT path FROM parts WHERE dataset = ?", [dataset]).fetchall()
+        ]
+        for rel in paths:
+            path = root / rel
+            if not path.is_file() or pq.read_schema(path).names == schema.names:
+                continue
+            table = conform_to(pq.read_table(path), schema)
+            if dataset == "events":
+                # Events stored before the relational effect existed get it now, by the
+                # same rules an ingest applies (normalise.relation).
+                table = relation(table, StepContext(source="upgrade")).table
+            tmp = path.with_name(path.name + ".upgrade")
+            pq.write_table(table, tmp)
+            os.replace(tmp, path)
+            rewritten += 1
+        con.execute("INSERT OR REPLACE INTO dataset_versions VALUES (?, ?)", [dataset, version])
+    if rewritten:
+        log.info("store %s: upgraded %d part(s) to the current schema", root, rewritten)
+    return rewritten
 
 
 class Writer:
@@ -409,6 +481,7 @@ class Writer:
                 con.execute("INSERT INTO migrations VALUES (?, ?, ?)", [m.version, m.name, _now()])
                 con.execute("COMMIT")
                 log.info("store %s: applied migration %d (%s)", self.root, m.version, m.name)
+            upgrade_parts(self.root, con)
             con.execute(
                 "UPDATE ingest_log SET status = 'interrupted', "
                 "message = 'the writing process ended before this artifact was committed' "

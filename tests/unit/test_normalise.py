@@ -151,6 +151,7 @@ def test_default_steps_in_order() -> None:
         "dates",
         "codes",
         "actors",
+        "relation",
         "identity",
         "confidence",
         "phoenix_dedupe",

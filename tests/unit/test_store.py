@@ -232,12 +232,11 @@ def test_a_version_1_store_is_migrated_by_the_next_writer(store_dir: Path) -> No
     )
     con.execute("INSERT INTO migrations VALUES (1, ?, now())", [MIGRATIONS[0].name])
     con.close()
-    store = Store.open(store_dir)
-    assert store.catalog_query("SELECT max(version) FROM migrations").column(0)[0].as_py() == 1
+    store = Store.open(store_dir)  # opening a store of an older dyadwatch migrates it
+    assert store.catalog_query("SELECT max(version) FROM migrations").column(0)[0].as_py() == LATEST
     src = MemorySource()
     src.add("a", [make_event("e1")])
-    assert ingest(src, src.discover(), store).ok  # the writer applies migration 2 first
-    assert store.catalog_query("SELECT max(version) FROM migrations").column(0)[0].as_py() == LATEST
+    assert ingest(src, src.discover(), store).ok
     assert store.catalog_query("SELECT count(*) FROM releases").column(0)[0].as_py() == 0
     assert count_events(store) == 1
 
@@ -262,3 +261,30 @@ def test_a_writer_may_wait_for_the_lock(store_dir: Path) -> None:
             assert writer.store is store
     finally:
         release.join()
+
+
+def test_parts_of_an_older_event_schema_are_upgraded(store_dir: Path) -> None:
+    """Parts written before schema version 2 gain its columns and a derived effect."""
+    import duckdb
+    import pyarrow.parquet as pq
+
+    store = Store.init(store_dir)
+    src = MemorySource()
+    src.add("a", [make_event("e1")])
+    assert ingest(src, src.discover(), store).ok
+    (part,) = store.snapshot().files("events")
+    version_1 = EVENT_SCHEMA.names[: EVENT_SCHEMA.names.index("dedupe_group") + 1]
+    old = pq.read_table(part).select(version_1)
+    pq.write_table(old, part)
+    con = duckdb.connect(str(store_dir / "catalog.duckdb"))
+    con.execute("DELETE FROM dataset_versions")
+    con.close()
+    reopened = Store.open(store_dir)
+    with reopened.writer():
+        pass
+    assert pq.read_schema(part).names == EVENT_SCHEMA.names
+    row = reopened.catalog_query("SELECT version FROM dataset_versions WHERE dataset = 'events'")
+    assert row.column(0)[0].as_py() == "2"
+    table = pq.read_table(part)
+    assert table.column("effect_basis")[0].as_py() is not None
+    assert count_events(reopened) == 1
