@@ -134,8 +134,8 @@ class KnowledgeBase:
 
     def files_of(self, kind: str) -> list[Path]:
         """The files of one kind: ``actors``, ``events``, ``instruments``, ``indicators``."""
-        if kind in ("instruments", "episodes"):
-            return [p for p in self.files if p.name == f"{kind}.yaml"]
+        if kind == "instruments":
+            return [p for p in self.files if p.name == "instruments.yaml"]
         return [p for p in self.files if p.parent.name == kind]
 
 
@@ -387,11 +387,10 @@ def load(root: Path | str | None = None) -> KnowledgeBase:
         kb.instruments += read_yaml_records(
             instruments, InstrumentRecord, kb.problems, kb.starts.setdefault(instruments, [])
         )
-    episodes = base / "episodes.yaml"
-    if episodes.is_file():
-        kb.files.append(episodes)
+    for path in sorted((base / "episodes").glob("*.yaml")):
+        kb.files.append(path)
         kb.episodes += read_yaml_records(
-            episodes, EpisodeRecord, kb.problems, kb.starts.setdefault(episodes, [])
+            path, EpisodeRecord, kb.problems, kb.starts.setdefault(path, [])
         )
     for path in sorted((base / "indicators").glob("*.yaml")):
         kb.files.append(path)

@@ -217,7 +217,7 @@ class EventRecord(_Record):
     effect_rationale: Annotated[StrictStr, Field(min_length=10)] | None = None
     """One line: why this effect (required with ``relation_effect``)."""
     episode: Annotated[StrictStr, Field(pattern=EPISODE_ID_RE)] | None = None
-    """The episode this event is a step of (``episodes.yaml``), counted once per period."""
+    """The episode this event is a step of (``episodes/*.yaml``), counted once per period."""
 
     @field_validator("relation_effect", mode="before")
     @classmethod
@@ -253,7 +253,7 @@ class EventRecord(_Record):
 
 
 class EpisodeRecord(_Record):
-    """One episode (``episodes.yaml``): several steps of one affair, counted once per period.
+    """One episode (``episodes/*.yaml``): several steps of one affair, counted once per period.
 
     The foreign-agent law (Senate vote, Chamber vote, publication, entry into force, the
     guidelines) is one episode; so is the Cienfuegos affair (arrest, charges dropped, return,

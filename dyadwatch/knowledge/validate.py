@@ -223,7 +223,7 @@ def _check_effects(kb: KnowledgeBase) -> list[Problem]:
             if r.episode not in episodes:
                 out.append(
                     e.problem(
-                        f"{r.id}: unknown episode '{r.episode}' (define it in episodes.yaml)",
+                        f"{r.id}: unknown episode '{r.episode}' (define it in episodes/*.yaml)",
                         "episode",
                     )
                 )

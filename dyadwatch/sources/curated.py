@@ -194,7 +194,7 @@ class CuratedSource(Source):
         actors = sorted((root / "actors").glob("*.yaml"))
         events = sorted((root / "events").glob("*.yaml"))
         series = sorted((root / "indicators").glob("*.yaml"))
-        episodes = [p for p in [root / "episodes.yaml"] if p.is_file()]
+        episodes = sorted((root / "episodes").glob("*.yaml"))
         for path in events:
             yield self._artifact(root, path, "events", [path, *actors, *episodes])
         instruments = root / "instruments.yaml"
