@@ -10,6 +10,10 @@ module adds the checks that need several records or the codebook:
 - instruments: every instrument of DESIGN.md present; a timeline in order with no gaps and
   no overlaps; evidence ids that name events (and, as a warning, events that list the
   instrument); a state not public before its evidence;
+- citations (:mod:`~dyadwatch.knowledge.quality`): no raw IP, test/staging or mirror host;
+  no placeholder title; a ``published`` date (or ``unknown``); no page published long after
+  the fact without a ``late_reason``; aggregator copies reported, and at most a set share of
+  events relying only on them;
 - indicators: a series defined once; each observation's series defined, its unit and scope
   the series' own (units and scopes are never mixed in one series), its period in the
   series' frequency, one row per (series, period, vintage), known_at not before the period
@@ -37,6 +41,12 @@ from dyadwatch.knowledge.loader import (
     display_path,
     load,
 )
+from dyadwatch.knowledge.quality import (
+    QualityLists,
+    citation_flags,
+    load_quality,
+    relies_only_on_aggregators,
+)
 from dyadwatch.knowledge.schema import (
     ANCHOR_IDS,
     INSTRUMENT_IDS,
@@ -57,6 +67,7 @@ def validate(
     *,
     today: date | None = None,
     codebook: Callable[[], Any] = _codebook,
+    quality: QualityLists | None = None,
 ) -> list[Problem]:
     """Every problem in ``kb`` (default: the shipped knowledge base), in file order.
 
@@ -68,6 +79,8 @@ def validate(
         Dates after this are "in the future" (default: today, UTC).
     codebook
         Returns the CAMEO codebook (``dyadwatch.codebooks.cameo``); injectable for tests.
+    quality
+        The citation quality lists (default: the shipped ``quality.yaml``).
 
     Returns
     -------
@@ -86,6 +99,7 @@ def validate(
     problems += _check_actors(kb, book)
     problems += _check_events(kb, book, today)
     problems += _check_effects(kb)
+    problems += _check_citations(kb, quality or load_quality())
     problems += _check_instruments(kb)
     problems += _check_indicators(kb)
     return sorted(problems, key=lambda p: (p.file or "", p.line or 0))
@@ -232,6 +246,64 @@ def _check_effects(kb: KnowledgeBase) -> list[Problem]:
             out.append(
                 ep.problem(f"episode '{ep.record.id}' has no event", "id", severity="warning")
             )
+    return out
+
+
+CITATION_SEVERITY: dict[str, Severity] = {
+    "ip_host": "warning",
+    "test_host": "warning",
+    "mirror_host": "warning",
+    "placeholder_title": "warning",
+    "aggregator_host": "warning",
+    "missing_published": "warning",
+    "late_citation": "warning",
+    "aggregator_only": "warning",
+    "aggregator_share": "warning",
+}
+"""How ``kb validate`` treats each citation flag (``quality.FLAG_KINDS``), an event that
+relies only on aggregator copies (``aggregator_only``), and a knowledge base where more than
+``aggregator_only_max_share`` of events do (``aggregator_share``)."""
+
+
+def _check_citations(kb: KnowledgeBase, quality: QualityLists) -> list[Problem]:
+    """Where each cited page lives, its title, its date; events that rest only on copies."""
+    out: list[Problem] = []
+    only_copies = 0
+    for e in kb.events:
+        r = e.record
+        for i, source in enumerate(r.sources):
+            for flag in citation_flags(source, r, quality):
+                out.append(
+                    e.problem(
+                        f"{r.id}: sources[{i}]: {flag.message}",
+                        "sources",
+                        i,
+                        flag.field,
+                        severity=CITATION_SEVERITY.get(flag.kind, "error"),
+                    )
+                )
+        if relies_only_on_aggregators(r, quality):
+            only_copies += 1
+            out.append(
+                e.problem(
+                    f"{r.id}: every citation is an aggregator or mirror copy; cite at least one "
+                    "original publisher, official or archived page",
+                    "sources",
+                    severity=CITATION_SEVERITY["aggregator_only"],
+                )
+            )
+    if kb.events and only_copies / len(kb.events) > quality.aggregator_only_max_share:
+        where = display_path(kb.files_of("events")[0]) if kb.files_of("events") else None
+        out.append(
+            Problem(
+                where,
+                None,
+                f"{only_copies} of {len(kb.events)} events "
+                f"({only_copies / len(kb.events):.1%}) rely only on aggregator copies; at most "
+                f"{quality.aggregator_only_max_share:.0%} may (dyadwatch kb coverage lists them)",
+                CITATION_SEVERITY["aggregator_share"],
+            )
+        )
     return out
 
 

@@ -1,5 +1,5 @@
-"""Knowledge-base commands (``kb validate``, ``kb add``, ``kb stats``) and the point-in-time
-views of what it feeds: ``instruments`` and ``indicators``."""
+"""Knowledge-base commands (``kb validate``, ``kb add``, ``kb stats``, ``kb coverage``) and the
+point-in-time views of what it feeds: ``instruments`` and ``indicators``."""
 
 from __future__ import annotations
 
@@ -112,6 +112,43 @@ def stats(root: Path | None, output: Output) -> None:
         if isinstance(value, dict):
             for k, v in value.items():
                 flat[f"{key}.{k}"] = v
+        else:
+            flat[key] = value
+    output.emit(flat)
+
+
+@kb.command("coverage")
+@ROOT_OPTION
+@click.option(
+    "--file",
+    "files",
+    multiple=True,
+    help="Only events from this events file, e.g. 1985-2016.yaml (repeatable).",
+)
+@output_options
+def coverage_cmd(root: Path | None, files: tuple[str, ...], output: Output) -> None:
+    """Coverage and sourcing: events per year and instrument, citations by quality class,
+    placeholder and flag counts, events that rely only on aggregator copies.
+
+    \b
+    Example:
+      dyadwatch kb coverage --json
+      dyadwatch kb coverage --file 1985-2016.yaml
+    """
+    from dyadwatch.knowledge.coverage import coverage
+    from dyadwatch.knowledge.loader import load
+
+    data = coverage(load(root), files=files or None)
+    if output.format == "json":
+        output.emit(data)
+        return
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            for k, v in value.items():
+                flat[f"{key}.{k}"] = v
+        elif isinstance(value, list):
+            flat[key] = ", ".join(map(str, value))
         else:
             flat[key] = value
     output.emit(flat)
