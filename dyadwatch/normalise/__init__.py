@@ -1,9 +1,10 @@
 """Normalise: an ordered tuple of pure steps from a source's table to canonical events.
 
 ``DEFAULT_STEPS`` runs, in order: ``conform`` (columns and types), ``dates``, ``codes``,
-``actors``, ``relation`` (the event's effect on cooperation between the two governments),
-``identity`` (event_id), ``confidence`` and ``phoenix_dedupe``. Three more steps run when
-events are read, never at ingest, so that switching them changes no stored row:
+``ranges`` (every value within its field's range and shape), ``actors``, ``relation`` (the
+event's effect on cooperation between the two governments), ``identity`` (event_id),
+``confidence`` and ``phoenix_dedupe``. Three more steps run when events are read, never at
+ingest, so that switching them changes no stored row:
 ``story_dedupe`` (near-duplicate story grouping; the index's ``dedupe="story"``),
 ``min_confidence`` (keep events rated at least a threshold; the index's and the rules'
 ``min_confidence``) and ``scope`` (state-to-state events or the security environment).
@@ -24,6 +25,7 @@ from dyadwatch.normalise.confidence import confidence, min_confidence, min_confi
 from dyadwatch.normalise.dates import dates
 from dyadwatch.normalise.dedupe import phoenix_dedupe
 from dyadwatch.normalise.identity import identity
+from dyadwatch.normalise.ranges import ranges
 from dyadwatch.normalise.relation import relation
 from dyadwatch.normalise.schema import conform
 from dyadwatch.normalise.scope import scope, scope_sql
@@ -34,6 +36,7 @@ DEFAULT_STEPS: tuple[Step, ...] = (
     conform,
     dates,
     codes,
+    ranges,
     actors,
     relation,
     identity,
@@ -75,6 +78,7 @@ __all__ = [
     "min_confidence_sql",
     "normalise",
     "phoenix_dedupe",
+    "ranges",
     "relation",
     "scope",
     "scope_sql",

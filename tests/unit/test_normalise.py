@@ -150,6 +150,7 @@ def test_default_steps_in_order() -> None:
         "conform",
         "dates",
         "codes",
+        "ranges",
         "actors",
         "relation",
         "identity",
