@@ -13,28 +13,23 @@ on a real network::
     res.summary            # comparison table (Arrow); res.to_polars(), res.to_pandas()
     res.plot("montagna.png")
 
-Modules: :mod:`.graph` (the :class:`Network` record), :mod:`.loaders` (file formats and the
-shared datasets), :mod:`.strategies`, :mod:`.outcomes`, :mod:`.recovery`, :mod:`.simulate`,
+Modules: :mod:`.graph` (the :class:`Network` record), :mod:`.loaders` (:func:`load`, which picks
+a reader from :mod:`.tables`, :mod:`.xmlformats` or :mod:`.datasets`; text handling in
+:mod:`.textio`), :mod:`.strategies`, :mod:`.outcomes`, :mod:`.recovery`, :mod:`.simulate`,
 :mod:`.report`. See docs/network.md for the method and the published results it is compared
 with.
 """
 
-from .graph import EDGE_SCHEMA, Network
-from .loaders import (
-    FORMATS,
-    load,
+from .datasets import (
     load_bacrim2020,
     load_caviar,
     load_koschade,
     load_montagna,
     load_noordin,
     load_pandillas,
-    read_edgelist,
-    read_gexf,
-    read_graphml,
-    read_matrix,
-    read_nodes,
 )
+from .graph import EDGE_SCHEMA, Network
+from .loaders import FORMATS, load
 from .outcomes import OUTCOMES
 from .recovery import RECOVERY_MODELS
 from .report import comparison_table, curves, plot
@@ -46,6 +41,8 @@ from .strategies import (
     Strategy,
     parse_strategy,
 )
+from .tables import read_edgelist, read_matrix, read_nodes
+from .xmlformats import read_gexf, read_graphml
 
 __all__ = [
     "DEFAULT_BAND",
