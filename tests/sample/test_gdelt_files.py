@@ -12,12 +12,13 @@ import pyarrow.compute as pc
 import pytest
 
 from dyadwatch.errors import ArtifactError
+from dyadwatch.sources.gdelt.canonical import Dyads, fips_table
 from dyadwatch.sources.gdelt.discovery import (
     gap_report,
     parse_filelist,
     parse_v1_lists,
 )
-from dyadwatch.sources.gdelt.reader import Dyads, FileReader, fips_table
+from dyadwatch.sources.gdelt.reader import FileReader
 
 pytestmark = pytest.mark.sample
 

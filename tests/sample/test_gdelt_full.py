@@ -14,7 +14,8 @@ from pathlib import Path
 import pyarrow.compute as pc
 import pytest
 
-from dyadwatch.sources.gdelt.reader import Dyads, FileReader, fips_table
+from dyadwatch.sources.gdelt.canonical import Dyads, fips_table
+from dyadwatch.sources.gdelt.reader import FileReader
 
 pytestmark = pytest.mark.full
 

@@ -12,21 +12,23 @@ from hypothesis import strategies as st
 
 from dyadwatch.errors import ArtifactError
 from dyadwatch.sources.base import LINE_COLUMN, Reject
-from dyadwatch.sources.gdelt.formats import formats
-from dyadwatch.sources.gdelt.reader import (
+from dyadwatch.sources.gdelt.canonical import (
     EVENT_FIELDS,
     MENTION_FIELDS,
     Dyads,
-    Layout,
-    edge_stamps,
     events_to_canonical,
     finish_volume,
     fips_table,
     mentions_to_canonical,
+    volume_counts,
+)
+from dyadwatch.sources.gdelt.formats import formats
+from dyadwatch.sources.gdelt.parse import (
+    Layout,
+    edge_stamps,
     parse_block,
     sniff,
     validate_keys,
-    volume_counts,
 )
 
 pytestmark = pytest.mark.unit

@@ -131,28 +131,47 @@ def rebase(url: str, base_url: str) -> str:
     return base_url.rstrip("/") + path
 
 
+def _stamp(text: str, fmt: str) -> datetime | None:
+    """``text`` read with ``fmt`` as a UTC time, or None if it is no real date and time."""
+    try:
+        return datetime.strptime(text, fmt).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
 def classify(name: str) -> tuple[str, datetime, datetime] | None:
     """Stream and interval of a GDELT file name (or artifact key: ``.zip`` is optional).
+
+    None for a name that is not a GDELT file name, or whose stamp is not a real date and time
+    (``20180104006000``: minute 60); :func:`name_problem` says which.
 
     >>> classify("20150218230000.export.CSV.zip")[0]
     'events'
     >>> classify("200601.zip")[0]
     'v1-monthly'
+    >>> classify("20180104006000.export.CSV") is None
+    True
     """
     name = name.rsplit("/", 1)[-1]
     m = _V2_NAME.search(name)
     if m:
-        start = datetime.strptime(m["stamp"], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+        start = _stamp(m["stamp"], "%Y%m%d%H%M%S")
+        if start is None:
+            return None
         kind = {"export": "events", "mentions": "mentions", "gkg": "gkg"}[m["kind"]]
         stream = f"translation-{kind}" if m["tr"] else kind
         return stream, start, start + V2_STEP
     m = _V1_DAILY.match(name)
     if m:
-        day = datetime.strptime(m["d"], "%Y%m%d").replace(tzinfo=UTC)
+        day = _stamp(m["d"], "%Y%m%d")
+        if day is None:
+            return None
         return "v1-daily", day, day + timedelta(days=1)
     m = _V1_MONTHLY.match(name)
     if m:
-        first = datetime.strptime(m["m"], "%Y%m").replace(tzinfo=UTC)
+        first = _stamp(m["m"], "%Y%m")
+        if first is None:
+            return None
         nxt = (first + timedelta(days=32)).replace(day=1)
         return "v1-monthly", first, nxt
     m = _V1_YEARLY.match(name)
@@ -160,6 +179,37 @@ def classify(name: str) -> tuple[str, datetime, datetime] | None:
         year = int(m["y"])
         return "v1-yearly", datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
     return None
+
+
+def name_problem(name: str) -> str | None:
+    """Why a file named like a GDELT file cannot be one, or None if its name is fine.
+
+    A name with GDELT's shape but an impossible stamp (minute 60, day 32, month 13) names no
+    interval GDELT publishes: the file was renamed or damaged, and its interval cannot be
+    trusted to say which period it covers.
+
+    >>> name_problem("20180104006000.export.CSV")  # doctest: +ELLIPSIS
+    "the stamp '20180104006000' in the name ... is not a real date and time ..."
+    >>> name_problem("20180104001500.export.CSV") is None
+    True
+    """
+    base = name.rsplit("/", 1)[-1]
+    m = _V2_NAME.search(base)
+    stamp = m["stamp"] if m else None
+    if stamp is None:
+        for pattern, group in ((_V1_DAILY, "d"), (_V1_MONTHLY, "m")):
+            m = pattern.match(base)
+            if m:
+                stamp = m[group]
+                break
+    if stamp is None or classify(base) is not None:
+        return None
+    shape = {14: "YYYYMMDDHHMMSS", 8: "YYYYMMDD", 6: "YYYYMM"}[len(stamp)]
+    return (
+        f"the stamp {stamp!r} in the name {base!r} is not a real date and time ({shape}); "
+        "GDELT names each file by the start of the interval it covers, so this file was "
+        "renamed or damaged: use the file under its original name."
+    )
 
 
 def parse_filelist(
@@ -199,7 +249,12 @@ def parse_filelist(
         if (lo is not None and stamp < lo) or (hi is not None and stamp >= hi):
             continue
         kind = classify(name)
-        if kind is None or (streams is not None and kind[0] not in streams):
+        if kind is None:
+            problem = name_problem(name)
+            if problem is not None:
+                log.warning("file list line %d: %s", number, problem)
+            continue
+        if streams is not None and kind[0] not in streams:
             continue
         stream, start, end = kind
         out.append(

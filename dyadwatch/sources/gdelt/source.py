@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 from dyadwatch.errors import ArtifactError, DownloadError
 from dyadwatch.settings import Settings
 from dyadwatch.sources.base import Artifact, Chunk, Source
+from dyadwatch.sources.gdelt.canonical import Dyads, fips_table
 from dyadwatch.sources.gdelt.discovery import (
     TRANSLATION_STREAMS,
     V1_STREAMS,
@@ -40,11 +41,13 @@ from dyadwatch.sources.gdelt.discovery import (
     classify,
     gap_report,
     in_period,
+    name_problem,
     parse_filelist,
     parse_v1_index,
 )
 from dyadwatch.sources.gdelt.download import Downloader, DownloadResult
-from dyadwatch.sources.gdelt.reader import Dyads, FileReader, content_checksum, fips_table
+from dyadwatch.sources.gdelt.fileio import content_checksum
+from dyadwatch.sources.gdelt.reader import FileReader
 
 log = logging.getLogger(__name__)
 
@@ -270,6 +273,9 @@ class GdeltSource(Source):
         if not path.is_file():
             raise ArtifactError(f"{path}: not a file (give files, not directories).")
         key = artifact_key(path.name)
+        problem = name_problem(remote.name if remote else path.name)
+        if problem is not None:
+            raise ArtifactError(f"{path}: {problem}")
         kind = classify(remote.name if remote else path.name)
         meta: dict[str, Any] = {}
         if kind is not None:
