@@ -12,12 +12,13 @@ pytestmark = pytest.mark.unit
 PACKAGE = Path(__file__).resolve().parents[2] / "dyadwatch"
 
 # Rank of each top-level module or stage; a module may import only ranks <= its own.
-# The core (model, errors, settings) is rank 0. codebooks and knowledge are package data with
+# The core (model, errors, settings, visibility) is rank 0. codebooks and knowledge are package data with
 # loaders, usable from every stage. The pipeline assembles sources, normalise and store.
 RANK = {
     "errors": 0,
     "model": 0,
     "settings": 0,
+    "visibility": 0,
     "codebooks": 1,
     "knowledge": 1,
     "sources": 2,

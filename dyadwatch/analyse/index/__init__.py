@@ -1,6 +1,19 @@
 """The dyad index: cooperation–conflict over time, with evidence, turning points, "lowest since".
 
-See docs/index.md for the method and the defaults. Public API::
+See docs/index.md and docs/measurement.md for the method and the defaults. The default
+reading is a **named series** (``relationship``: state-to-state events by their effect on
+cooperation between the governments; ``environment``: the rest), every value with its ``n``
+and interval::
+
+    series(store, name="relationship", *, source="fused", output="arrow", **query)
+    series_evidence(store, period, name="relationship", *, source="fused", limit=20, ...)
+    series_turning_points(store, name="relationship", *, penalty=None, ...)
+    series_lowest_since(store, period, name="relationship", ...)
+    series_alerts(store, name="relationship", *, threshold=2.0, recent=1, ...)
+    validate_judgments(store, path, name="relationship", ...)
+
+The CAMEO-based measures (quad-class counts, Goldstein) stay available under their own
+names::
 
     dyad_index(store, spec=None, *, source=None, output="arrow", **params)
     evidence(store, period, spec=None, *, source="fused", measure="net_coop", limit=20, ...)
@@ -15,8 +28,26 @@ with DuckDB, and returns Arrow tables (polars or pandas with ``output=``).
 from dyadwatch.analyse.index.alerts import alerts
 from dyadwatch.analyse.index.core import IndexRun, IndexSession, dyad_index, run_index, to_frame
 from dyadwatch.analyse.index.evidence import evidence
+from dyadwatch.analyse.index.judgments import Validation, read_judgments, validate_judgments
 from dyadwatch.analyse.index.lowest import LowestSince, lowest_since
 from dyadwatch.analyse.index.measures import COLUMNS
+from dyadwatch.analyse.index.named import (
+    DEFAULT_SERIES,
+    MIN_N,
+    NAMED,
+    SeriesQuery,
+    SeriesRun,
+    make_query,
+    run_series,
+    series,
+)
+from dyadwatch.analyse.index.reading import (
+    SeriesLowest,
+    series_alerts,
+    series_evidence,
+    series_lowest_since,
+    series_turning_points,
+)
 from dyadwatch.analyse.index.spec import (
     DEFAULT_BASELINE,
     DEFAULT_WEIGHT,
@@ -30,19 +61,35 @@ from dyadwatch.analyse.index.turning import turning_points
 __all__ = [
     "COLUMNS",
     "DEFAULT_BASELINE",
+    "DEFAULT_SERIES",
     "DEFAULT_WEIGHT",
     "FUSED",
     "IndexRun",
     "IndexSession",
     "IndexSpec",
     "LowestSince",
+    "MIN_N",
+    "NAMED",
+    "SeriesLowest",
+    "SeriesQuery",
+    "SeriesRun",
+    "Validation",
     "alerts",
     "dyad_index",
     "evidence",
     "lowest_since",
+    "make_query",
     "parse_period",
     "parse_weights",
+    "read_judgments",
     "run_index",
+    "run_series",
+    "series",
+    "series_alerts",
+    "series_evidence",
+    "series_lowest_since",
+    "series_turning_points",
     "to_frame",
     "turning_points",
+    "validate_judgments",
 ]

@@ -1,0 +1,148 @@
+"""Point in time: what was public by the end of a day. The one place this rule is written.
+
+A record — an event, an instrument state, an indicator value, a citation, a source page — is
+**visible at D** if and only if it was public by the end of D (UTC): its ``known_at`` (for a
+citation, the page's publication date) is at or before the last microsecond of D. Every
+reader asks this module, in Python (:func:`is_visible`, :func:`visible_citations`), in Arrow
+(:func:`visible_mask`) or in SQL (:func:`visible_sql`), so "as of D" means the same thing in
+the index, the rules, the brief, the dashboard and the API.
+
+An "as of" date in the future is refused everywhere (:func:`check_as_of`): nothing is known
+about it yet, and answering would quietly mean "as of today".
+
+Examples
+--------
+>>> from datetime import date, datetime, UTC
+>>> is_visible(datetime(2021, 1, 19, 23, 0, tzinfo=UTC), date(2021, 1, 19))
+True
+>>> is_visible(datetime(2021, 1, 20, 0, 0, tzinfo=UTC), date(2021, 1, 19))
+False
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dyadwatch.errors import UsageError
+from dyadwatch.model import TS, as_of_timestamp, end_of_day
+
+
+def is_visible(known_at: datetime | date | None, as_of: date | datetime | None) -> bool:
+    """Was a record that became public at ``known_at`` public by the end of ``as_of``?
+
+    ``as_of`` None means "everything stored". A record without a ``known_at`` is never
+    visible at a date (it cannot be placed in time).
+    """
+    if as_of is None:
+        return True
+    if known_at is None:
+        return False
+    if not isinstance(known_at, datetime):
+        known_at = end_of_day(known_at)
+    elif known_at.tzinfo is None:
+        known_at = known_at.replace(tzinfo=UTC)
+    return known_at <= as_of_timestamp(as_of)
+
+
+def visible_mask(
+    table: pa.Table, as_of: date | datetime | None, column: str = "known_at"
+) -> pa.Array:
+    """A boolean column: which rows of ``table`` are visible at ``as_of`` (null → not)."""
+    if as_of is None:
+        return pa.array([True] * table.num_rows, pa.bool_())
+    values = table.column(column)
+    if pa.types.is_date(values.type):  # a day-precision date is public by the end of that day
+        limit = pa.scalar(as_of_timestamp(as_of).date(), values.type)
+    else:
+        limit = pa.scalar(as_of_timestamp(as_of), TS)
+    return pc.fill_null(pc.less_equal(values, limit), False)
+
+
+def visible_sql(column: str = "known_at", parameter: str = "$as_of") -> str:
+    """The visibility rule as a SQL predicate; bind ``parameter`` to :func:`bound`.
+
+    >>> visible_sql()
+    'known_at <= $as_of'
+    """
+    return f"{column} <= {parameter}"
+
+
+def bound(as_of: date | datetime) -> datetime:
+    """The timestamp a SQL visibility predicate compares with: the end of ``as_of`` (UTC)."""
+    return as_of_timestamp(as_of)
+
+
+def check_as_of(as_of: date | datetime | None, today: date | None = None) -> date | datetime | None:
+    """``as_of`` unless it is after today (UTC): then a :class:`UsageError`, the same everywhere.
+
+    >>> check_as_of(date(2021, 1, 19), today=date(2026, 12, 6))
+    datetime.date(2021, 1, 19)
+    """
+    if as_of is None:
+        return None
+    today = today or datetime.now(UTC).date()
+    day = as_of.date() if isinstance(as_of, datetime) else as_of
+    if day > today:
+        raise UsageError(
+            f"as-of date {day.isoformat()} is in the future: nothing is known about it yet "
+            f"(the latest is today, {today.isoformat()})."
+        )
+    return as_of
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """One cited page as shown to a reader: where, what, by whom, when."""
+
+    url: str
+    title: str | None = None
+    outlet: str | None = None
+    published: date | None = None
+
+
+def visible_citations(
+    urls: Sequence[str] | None,
+    titles: Sequence[str | None] | None = None,
+    published: Sequence[date | None] | None = None,
+    outlets: Sequence[str | None] | None = None,
+    *,
+    as_of: date | datetime | None = None,
+    known_at: datetime | date | None = None,
+) -> list[Citation]:
+    """The citations of a record that a reader at ``as_of`` could have seen.
+
+    A page is shown if its publication date is visible at ``as_of``. A page whose date is
+    unknown is dated by the record it supports (``known_at``): the editor found it for that
+    fact, and no later date can be shown for it.
+
+    >>> days = [date(2020, 1, 1), date(2022, 4, 1)]
+    >>> [c.url for c in visible_citations(["a", "b"], published=days, as_of=date(2021, 1, 31))]
+    ['a']
+    """
+    urls = list(urls or ())
+    out = []
+    for i, url in enumerate(urls):
+        title = titles[i] if titles is not None and i < len(titles) else None
+        day = published[i] if published is not None and i < len(published) else None
+        outlet = outlets[i] if outlets is not None and i < len(outlets) else None
+        when: datetime | date | None = day if day is not None else known_at
+        if as_of is not None and not is_visible(when, as_of):
+            continue
+        out.append(Citation(url, title, outlet, day))
+    return out
+
+
+__all__ = [
+    "Citation",
+    "bound",
+    "check_as_of",
+    "is_visible",
+    "visible_citations",
+    "visible_mask",
+    "visible_sql",
+]
