@@ -450,6 +450,9 @@ class Writer:
         # so it keeps the manifest and the committed checksums in memory after prepare().
         self.parts: dict[str, Part] = {}
         self.checksums: dict[tuple[str, str], str] = {}
+        # Every stored event_id of a source, with the artifact that wrote it: read once per
+        # writer on the first write of that source, then kept current at each commit.
+        self.stored_ids: dict[str, pa.Table] = {}
 
     @property
     def root(self) -> Path:
@@ -553,39 +556,61 @@ class ArtifactRun:
     rows_read: int = 0
     rows_duplicate: int = 0
     _seen_ids: set[str] = field(default_factory=set)
+    _written: list[pa.Table] = field(default_factory=list)
     _n: int = 0
 
     def _existing_ids(self, table: pa.Table) -> set[str]:
-        """event_ids of ``table`` already stored by *other* artifacts in the same partitions."""
-        root = self.writer.root
-        sources = set(table.column("source").to_pylist())
-        keys = set(
-            zip(
-                pc.year(table.column("event_date")).to_pylist(),
-                pc.month(table.column("event_date")).to_pylist(),
-                strict=True,
-            )
-        )
-        files = [
-            str(root / p.path)
-            for p in self.writer.parts.values()
-            if p.dataset == "events"
-            and p.source in sources
-            and (p.year, p.month) in keys
-            and p.artifact != self.artifact.key
-        ]
-        if not files:
-            return set()
-        con = cursor()
-        try:
-            con.register("incoming", table.select(["event_id"]))
-            rows = con.execute(
-                f"SELECT DISTINCT s.event_id FROM {parquet(files)} s "
-                "JOIN incoming i ON s.event_id = i.event_id"
-            ).fetchall()
-        finally:
-            con.close()
-        return {r[0] for r in rows}
+        """event_ids of ``table`` already stored by *other* artifacts, anywhere in the store.
+
+        One id is one row across the whole store: the same record moved to another month
+        (or year) by a corrected date is a repeat, not a new event. The check is against
+        every stored part of the rows' sources (an event_id hashes its source, so no other
+        source can hold it), read once per writer (:meth:`_stored_ids`).
+        """
+        incoming = table.column("event_id")
+        found: set[str] = set()
+        for source in pc.unique(table.column("source")).to_pylist():
+            stored = self._stored_ids(source)
+            if stored.num_rows == 0:
+                continue
+            hit = pc.is_in(stored.column("event_id"), value_set=pc.unique(incoming))
+            hit = pc.and_(hit, pc.not_equal(stored.column("artifact"), self.artifact.key))
+            found.update(stored.column("event_id").filter(hit).to_pylist())
+        return found
+
+    def _stored_ids(self, source: str) -> pa.Table:
+        """Every event_id stored for ``source`` and the artifact key that wrote it."""
+        cache = self.writer.stored_ids
+        if source not in cache:
+            root = self.writer.root
+            parts = {
+                str(root / p.path): p.artifact
+                for p in self.writer.parts.values()
+                if p.dataset == "events" and p.source == source
+            }
+            if parts:
+                con = cursor()
+                try:
+                    read = con.sql(
+                        f"SELECT event_id, filename FROM {parquet(list(parts), filename=True)}"
+                    ).to_arrow_table()
+                finally:
+                    con.close()
+                artifacts = [parts[f] for f in read.column("filename").to_pylist()]
+                cache[source] = _id_table(read.column("event_id"), artifacts)
+            else:
+                cache[source] = _id_table(pa.array([], pa.string()), [])
+        return cache[source]
+
+    def _remember_ids(self, written: pa.Table) -> None:
+        """After a commit: the artifact's ids replace its earlier ones in the writer's cache."""
+        cache = self.writer.stored_ids
+        for source in list(cache):
+            stored = cache[source]
+            stored = stored.filter(pc.not_equal(stored.column("artifact"), self.artifact.key))
+            mine = written.filter(pc.equal(written.column("source"), source))
+            added = _id_table(mine.column("event_id"), [self.artifact.key] * mine.num_rows)
+            cache[source] = pa.concat_tables([stored, added])
 
     def write(self, dataset: str, table: pa.Table) -> int:
         """Write rows of ``dataset`` (already normalised) as new Parquet parts; return rows kept."""
@@ -604,6 +629,7 @@ class ArtifactRun:
                     keep.append(True)
             if not all(keep):
                 table = table.filter(pa.array(keep))
+            self._written.append(table.select(["event_id", "source"]))
         if table.num_rows == 0:
             return 0
         for (source, year, month), part in _partitions(dataset, table):
@@ -719,6 +745,8 @@ class ArtifactRun:
             )
             con.execute("COMMIT")
         if status == "done":
+            written = pa.concat_tables(self._written) if self._written else _NO_IDS
+            self._remember_ids(written)
             for rel in replaced:
                 self.writer.parts.pop(rel, None)
             self.writer.parts.update({p.path: p for p in self.parts})
@@ -741,6 +769,18 @@ class ArtifactRun:
         """Record the artifact as failed: quarantine the file itself; keep nothing from it."""
         self.rejects.append(Reject(reason=reason, line=None, raw=None))
         return self._finish("failed", reason)
+
+
+_NO_IDS = pa.table({"event_id": pa.array([], pa.string()), "source": pa.array([], pa.string())})
+
+
+def _id_table(ids: pa.Array | pa.ChunkedArray, artifacts: list[str]) -> pa.Table:
+    return pa.table(
+        {
+            "event_id": pc.cast(ids, pa.string()),
+            "artifact": pa.array(artifacts, pa.string()).dictionary_encode(),
+        }
+    )
 
 
 def _slug(key: str) -> str:
