@@ -283,13 +283,27 @@ class StateRecord(_Record):
         return self
 
 
+StateName = Annotated[StrictStr, Field(pattern=STATE_RE)]
+StateMeaning = Annotated[StrictStr, Field(min_length=3)]
+DIRECTION_RE = r"^([A-Z]{3}->[A-Z]{3}|mutual)$"
+"""Who acts on whom through an instrument: ``USA->MEX``, ``MEX->USA``, or ``mutual``."""
+
+
 class InstrumentRecord(_Record):
-    """One policy instrument and its state timeline (``instruments.yaml``)."""
+    """One policy instrument and its state timeline (``instruments.yaml``).
+
+    ``vocabulary`` declares every state the instrument can be in (including states it has
+    never been in yet, such as a suspension), each with a one-line meaning; ``kb validate``
+    requires every state of the timeline to be one of them, and rule files may only test
+    states the vocabulary holds. ``direction`` says who acts on whom through the instrument.
+    """
 
     id: Annotated[StrictStr, Field(pattern=INSTRUMENT_ID_RE)]
     name: Annotated[StrictStr, Field(min_length=1)]
     description: Annotated[StrictStr, Field(min_length=1)]
     states: Annotated[list[StateRecord], Field(min_length=1)]
+    vocabulary: dict[StateName, StateMeaning] | None = None
+    direction: Annotated[StrictStr, Field(pattern=DIRECTION_RE)] | None = None
     note: StrictStr | None = None
 
 

@@ -101,6 +101,7 @@ def validate(
     problems += _check_effects(kb)
     problems += _check_citations(kb, quality or load_quality())
     problems += _check_instruments(kb)
+    problems += _check_vocabulary(kb)
     problems += _check_indicators(kb)
     return sorted(problems, key=lambda p: (p.file or "", p.line or 0))
 
@@ -408,6 +409,41 @@ def _check_instruments(kb: KnowledgeBase) -> list[Problem]:
                             "known_at",
                         )
                     )
+    return out
+
+
+def _check_vocabulary(kb: KnowledgeBase) -> list[Problem]:
+    """Every state of a timeline is one of the instrument's declared ``vocabulary``.
+
+    Rule files test instrument states by name and pattern (``like "*suspended*"``); a pattern
+    that no possible state matches makes "the lever was never used" true by construction, so
+    each instrument declares the states it can be in and the timeline may use no other.
+    """
+    out = []
+    for inst in kb.instruments:
+        vocabulary = inst.record.vocabulary
+        if vocabulary is None:
+            out.append(
+                inst.problem(
+                    f"{inst.record.id}: no `vocabulary` (the states it can be in); rules "
+                    "cannot check their state patterns against it",
+                    "id",
+                    severity="warning",
+                )
+            )
+            continue
+        for si, state in enumerate(inst.record.states):
+            if state.state not in vocabulary:
+                out.append(
+                    inst.problem(
+                        f"{inst.record.id}: state '{state.state}' is not in its vocabulary "
+                        f"({', '.join(vocabulary)}); add it there with its meaning, or fix "
+                        "the name",
+                        "states",
+                        si,
+                        "state",
+                    )
+                )
     return out
 
 

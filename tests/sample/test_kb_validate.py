@@ -308,7 +308,7 @@ def test_the_real_indicator_series_keep_units_and_scopes_apart() -> None:
 def test_cli_stats_counts_the_real_knowledge_base() -> None:
     result = CliRunner().invoke(cli, ["kb", "stats", "--json"])
     assert result.exit_code == 0, result.output
-    assert '"events": ' in result.output and '"instruments": 13' in result.output
+    assert '"events": ' in result.output and '"instruments": 14' in result.output
 
 
 def test_broken_yaml_in_a_generated_file_is_not_fatal_for_the_others(tmp_path: Path) -> None:
