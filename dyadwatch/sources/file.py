@@ -6,6 +6,11 @@ header naming canonical columns (``dyadwatch.model.EVENT_COLUMNS``); ``source_ke
 columns (``instruments``, ``source_urls``) are written ``a;b;c`` in CSV. Unknown columns are
 ignored with a warning in the log.
 
+A ``source`` column may name the file's own sources, but not one dyadwatch writes itself:
+``curated`` (events that passed ``kb validate``), ``gdelt…`` and every registered source
+name other than ``file`` (:func:`reserved_source`). Such rows are set aside with the reason,
+so a file cannot pass its rows off as curated or GDELT events.
+
 CSV is read as UTF-8 in chunks of :data:`CHUNK_ROWS` rows (bounded memory). A row with the
 wrong number of fields or bytes that are not UTF-8 is set aside with its line number and raw
 text; an empty file, a file with no header or a header without the required columns fails as
@@ -16,16 +21,19 @@ from __future__ import annotations
 
 import csv
 import logging
+import os
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from dyadwatch.errors import ArtifactError
 from dyadwatch.model import EVENT_COLUMNS
+from dyadwatch.sources import REGISTRY
 from dyadwatch.sources.base import LINE_COLUMN, Artifact, Chunk, Reject, Source
 
 log = logging.getLogger(__name__)
@@ -33,6 +41,47 @@ log = logging.getLogger(__name__)
 CHUNK_ROWS = 50_000
 REQUIRED = ("source_key", "event_date")
 csv.field_size_limit(1 << 24)
+
+RESERVED_PREFIXES = ("gdelt",)
+"""Source names beginning so are written only by their own source (gdelt1, gdelt2, …)."""
+
+NAME_MAX_BYTES = 255
+PATH_MAX_BYTES = 4096
+"""Longest file name and path a local file may have (Linux NAME_MAX and PATH_MAX)."""
+
+
+def reserved_source(name: str) -> bool:
+    """Whether events named as coming from ``name`` may only be written by that source.
+
+    >>> reserved_source("curated"), reserved_source("GDELT2"), reserved_source("my-list")
+    (True, True, False)
+    """
+    key = name.strip().lower()
+    return key != FileSource.name and (key in REGISTRY or key.startswith(RESERVED_PREFIXES))
+
+
+def check_local_path(path: Path | str) -> Path:
+    """``path`` as a :class:`Path`, or ArtifactError if no file system could hold it.
+
+    A NUL byte, a name over 255 bytes or a path over 4096 bytes is refused here with one
+    line, before the operating system answers with an exception of its own.
+
+    >>> check_local_path("events.csv")
+    PosixPath('events.csv')
+    """
+    text = os.fspath(path)
+    shown = text[:80].replace("\x00", "\\0") + ("…" if len(text) > 80 else "")
+    if "\x00" in text:
+        raise ArtifactError(f"{shown}: a file path cannot hold a NUL byte.")
+    raw = os.fsencode(text)
+    if len(raw) > PATH_MAX_BYTES:
+        raise ArtifactError(f"{shown}: path is {len(raw)} bytes, over {PATH_MAX_BYTES}.")
+    for part in Path(text).parts:
+        if len(os.fsencode(part)) > NAME_MAX_BYTES:
+            raise ArtifactError(
+                f"{shown}: a file or folder name is over {NAME_MAX_BYTES} bytes; no such file."
+            )
+    return Path(text)
 
 
 class FileSource(Source):
@@ -47,6 +96,11 @@ class FileSource(Source):
     def discover(self, since: date | None = None, until: date | None = None) -> Iterator[Artifact]:
         """The files given at construction (a file source has no index of its own)."""
         return self.artifacts_for_paths(self.paths)
+
+    def artifacts_for_paths(self, paths: list[Path]) -> Iterator[Artifact]:
+        """Artifacts for local files; a path no file system could hold is one clear error."""
+        checked = [check_local_path(p) for p in paths]
+        return super().artifacts_for_paths(checked)
 
     def read(self, artifact: Artifact) -> Iterator[Chunk]:
         if artifact.path is None:
@@ -84,7 +138,8 @@ class FileSource(Source):
                 LINE_COLUMN, pa.array(range(line + 1, line + 1 + table.num_rows))
             )
             line += table.num_rows
-            yield Chunk("events", _with_source(table), rows_read=table.num_rows)
+            kept, rejects = _guard_sources(_with_source(table))
+            yield Chunk("events", kept, rejects, rows_read=table.num_rows)
 
     def _read_csv(self, path: Path) -> Iterator[Chunk]:
         with path.open("r", encoding="utf-8", errors="surrogateescape", newline="") as fh:
@@ -149,13 +204,42 @@ class FileSource(Source):
             name: pa.array([r[i] for r in rows], type=pa.string()) for i, name in enumerate(names)
         }
         columns[LINE_COLUMN] = pa.array(lines, type=pa.int64())
-        return Chunk("events", _with_source(pa.table(columns)), list(rejects), rows_read=read)
+        kept, reserved = _guard_sources(_with_source(pa.table(columns)))
+        return Chunk("events", kept, [*rejects, *reserved], rows_read=read)
 
 
 def _with_source(table: pa.Table) -> pa.Table:
+    """``source`` present, a blank value meaning this source (``file``)."""
     if "source" not in table.column_names:
-        table = table.append_column("source", pa.array(["file"] * table.num_rows, pa.string()))
-    return table
+        return table.append_column("source", pa.array(["file"] * table.num_rows, pa.string()))
+    names = pc.cast(table.column("source"), pa.string())
+    blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(names), ""), True)
+    filled = pc.if_else(blank, pa.scalar("file"), names)
+    return table.set_column(table.column_names.index("source"), "source", filled)
+
+
+def _guard_sources(table: pa.Table) -> tuple[pa.Table, list[Reject]]:
+    """Set aside rows naming a source dyadwatch writes itself (:func:`reserved_source`)."""
+    names = table.column("source").to_pylist()
+    bad = [isinstance(n, str) and reserved_source(n) for n in names]
+    if not any(bad):
+        return table, []
+    lines = (
+        table.column(LINE_COLUMN).to_pylist()
+        if LINE_COLUMN in table.column_names
+        else [None] * len(names)
+    )
+    rejects = [
+        Reject(
+            f"source {name!r} is reserved: only dyadwatch's own {name.strip().lower()} source "
+            "writes it (name your file's source otherwise, or leave the column out for 'file')",
+            line=line,
+            column="source",
+        )
+        for name, line, b in zip(names, lines, bad, strict=True)
+        if b
+    ]
+    return table.filter(pa.array([not b for b in bad])), rejects
 
 
 def _has_surrogates(text: str) -> bool:
@@ -167,4 +251,4 @@ def _printable(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-__all__ = ["CHUNK_ROWS", "FileSource"]
+__all__ = ["CHUNK_ROWS", "FileSource", "check_local_path", "reserved_source"]

@@ -126,3 +126,51 @@ def test_not_parquet_is_quarantined(tmp_path: Path, store_dir: Path) -> None:
     _, summary = _ingest(store_dir, path)
     assert summary.artifacts[0].status == "failed"
     assert "Parquet" in (summary.artifacts[0].message or "")
+
+
+@pytest.mark.parametrize("claimed", ["curated", "gdelt2", "GDELT1", "gdelt", "cbp_seizures"])
+def test_a_file_cannot_pass_its_rows_off_as_a_reserved_source(
+    tmp_path: Path, store_dir: Path, claimed: str
+) -> None:
+    f = tmp_path / "spoof.csv"
+    f.write_text(
+        "source,source_key,event_date,actor1_country,actor2_country,cameo_code\n"
+        f"{claimed},k1,2021-01-15,USA,MEX,036\n"
+        "my-list,k2,2021-01-15,USA,MEX,036\n"
+        ",k3,2021-01-15,USA,MEX,036\n"
+    )
+    store, summary = _ingest(store_dir, f)
+    assert (summary.rows_kept, summary.rows_quarantined) == (2, 1)
+    assert sorted(events(store).column("source").to_pylist()) == ["file", "my-list"]
+    (reason,) = store.catalog_query("SELECT reason FROM quarantine").column(0).to_pylist()
+    assert reason.startswith(f"source {claimed!r} is reserved")
+    # The same through Parquet.
+    p = tmp_path / "spoof.parquet"
+    table = events_to_table([make_event("k9", source=claimed)])
+    pq.write_table(table, p)
+    _, summary = _ingest(store_dir, p)
+    assert (summary.rows_kept, summary.rows_quarantined) == (0, 1)
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("a\x00b.csv", "cannot hold a NUL byte"),
+        ("x" * 256 + ".csv", "name is over 255 bytes"),
+        ("/tmp/" + "d/" * 2100 + "e.csv", "over 4096"),
+    ],
+)
+def test_impossible_paths_are_one_clear_error(path: str, message: str) -> None:
+    with pytest.raises(ArtifactError, match=message):
+        list(get_source("file").artifacts_for_paths([Path(path)]))
+
+
+@pytest.mark.parametrize("path", ["x" * 300 + ".csv", "d/" + "y" * 256 + "/e.csv"])
+def test_the_cli_answers_impossible_paths_in_one_line(
+    path: str, store_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dyadwatch.present.cli.main import main
+
+    assert main(["ingest", "file", path, "--store", str(store_dir)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ")
