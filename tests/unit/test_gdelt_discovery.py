@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from dyadwatch.errors import DownloadError
+from dyadwatch.sources.download import Downloader
 from dyadwatch.sources.gdelt.discovery import (
     RemoteFile,
     classify,
@@ -21,7 +22,6 @@ from dyadwatch.sources.gdelt.discovery import (
     parse_v1_lists,
     rebase,
 )
-from dyadwatch.sources.gdelt.download import Downloader
 from dyadwatch.sources.gdelt.source import artifact_key
 
 pytestmark = pytest.mark.unit

@@ -20,9 +20,10 @@ import io
 import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
+
+from dyadwatch.sources.remote import Gap, GapReport, RemoteFile
 
 log = logging.getLogger(__name__)
 
@@ -47,74 +48,6 @@ _V1_DAILY = re.compile(r"^(?P<d>\d{8})\.export\.CSV(?:\.zip)?$")
 _V1_MONTHLY = re.compile(r"^(?P<m>\d{6})(?:\.zip)?$")
 _V1_YEARLY = re.compile(r"^(?P<y>\d{4})(?:\.zip)?$")
 _MD5_ONLY = re.compile(r"[0-9a-f]{32}")
-
-
-@dataclass(frozen=True, slots=True)
-class RemoteFile:
-    """One file on the GDELT server: where it is, how to verify it, what interval it covers."""
-
-    name: str
-    url: str
-    stream: str
-    start: datetime
-    end: datetime
-    size: int | None = None
-    md5: str | None = None
-
-    @property
-    def cache_path(self) -> str:
-        """Path under the download cache (the URL's path without its leading slash)."""
-        return urlsplit(self.url).path.lstrip("/") or self.name
-
-
-@dataclass(frozen=True, slots=True)
-class Gap:
-    """An expected interval that is not available, and why."""
-
-    stream: str
-    start: datetime
-    end: datetime
-    reason: str
-    name: str | None = None
-
-
-@dataclass(slots=True)
-class GapReport:
-    """Every expected interval of a run that is missing from the file list or failed."""
-
-    expected: int = 0
-    available: int = 0
-    gaps: list[Gap] = field(default_factory=list)
-
-    @property
-    def complete(self) -> bool:
-        return not self.gaps
-
-    def rows(self) -> list[dict[str, object]]:
-        return [
-            {
-                "stream": g.stream,
-                "start": g.start.strftime("%Y-%m-%d %H:%M"),
-                "end": g.end.strftime("%Y-%m-%d %H:%M"),
-                "file": g.name,
-                "reason": g.reason,
-            }
-            for g in self.gaps
-        ]
-
-    def text(self) -> str:
-        """One paragraph and one line per gap, for people."""
-        head = (
-            f"{self.expected} interval(s) expected, {self.available} available, "
-            f"{len(self.gaps)} gap(s)."
-        )
-        lines = [head]
-        for g in self.gaps:
-            lines.append(
-                f"  {g.stream:<20} {g.start:%Y-%m-%d %H:%M} – {g.end:%Y-%m-%d %H:%M}  "
-                f"{g.name or '-'}  {g.reason}"
-            )
-        return "\n".join(lines)
 
 
 def _utc(d: date) -> datetime:

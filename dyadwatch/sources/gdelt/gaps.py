@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from dyadwatch.errors import SourceError
-from dyadwatch.sources.gdelt.discovery import RemoteFile, in_period, rebase
-from dyadwatch.sources.gdelt.source import artifact_key
+from dyadwatch.sources.gdelt.discovery import in_period, rebase
+from dyadwatch.sources.remote import RemoteFile, artifact_key
 
 log = logging.getLogger(__name__)
 

@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 from dyadwatch.errors import ArtifactError, DownloadError
 from dyadwatch.settings import Settings
 from dyadwatch.sources.base import Artifact, Chunk, Source
+from dyadwatch.sources.download import Downloader, DownloadResult
 from dyadwatch.sources.gdelt.canonical import Dyads, fips_table
 from dyadwatch.sources.gdelt.discovery import (
     TRANSLATION_STREAMS,
@@ -45,9 +46,9 @@ from dyadwatch.sources.gdelt.discovery import (
     parse_filelist,
     parse_v1_index,
 )
-from dyadwatch.sources.gdelt.download import Downloader, DownloadResult
 from dyadwatch.sources.gdelt.fileio import content_checksum
 from dyadwatch.sources.gdelt.reader import FileReader
+from dyadwatch.sources.remote import artifact_key
 
 log = logging.getLogger(__name__)
 
@@ -59,16 +60,6 @@ ALL_STREAMS = (
     "translation-mentions",
     *V1_STREAMS,
 )
-
-
-def artifact_key(name: str) -> str:
-    """The artifact key of a GDELT file: its name without directories and ``.zip``.
-
-    >>> artifact_key("/cache/gdeltv2/20151027220000.export.CSV.zip")
-    '20151027220000.export.CSV'
-    """
-    name = Path(name).name
-    return name[:-4] if name.lower().endswith(".zip") else name
 
 
 @dataclass(slots=True)

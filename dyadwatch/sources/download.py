@@ -1,34 +1,45 @@
-"""Download GDELT files: bounded concurrency, retries with backoff, resume, verify, cache.
+"""Download files: bounded concurrency, retries with backoff, resume, verify, cache.
 
-A file is fetched into ``<cache>/<url path>.part`` and renamed into place only after its size
-and MD5 match the file list, so the cache never holds a partial or corrupt file under a real
-name. A retry resumes a partial download with an HTTP ``Range`` request (RFC 9110 §14.2);
-a server that answers 200 instead of 206 is read from the start. Timeouts, connection errors,
-truncated bodies, 429 and 5xx are retried with exponential backoff (``Retry-After`` is honoured
-up to :data:`MAX_RETRY_AFTER`); 404 and other 4xx are final. A file already in the cache and
+One downloader for every source that fetches files (GDELT's file lists, the Dataverse
+datasets of ICEWS and POLECAT, ACLED's API pages). A file is fetched into
+``<cache>/<cache path>.part`` and renamed into place only after its size and MD5 match what
+the server listed (and, when the source gives a ``validate`` check, after its content
+passes it: an API page that is not the JSON it should be), so the cache never holds a
+partial or corrupt file under a real name. A retry resumes a partial download with an
+HTTP ``Range`` request (RFC 9110 §14.2); a server that answers 200 instead of 206 is read
+from the start. Timeouts, connection errors, truncated bodies, 429 and 5xx are retried with
+exponential backoff (``Retry-After`` is honoured up to :data:`MAX_RETRY_AFTER`); 404 and
+other 4xx are final. A file already in the cache and
 verified is not fetched again.
 
 Every outcome is a :class:`DownloadResult`; failures are reported, never swallowed — the
 caller turns them into the run's gap report.
+
+Credentials travel only in request headers set by the caller (``headers``, or an
+``httpx.Auth`` such as ACLED's bearer token); they are never part of a URL, a cache path, a
+log line or a result, so nothing that is logged or stored can leak them.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+from tqdm import tqdm
 
 from dyadwatch.errors import DownloadError
-from dyadwatch.sources.gdelt.discovery import RemoteFile
+from dyadwatch.sources.remote import RemoteFile
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +47,10 @@ MAX_RETRY_AFTER = 60.0
 VERIFIED_SUFFIX = ".md5"
 """A sidecar holding the MD5 a cached file was verified against (saves re-hashing)."""
 
-USER_AGENT = "dyadwatch-gdelt-downloader"
+USER_AGENT = "dyadwatch-downloader"
+
+Validate = Callable[[Path], str | None]
+"""A content check run on a downloaded file before it is kept: None, or why it is bad."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +107,17 @@ class Downloader:
         First pause between attempts (doubles each time, with jitter).
     progress
         Show a tqdm progress bar (on stderr) while downloading.
+    label
+        Names the source in the progress bar and in errors (``gdelt``, ``icews`` …).
+    hint
+        What to check when a resource cannot be fetched (the setting that holds its URL).
+    headers
+        Extra request headers (a Dataverse API token, ``Accept``). Never logged.
+    auth
+        An ``httpx.Auth`` that signs each request (ACLED's OAuth bearer token).
+    validate
+        A content check for each downloaded file (see :data:`Validate`); a file that fails
+        it is fetched again, like one with the wrong MD5.
 
     Examples
     --------
@@ -111,6 +136,11 @@ class Downloader:
         backoff: float = 1.0,
         progress: bool = False,
         transport: httpx.BaseTransport | None = None,
+        label: str = "gdelt",
+        hint: str = "gdelt_base_url",
+        headers: Mapping[str, str] | None = None,
+        auth: httpx.Auth | None = None,
+        validate: Validate | None = None,
     ) -> None:
         self.cache_dir = Path(cache_dir)
         self.concurrency = max(1, concurrency)
@@ -118,12 +148,16 @@ class Downloader:
         self.timeout = timeout
         self.backoff = backoff
         self.progress = progress
+        self.label = label
+        self.hint = hint
+        self.validate = validate
         self._client = httpx.Client(
             timeout=httpx.Timeout(timeout),
             limits=httpx.Limits(max_connections=self.concurrency),
-            headers={"User-Agent": USER_AGENT},
+            headers={"User-Agent": USER_AGENT, **(headers or {})},
             follow_redirects=True,
             transport=transport,
+            auth=auth,
         )
         self._sleep: Callable[[float], None] = time.sleep
 
@@ -138,12 +172,12 @@ class Downloader:
 
     # --- text (file lists) -------------------------------------------------------------------
 
-    def fetch_text(self, url: str) -> str:
+    def fetch_text(self, url: str, params: Mapping[str, str] | None = None) -> str:
         """GET a small text resource (a file list), with the same retries; raise on failure."""
         last = ""
         for attempt in range(self.retries + 1):
             try:
-                resp = self._client.get(url)
+                resp = self._client.get(url, params=params)
             except httpx.TransportError as exc:
                 last = f"{type(exc).__name__}: {exc}"
             else:
@@ -154,7 +188,26 @@ class Downloader:
                     break
             if attempt < self.retries:
                 self._sleep(self._pause(attempt))
-        raise DownloadError(f"cannot fetch {url} ({last}); check gdelt_base_url and the network.")
+        raise DownloadError(f"cannot fetch {url} ({last}); check {self.hint} and the network.")
+
+    def fetch_json(self, url: str, params: Mapping[str, str] | None = None) -> Any:
+        """GET a JSON resource (a dataset's file list), retried also when it does not parse.
+
+        Examples
+        --------
+        >>> url = f"{server}/api/datasets/:persistentId/"  # doctest: +SKIP
+        >>> dl.fetch_json(url, {"persistentId": doi})["status"]  # doctest: +SKIP
+        'OK'
+        """
+        last = ""
+        for attempt in range(self.retries + 1):
+            try:
+                return json.loads(self.fetch_text(url, params))
+            except json.JSONDecodeError as exc:
+                last = f"not JSON ({exc.msg} at character {exc.pos})"
+            if attempt < self.retries:
+                self._sleep(self._pause(attempt))
+        raise DownloadError(f"cannot read {url} ({last}); check {self.hint} and the network.")
 
     # --- files -------------------------------------------------------------------------------
 
@@ -222,9 +275,7 @@ class Downloader:
         bar = None
         lock = threading.Lock()
         if self.progress:
-            from tqdm import tqdm
-
-            bar = tqdm(total=len(files), unit="file", desc="gdelt download", leave=False)
+            bar = tqdm(total=len(files), unit="file", desc=f"{self.label} download", leave=False)
 
         def one(file: RemoteFile) -> DownloadResult:
             result = self.download(file)
@@ -285,6 +336,10 @@ class Downloader:
             got = md5_file(part)
             if got != file.md5:
                 raise _Retry(f"MD5 mismatch: got {got}, file list says {file.md5}", restart=True)
+        if self.validate is not None:
+            problem = self.validate(part)
+            if problem is not None:
+                raise _Retry(f"bad content: {problem}", restart=True)
 
 
 def _transient(status: int) -> bool:
