@@ -34,7 +34,8 @@ def store_path(tmp_path: Path) -> str:
 
 
 def test_index_json(store_path: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["index", "--store", store_path, "--since", "2020-11", "--json"]) == 0
+    argv = ["index", "--store", store_path, "--since", "2020-11", "--measure", "net_coop"]
+    assert main([*argv, "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [r["period"] for r in rows] == ["2020-11", "2020-12", "2021-01", "2021-02"]
     assert rows[1]["net_coop"] == -1.0 and rows[1]["source"] == "fused"
@@ -42,26 +43,44 @@ def test_index_json(store_path: str, capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_index_table_and_csv(store_path: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["index", "--store", store_path, "--freq", "year", "--source", "curated"]) == 0
+    cameo = ["--measure", "net_coop"]
+    argv = ["index", "--store", store_path, "--freq", "year", "--source", "curated", *cameo]
+    assert main(argv) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0].split()[:3] == ["source", "period", "n"]
     assert "2020" in out and "curated" in out
-    assert main(["index", "--store", store_path, "--freq", "year", "--csv"]) == 0
+    assert main(["index", "--store", store_path, "--freq", "year", "--csv", *cameo]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("source,period,period_start")
     assert "contributions" not in lines[0]
 
 
+def test_the_default_is_the_relationship_series_with_n_and_intervals(
+    store_path: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["index", "--store", store_path, "--freq", "quarter", "--window", "2", "--json"]
+    assert main(argv) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["series"] for r in rows} == {"relationship"}
+    by_period = {r["period"]: r for r in rows}
+    ok = by_period["2019Q2"]  # six meetings in 2019Q1-Q2 (two a month), all cooperative
+    assert ok["status"] == "ok" and ok["n"] == 12 and ok["lo"] <= ok["value"] <= ok["hi"]
+    thin = by_period["2020Q2"]  # nothing in 2020Q1-Q2
+    assert thin["value"] is None and "insufficient evidence" in thin["reason"]
+    assert main(["index", "--store", store_path, "--freq", "quarter", "--window", "2"]) == 0
+    header = capsys.readouterr().out.splitlines()[0].split()
+    assert header == ["source", "period", "window", "n", "value", "lo", "hi", "status", "reason"]
+
+
 def test_subcommands(store_path: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    assert main(["index", "lowest-since", "2020-12", "--store", store_path]) == 0
+    cameo = ["--measure", "net_coop"]
+    assert main(["index", "lowest-since", "2020-12", "--store", store_path, *cameo]) == 0
     assert "lowest" in capsys.readouterr().out
-    assert main(["index", "evidence", "2020-12", "--store", store_path, "--json"]) == 0
+    assert main(["index", "evidence", "2020-12", "--store", store_path, "--json", *cameo]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert rows[0]["cameo_code"] == "173"
-    assert (
-        main(["index", "turning-points", "--store", store_path, "--until", "2019-12-31", "--json"])
-        == 0
-    )
+    argv = ["index", "turning-points", "--store", store_path, "--until", "2019-12-31", "--json"]
+    assert main([*argv, *cameo]) == 0
     tps = json.loads(capsys.readouterr().out)
     assert [t["period"] for t in tps] == ["2019-07"]
     assert tps[0]["events"]
@@ -83,7 +102,8 @@ def test_options_before_the_subcommand_apply(
     ("argv", "message"),
     [
         (["index", "lowest-since", "2020-13"], "not a real month"),
-        (["index", "lowest-since", "2021-01"], "no value in 2021-01"),
+        (["index", "lowest-since", "2021-01", "--measure", "net_coop"], "no value in 2021-01"),
+        (["index", "lowest-since", "2021-01"], "insufficient evidence"),
         (["index", "--source", "gdlet"], "no events from source 'gdlet'"),
         (["index", "--weights", "curated"], "SOURCE=NUMBER"),
         (["index", "chart", "-o", "x.pdf"], "must end in .png or .svg"),

@@ -85,6 +85,7 @@ def series_evidence(
     *,
     source: str = FUSED,
     limit: int | None = 20,
+    sign: int = 0,
     output: str = "arrow",
     run: SeriesRun | None = None,
     **params: Any,
@@ -94,6 +95,8 @@ def series_evidence(
     An event contributes ``value / n`` to its source's mean, times the source's weight share
     for the fused value; an episode counted once shows its other steps in ``steps``.
     Citations are those public at ``as_of`` (:func:`dyadwatch.visibility.visible_citations`).
+    Largest contributions first; ``sign`` -1 (or +1) keeps only the events that pull the
+    value down (up): what makes a value "more conflictual than usual".
     """
     run = run or run_series(store, make_query(name, params))
     k = _step(run, period)
@@ -113,7 +116,7 @@ def series_evidence(
         n = counted.filter(pl.col("v").is_not_null()).height
         share = 1.0 if source != FUSED else shares.get(label_, 0.0)
         for r in counted.iter_rows(named=True):
-            if r["v"] is None or n == 0:
+            if r["v"] is None or n == 0 or r["v"] * sign < 0 or (sign and r["v"] == 0):
                 continue
             picked.append((label_, r, r["v"] / n * share))
     if not picked:

@@ -12,16 +12,23 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-import pyarrow as pa
 
 from dyadwatch.analyse.index import (
     FUSED,
+    MIN_N,
+    NAMED,
     IndexSpec,
+    SeriesQuery,
     alerts,
     dyad_index,
     evidence,
     lowest_since,
     parse_weights,
+    run_series,
+    series_alerts,
+    series_evidence,
+    series_lowest_since,
+    series_turning_points,
     turning_points,
 )
 from dyadwatch.analyse.index.spec import MEASURES
@@ -30,6 +37,23 @@ from dyadwatch.settings import Settings
 from dyadwatch.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+SERIES_COLUMNS = (
+    "source",
+    "period",
+    "window",
+    "n",
+    "value",
+    "lo",
+    "hi",
+    "status",
+    "reason",
+)
+"""What a named series shows in a terminal table (``--all-columns`` or JSON: everything)."""
+
+DEFAULT_MEASURE = "relationship"
+MEASURE_CHOICES = (*NAMED, *MEASURES)
+"""Named series first (the default reading), then the CAMEO-based measures by their names."""
 
 TABLE_COLUMNS = (
     "source",
@@ -102,6 +126,28 @@ def spec_options(func: F) -> F:
     )
     @click.option("--baseline", type=int, default=None, help="Baseline length in periods.")
     @click.option(
+        "--window",
+        "pool",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Periods pooled per value of a named series [default: the source's finest with "
+        f"evidence: most periods reach {MIN_N} events].",
+    )
+    @click.option(
+        "--episodes",
+        type=click.Choice(["once", "all"]),
+        default="once",
+        show_default=True,
+        help="Count an episode once per window (its strongest step) or every step.",
+    )
+    @click.option(
+        "--min-n",
+        type=click.IntRange(min=2),
+        default=MIN_N,
+        show_default=True,
+        help="Fewest events behind a value of a named series.",
+    )
+    @click.option(
         "--weights", default=None, help="Fused-index weights, e.g. curated=2,gdelt=1 [default 1]."
     )
     @wraps(func)
@@ -119,6 +165,9 @@ def spec_options(func: F) -> F:
         min_confidence: float,
         baseline: int | None,
         weights: str | None,
+        pool: int | None,
+        episodes: str,
+        min_n: int,
         **kwargs: Any,
     ) -> Any:
         wanted = [s.strip() for s in sources.split(",")] if sources else None
@@ -138,23 +187,44 @@ def spec_options(func: F) -> F:
             weights=parse_weights(weights) if weights else {},
         )
         kwargs["series"] = series
+        kwargs["reading"] = {"window": pool, "episodes": episodes, "min_n": min_n}
         return func(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
 
 
+def series_query(spec: IndexSpec, measure: str, reading: dict[str, Any]) -> SeriesQuery:
+    """The named-series query the shared options describe."""
+    return SeriesQuery(
+        name=measure,
+        dyad=spec.dyad,
+        direction=spec.direction,
+        freq=spec.freq,
+        as_of=spec.as_of,
+        since=spec.since,
+        until=spec.until,
+        sources=spec.sources,
+        dedupe=spec.dedupe,
+        min_confidence=spec.min_confidence,
+        weights=dict(spec.weights),
+        **reading,
+    ).checked()
+
+
 def _measure_option(func: F) -> F:
     return click.option(
         "--measure",
-        type=click.Choice(MEASURES),
-        default="net_coop",
+        type=click.Choice(MEASURE_CHOICES),
+        default=DEFAULT_MEASURE,
         show_default=True,
-        help="The measure to analyse.",
+        help="A named series (relationship: cooperation between the governments; "
+        "environment: the rest) or a CAMEO-based measure (net_coop, goldstein_net, …).",
     )(func)
 
 
 @click.group(invoke_without_command=True)
 @spec_options
+@_measure_option
 @click.option("--all-columns", is_flag=True, help="Every column (default: the main ones).")
 @store_options
 @output_options
@@ -163,27 +233,39 @@ def index(
     ctx: click.Context,
     spec: IndexSpec,
     series: str,
+    reading: dict[str, Any],
+    measure: str,
     all_columns: bool,
     settings: Settings,
     output: Output,
 ) -> None:
-    """The cooperation–conflict index of a dyad, one row per period.
+    """The relationship's index, one row per period, each value with its n and interval.
 
-    Counts by quad class, net cooperation, Goldstein-weighted net cooperation (positive and
-    negative mass apart), volume-normalised shares and z-scores against a rolling baseline,
-    per source and fused. See docs/index.md.
+    By default the named series ``relationship``: state-to-state events by their effect on
+    cooperation between the two governments (−10 … +10), per source and fused; a value
+    with fewer than --min-n events is null with the reason. ``--measure environment`` reads
+    the rest of the events; ``--measure net_coop`` (or another CAMEO-based measure) the
+    quad-class frame. See docs/index.md and docs/measurement.md.
 
     \b
     Example:
-      dyadwatch index --freq quarter --since 2018-01-01 --as-of 2021-01-19
-      dyadwatch index --source curated --freq year --json
+      dyadwatch index --as-of 2021-01-19 --since 2019-01-01
+      dyadwatch index --freq quarter --window 4 --json
+      dyadwatch index --measure net_coop --source curated --freq year
     """
     ctx.ensure_object(dict)
-    ctx.obj["index"] = {"spec": spec, "series": series}
+    ctx.obj["index"] = {"spec": spec, "series": series, "reading": reading, "measure": measure}
     if ctx.invoked_subcommand is not None:
         return
     store = Store.open(settings.store)
-    table: pa.Table = dyad_index(store, spec, source=None if series == "all" else series)
+    if measure in NAMED:
+        run = run_series(store, series_query(spec, measure, reading))
+        table = run.table if series == "all" else run.source_rows(series)
+        if output.format == "table" and not all_columns:
+            table = table.select(list(SERIES_COLUMNS))
+        output.emit(table)
+        return
+    table = dyad_index(store, spec, source=None if series == "all" else series)
     if output.format == "table" and not all_columns:
         table = table.select([c for c in TABLE_COLUMNS if c in table.column_names])
     elif output.format == "csv":
@@ -191,9 +273,12 @@ def index(
     output.emit(table)
 
 
+_READING_DEFAULTS: dict[str, Any] = {"window": None, "episodes": "once", "min_n": MIN_N}
+
+
 def _inherit(ctx: click.Context, spec: IndexSpec, series: str) -> tuple[IndexSpec, str]:
     """Options given before the subcommand apply unless repeated after it."""
-    parent = (ctx.obj or {}).get("index") if isinstance(ctx.obj, dict) else None
+    parent = _parent(ctx)
     if parent is None:
         return spec, series
     defaults = IndexSpec()
@@ -205,13 +290,54 @@ def _inherit(ctx: click.Context, spec: IndexSpec, series: str) -> tuple[IndexSpe
     return IndexSpec(**merged), picked
 
 
+def _parent(ctx: click.Context) -> dict[str, Any] | None:
+    found = (ctx.obj or {}).get("index") if isinstance(ctx.obj, dict) else None
+    return found if isinstance(found, dict) else None
+
+
+def _inherit_reading(
+    ctx: click.Context, reading: dict[str, Any], measure: str
+) -> tuple[dict[str, Any], str]:
+    """The named-series options and measure, with the group's where not repeated."""
+    parent = _parent(ctx)
+    if parent is None:
+        return reading, measure
+    merged = {
+        k: v if v != _READING_DEFAULTS[k] else parent["reading"].get(k, v)
+        for k, v in reading.items()
+    }
+    return merged, measure if measure != DEFAULT_MEASURE else parent["measure"]
+
+
+def _named_run(
+    ctx: click.Context,
+    settings: Settings,
+    spec: IndexSpec,
+    series: str,
+    reading: dict[str, Any],
+    measure: str,
+) -> tuple[Any, Store, str] | None:
+    """(run, store, source) of a named series, or None when ``measure`` is CAMEO-based."""
+    spec, series = _inherit(ctx, spec, series)
+    reading, measure = _inherit_reading(ctx, reading, measure)
+    if measure not in NAMED:
+        return None
+    store = Store.open(settings.store)
+    run = run_series(store, series_query(spec, measure, reading))
+    return run, store, FUSED if series == "all" else series
+
+
 @index.command("turning-points")
 @spec_options
 @_measure_option
 @click.option("--penalty", type=float, default=None, help="PELT penalty [default: BIC-like].")
 @click.option("--min-size", type=int, default=2, show_default=True, help="Shortest segment.")
 @click.option(
-    "--window", type=int, default=1, show_default=True, help="Periods each side for events."
+    "--around",
+    type=int,
+    default=1,
+    show_default=True,
+    help="CAMEO measures: periods each side of a turning point to draw events from.",
 )
 @click.option("--events", type=int, default=5, show_default=True, help="Events per point.")
 @store_options
@@ -221,23 +347,49 @@ def turning_points_cmd(
     ctx: click.Context,
     spec: IndexSpec,
     series: str,
+    reading: dict[str, Any],
     measure: str,
     penalty: float | None,
     min_size: int,
-    window: int,
+    around: int,
     events: int,
     settings: Settings,
     output: Output,
 ) -> None:
     """Turning points of the index (change-point detection), each with its events.
 
+    A named series is read on non-overlapping windows of values with enough evidence;
+    each turning point says how sure it is (z of the change against the segments' spread).
+
     \b
     Example:
-      dyadwatch index turning-points --freq quarter --penalty 0.5
+      dyadwatch index turning-points --as-of 2026-11-30
+      dyadwatch index turning-points --measure net_coop --freq quarter --penalty 0.5
     """
+    named = _named_run(ctx, settings, spec, series, reading, measure)
+    if named is not None:
+        run, store, source = named
+        table = series_turning_points(
+            store, source=source, penalty=penalty, min_size=min_size, run=run
+        )
+        if output.format == "json":
+            output.emit(table)
+            return
+        output.emit(
+            [
+                {
+                    **r,
+                    "top_event": _top_series_event(
+                        store, run, r["period"], source, 1 if r["direction"] == "up" else -1
+                    ),
+                }
+                for r in table.to_pylist()
+            ]
+        )
+        return
     spec, series = _inherit(ctx, spec, series)
     store = Store.open(settings.store)
-    table: pa.Table = turning_points(
+    table = turning_points(
         store,
         spec,
         source=FUSED if series == "all" else series,
@@ -245,7 +397,7 @@ def turning_points_cmd(
         penalty=penalty,
         model="l2",
         min_size=min_size,
-        window=window,
+        window=around,
         events=events,
     )
     if output.format == "json":
@@ -266,6 +418,16 @@ def turning_points_cmd(
     output.emit(rows)
 
 
+def _top_series_event(store: Store, run: Any, period: str, source: str, sign: int) -> str:
+    """The event pulling a named series' value of ``period`` most in direction ``sign``."""
+    rows = series_evidence(store, period, source=source, limit=1, sign=sign, run=run).to_pylist()
+    if not rows:
+        return ""
+    top = rows[0]
+    url = top["citations"][0]["url"] if top["citations"] else ""
+    return f"{top['event_date']} {top['summary'] or ''} {url}".strip()
+
+
 def _top_event(events: list[dict[str, Any]]) -> str:
     """The first event of an analysis row, on one line: date, code, summary, first URL."""
     if not events:
@@ -277,6 +439,7 @@ def _top_event(events: list[dict[str, Any]]) -> str:
 
 @index.command("alerts")
 @spec_options
+@_measure_option
 @click.option(
     "--threshold", type=float, default=2.0, show_default=True, help="Smallest |z| to report."
 )
@@ -291,20 +454,49 @@ def alerts_cmd(
     ctx: click.Context,
     spec: IndexSpec,
     series: str,
+    reading: dict[str, Any],
+    measure: str,
     threshold: float,
     recent: int,
     events: int,
     settings: Settings,
     output: Output,
 ) -> None:
-    """Is the latest period unusual? Measures far from their baseline, with the events why.
+    """Is the latest period unusual? Values far from their own history, with the events why.
+
+    A named series alerts on its value (more conflictual or more cooperative than usual,
+    and whether its interval is clear of the usual level) and on its number of events.
 
     \b
     Example:
-      dyadwatch index alerts --freq week --as-of 2020-10-18
+      dyadwatch index alerts --as-of 2021-01-19 --recent 3
+      dyadwatch index alerts --measure net_coop --freq week --as-of 2020-10-18
     """
+    named = _named_run(ctx, settings, spec, series, reading, measure)
+    if named is not None:
+        run, store, source = named
+        table = series_alerts(store, source=source, threshold=threshold, recent=recent, run=run)
+        if output.format == "json":
+            output.emit(table)
+            return
+        output.emit(
+            [
+                {
+                    **r,
+                    "top_event": _top_series_event(
+                        store,
+                        run,
+                        r["period"],
+                        source,
+                        0 if r["measure"] == "n" else (1 if r["z"] > 0 else -1),
+                    ),
+                }
+                for r in table.to_pylist()
+            ]
+        )
+        return
     spec, series = _inherit(ctx, spec, series)
-    table: pa.Table = alerts(
+    table = alerts(
         Store.open(settings.store),
         spec,
         source=FUSED if series == "all" else series,
@@ -342,18 +534,29 @@ def lowest_since_cmd(
     period: str,
     spec: IndexSpec,
     series: str,
+    reading: dict[str, Any],
     measure: str,
     settings: Settings,
     output: Output,
 ) -> None:
-    """When was the index last as low as in PERIOD?
+    """When was the index last as low as in PERIOD? (values with enough evidence only)
 
     PERIOD is 2021, 2021Q1, 2021-01, 2021-W03 or a day.
 
     \b
     Example:
-      dyadwatch index lowest-since 2020 --freq year --source curated
+      dyadwatch index lowest-since 2021-01 --as-of 2021-01-19
+      dyadwatch index lowest-since 2020 --measure net_coop --freq year --source curated
     """
+    named = _named_run(ctx, settings, spec, series, reading, measure)
+    if named is not None:
+        run, store, source = named
+        found = series_lowest_since(store, period, source=source, run=run)
+        if output.format == "table":
+            click.echo(found.text())
+        else:
+            output.emit([found.as_dict()])
+        return
     spec, series = _inherit(ctx, spec, series)
     store = Store.open(settings.store)
     answer = lowest_since(
@@ -378,6 +581,7 @@ def evidence_cmd(
     period: str,
     spec: IndexSpec,
     series: str,
+    reading: dict[str, Any],
     measure: str,
     limit: int,
     settings: Settings,
@@ -385,13 +589,38 @@ def evidence_cmd(
 ) -> None:
     """The events behind the index value of PERIOD, largest contributions first.
 
+    For a named series, each event's effect and why, and an episode's other steps.
+
     \b
     Example:
-      dyadwatch index evidence 2020-12 --source curated
+      dyadwatch index evidence 2021-01 --as-of 2021-01-19
+      dyadwatch index evidence 2020-12 --measure net_coop --source curated
     """
+    named = _named_run(ctx, settings, spec, series, reading, measure)
+    if named is not None:
+        run, store, source = named
+        table = series_evidence(store, period, source=source, limit=limit, run=run)
+        if output.format == "table":
+            output.emit(
+                [
+                    {
+                        "event_date": r["event_date"],
+                        "source": r["source"],
+                        "effect": r["value"],
+                        "contribution": r["contribution"],
+                        "episode": r["episode"] or "",
+                        "summary": r["summary"],
+                        "url": r["citations"][0]["url"] if r["citations"] else "",
+                    }
+                    for r in table.to_pylist()
+                ]
+            )
+        else:
+            output.emit(table)
+        return
     spec, series = _inherit(ctx, spec, series)
     store = Store.open(settings.store)
-    table: pa.Table = evidence(
+    table = evidence(
         store,
         period,
         spec,
@@ -420,7 +649,13 @@ def evidence_cmd(
 
 @index.command("chart")
 @spec_options
-@_measure_option
+@click.option(
+    "--measure",
+    type=click.Choice(MEASURES),
+    default="net_coop",
+    show_default=True,
+    help="The CAMEO-based measure to draw.",
+)
 @click.option(
     "-o",
     "--output",
@@ -437,6 +672,7 @@ def chart_cmd(
     ctx: click.Context,
     spec: IndexSpec,
     series: str,
+    reading: dict[str, Any],
     measure: str,
     path: Path,
     penalty: float | None,

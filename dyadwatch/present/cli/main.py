@@ -39,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "rules": "dyadwatch.present.cli.rules:rules",
     "backtest": "dyadwatch.present.cli.rules:backtest_cmd",
     "release": "dyadwatch.present.cli.release:release",
+    "validate": "dyadwatch.present.cli.validate:validate",
 }
 
 
