@@ -20,6 +20,16 @@ from .tables import attach, read_edgelist, read_matrix, read_nodes
 MONTAGNA_TITLES = ("boss", "underboss", "executive", "soldier")
 """Montagna ``title`` values, most senior first (hand-coded from Ficara et al. 2019 figures)."""
 
+MONTAGNA_TIERS = {"boss": "leadership", "underboss": "leadership"} | {
+    "executive": "middle",
+    "soldier": "middle",
+}
+"""Montagna's layers: the titled leaders, the titled members below them; untitled: periphery."""
+
+CAVIAR_PRINCIPALS = ("1", "3")
+"""CAVIAR's known principals (PROVENANCE.md, from Morselli 2009): 1 Daniel Serero, the lead
+trafficker, and 3 Pierre Perlini. The files hold no other roles."""
+
 
 def _require(folder: Path, *names: str) -> list[Path]:
     if not folder.is_dir():
@@ -40,7 +50,9 @@ def load_montagna(folder: str | Path) -> Network:
 
     Layers ``meetings`` and ``phone`` (the two networks Cavallaro et al. analyse; default),
     ``kinship`` and ``sightings``. The rank is the ``title`` attribute: boss > underboss >
-    executive > soldier; the 114 actors without a title have no rank.
+    executive > soldier; the 114 actors without a title have no rank. Layers
+    (:data:`MONTAGNA_TIERS`): bosses and the underboss are the leadership, executives and
+    soldiers the middle layer, untitled actors the periphery.
 
     Examples
     --------
@@ -71,7 +83,13 @@ def load_montagna(folder: str | Path) -> Network:
         default_layers=("meetings", "phone"),
         path=str(folder),
     )
-    return attach(base, read_nodes(attrs)).with_rank("title", MONTAGNA_TITLES)
+    net = attach(base, read_nodes(attrs)).with_rank("title", MONTAGNA_TITLES)
+    titles = net.nodes.column("title").to_pylist()
+    tiers = {
+        n: MONTAGNA_TIERS.get(t or "", "periphery")
+        for n, t in zip(net.nodes.column("node").to_pylist(), titles, strict=True)
+    }
+    return net.with_tiers(tiers, basis="Montagna titles (boss, underboss | executive, soldier)")
 
 
 def load_caviar(folder: str | Path) -> Network:
@@ -79,7 +97,9 @@ def load_caviar(folder: str | Path) -> Network:
 
     Each phase is a directed, weighted wiretap matrix. Node attribute ``phases`` counts the
     phases an actor appears in (by a tie) and ``first_phase`` is the first. By default all
-    phases are used (the aggregate network); ``select(["phase4"])`` picks one.
+    phases are used (the aggregate network); ``select(["phase4"])`` picks one. The two known
+    principals (:data:`CAVIAR_PRINCIPALS`) are declared as the leadership and ranked, so
+    ``hvt-rank`` takes them; no other role is in the files.
     """
     folder = Path(folder)
     paths = _require(folder, *[f"caviar_phase{i}.csv" for i in range(1, 12)])
@@ -101,7 +121,10 @@ def load_caviar(folder: str | Path) -> Network:
             "phases": [count.get(n, 0) for n in names],
         }
     )
-    return Network(name="caviar", nodes=nodes, edges=_layers(nets), directed=True, path=str(folder))
+    net = Network(name="caviar", nodes=nodes, edges=_layers(nets), directed=True, path=str(folder))
+    principals = {n: "leadership" for n in CAVIAR_PRINCIPALS if n in set(names)}
+    basis = "CAVIAR known principals (1 Serero, 3 Perlini)"
+    return net.with_tiers(principals, basis=basis).with_rank("tier", ["leadership"])
 
 
 def load_bacrim2020(folder: str | Path) -> Network:
@@ -156,7 +179,10 @@ def load_pandillas(folder: str | Path) -> Network:
     """Pandillas (cllghn/arso teaching data): five layers among 48 gang members.
 
     ``affiliation`` ties persons to gangs (two-mode), so the default layers are the four
-    person-to-person ones: hierarchy, familial, friendship, financial.
+    person-to-person ones: hierarchy, familial, friendship, financial. Layers from the
+    ``hierarchy`` ties (superior → subordinate): actors with a subordinate and no superior are
+    the leadership, actors with both the middle layer, actors with a superior only the
+    periphery; ranked leadership > middle. A teaching dataset, possibly synthetic.
     """
     folder = Path(folder)
     paths = _require(folder, "_nodes.csv", *[f"{x.capitalize()}.csv" for x in PANDILLAS_LAYERS])
@@ -171,7 +197,15 @@ def load_pandillas(folder: str | Path) -> Network:
         default_layers=PANDILLAS_LAYERS[:4],
         path=str(folder),
     )
-    return attach(base, read_nodes(paths[0], id_column="id"))
+    net = attach(base, read_nodes(paths[0], id_column="id"))
+    ties = net.select(["hierarchy"]).edges
+    bosses = set(ties.column("source").to_pylist())
+    subordinates = set(ties.column("target").to_pylist())
+    tiers = {n: "middle" if n in subordinates else "leadership" for n in bosses} | {
+        n: "periphery" for n in subordinates - bosses
+    }
+    basis = "pandillas superior-subordinate ties"
+    return net.with_tiers(tiers, basis=basis).with_rank("tier", ["leadership", "middle"])
 
 
 def _edgelist_fixed_layer(path: Path, layer: str) -> Network:

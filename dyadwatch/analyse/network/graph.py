@@ -37,6 +37,15 @@ EDGE_SCHEMA = pa.schema(
 RANK_COLUMN = "rank"
 """Numeric seniority column added by :meth:`Network.with_rank` (higher = more senior)."""
 
+TIER_COLUMN = "tier"
+"""Declared layer of each actor, set by :meth:`Network.with_tiers`: one of :data:`TIERS`."""
+
+TIERS: tuple[str, ...] = ("leadership", "middle", "periphery")
+"""Layers of a criminal group: its leaders, the middle operational layer, everyone else."""
+
+FLOW_COLUMN = "flow_role"
+"""``supplier`` or ``distributor`` where the data says so (:meth:`Network.with_flow_roles`)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Network:
@@ -60,6 +69,8 @@ class Network:
         The node column a ``rank`` column was derived from, if any.
     path
         Where the network was read from.
+    tier_basis
+        Where the declared layers (:meth:`with_tiers`) come from, if any.
 
     Examples
     --------
@@ -75,6 +86,7 @@ class Network:
     default_layers: tuple[str, ...] | None = None
     rank_attribute: str | None = None
     path: str | None = None
+    tier_basis: str | None = None
 
     @classmethod
     def from_edges(
@@ -193,6 +205,75 @@ class Network:
         nodes = nodes.append_column(RANK_COLUMN, pa.array(ranks, pa.float64()))
         return dataclasses.replace(self, nodes=nodes, rank_attribute=attribute)
 
+    def with_tiers(self, tiers: Mapping[str, str], *, basis: str) -> Network:
+        """Declare the layer of some actors: ``{actor: "leadership" | "middle" | "periphery"}``.
+
+        Actors left out have no declared layer. ``basis`` says where the declaration comes from
+        (it is reported with every result that uses it). See :mod:`.layers` for how the middle
+        layer is read from these declarations, or defined structurally when there are none.
+
+        Raises
+        ------
+        UsageError
+            An unknown tier or actor.
+
+        Examples
+        --------
+        >>> net = Network.from_edges([("a", "b"), ("b", "c")])
+        >>> net.with_tiers({"a": "leadership"}, basis="toy").nodes.column("tier").to_pylist()
+        ['leadership', None, None]
+        """
+        names = self.nodes.column("node").to_pylist()
+        known = set(names)
+        for actor, tier in tiers.items():
+            if tier not in TIERS:
+                raise UsageError(f"tier {tier!r} of {actor!r}: choose one of {', '.join(TIERS)}.")
+            if actor not in known:
+                raise UsageError(f"{actor!r} is not an actor of {self.name}.")
+        column = pa.array([tiers.get(n) for n in names], pa.string())
+        nodes = self.nodes
+        if TIER_COLUMN in nodes.column_names:
+            nodes = nodes.drop_columns([TIER_COLUMN])
+        return dataclasses.replace(
+            self, nodes=nodes.append_column(TIER_COLUMN, column), tier_basis=basis
+        )
+
+    def with_flow_roles(
+        self, attribute: str, *, suppliers: Sequence[str], distributors: Sequence[str]
+    ) -> Network:
+        """Mark suppliers and distributors from a node attribute (for the product-flow outcome).
+
+        Examples
+        --------
+        >>> roles = {"a": {"r": "importer"}, "b": {"r": "dealer"}}
+        >>> net = Network.from_edges([("a", "b")], nodes=roles)
+        >>> marked = net.with_flow_roles("r", suppliers=["importer"], distributors=["dealer"])
+        >>> marked.nodes.column("flow_role").to_pylist()
+        ['supplier', 'distributor']
+        """
+        if attribute not in self.nodes.column_names:
+            cols = [c for c in self.nodes.column_names if c != "node"]
+            raise UsageError(
+                f"{self.name} has no node attribute {attribute!r}.{did_you_mean(attribute, cols)}"
+            )
+        up = {str(v).strip().lower() for v in suppliers}
+        down = {str(v).strip().lower() for v in distributors}
+        roles = []
+        for v in self.nodes.column(attribute).to_pylist():
+            key = "" if v is None else str(v).strip().lower()
+            roles.append("supplier" if key in up else "distributor" if key in down else None)
+        if "supplier" not in roles or "distributor" not in roles:
+            raise UsageError(
+                f"attribute {attribute!r} marks no supplier or no distributor; "
+                "product flow needs both."
+            )
+        nodes = self.nodes
+        if FLOW_COLUMN in nodes.column_names:
+            nodes = nodes.drop_columns([FLOW_COLUMN])
+        return dataclasses.replace(
+            self, nodes=nodes.append_column(FLOW_COLUMN, pa.array(roles, pa.string()))
+        )
+
     def to_igraph(
         self, layers: Sequence[str] | None = None, *, isolates: bool = False
     ) -> igraph.Graph:
@@ -242,6 +323,10 @@ class Network:
             graph.vs[RANK_COLUMN] = [
                 math.nan if rank_of.get(n) is None else float(rank_of[n]) for n in names
             ]
+        for column in (TIER_COLUMN, FLOW_COLUMN):
+            if column in self.nodes.column_names:
+                value_of = dict(zip(node_names, self.nodes.column(column).to_pylist(), strict=True))
+                graph.vs[column] = [value_of.get(n) for n in names]
         return graph
 
     def describe(self) -> dict[str, Any]:
@@ -265,6 +350,7 @@ class Network:
             "default_layers": ", ".join(self.default_layers or self.layers),
             "directed": self.directed,
             "rank_attribute": self.rank_attribute,
+            "tiers": self.tier_basis,
             "analysed_nodes": graph.vcount(),
             "analysed_edges": graph.ecount(),
             "attributes": ", ".join(c for c in self.nodes.column_names if c != "node"),

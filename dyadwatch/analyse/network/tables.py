@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -251,15 +252,7 @@ def attach(net: Network, nodes: pa.Table) -> Network:
         log.info("%s: %d actor(s) in ties but not in the node table", net.name, len(extra))
         filler = {c: [None] * len(extra) for c in nodes.column_names if c != "node"}
         nodes = pa.concat_tables([nodes, pa.table({"node": extra, **filler}, schema=nodes.schema)])
-    return Network(
-        name=net.name,
-        nodes=nodes,
-        edges=net.edges,
-        directed=net.directed,
-        default_layers=net.default_layers,
-        rank_attribute=net.rank_attribute,
-        path=net.path,
-    )
+    return dataclasses.replace(net, nodes=nodes)
 
 
 def read_matrix(
