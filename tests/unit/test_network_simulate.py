@@ -41,7 +41,7 @@ from dyadwatch.analyse.network import (
 )
 from dyadwatch.analyse.network.outcomes import Baseline, Estimation, harmonic_sum
 from dyadwatch.analyse.network.recovery import check_model, rewire
-from dyadwatch.analyse.network.simulate import mean_ci
+from dyadwatch.analyse.network.stats import mean_ci
 from dyadwatch.analyse.network.strategies import percentiles
 from dyadwatch.errors import AnalysisError, UsageError
 
@@ -160,11 +160,12 @@ def test_sequential_recomputation_differs_from_all_at_once() -> None:
     ]
 
 
-def test_middle_layer_sweep_takes_the_band() -> None:
+def test_betweenness_band_sweep_takes_the_band() -> None:
     # Band 0.5–0.9 holds L2 (0.6875) and B (0.8125); both go in one step:
     # {L1,s1,s2,s5} (4), s3, s4 → LCC 4, 3 fragments, brokerage (38 − 12 − 11)/38.
-    res = simulate(tree_net(), ["sweep"], budget=3, band=(0.5, 0.9))
-    row = final(res, "sweep")
+    # The boss is in the band: this is why the band is not the essay's middle layer.
+    res = simulate(tree_net(), ["sweep-betweenness"], budget=3, band=(0.5, 0.9))
+    row = final(res, "sweep-betweenness")
     assert row["removed"] == 2
     assert row["lcc_share"] == pytest.approx(4 / 8)
     assert row["components"] == 3
@@ -173,8 +174,27 @@ def test_middle_layer_sweep_takes_the_band() -> None:
 
 
 def test_sweep_is_capped_by_the_budget_keeping_the_upper_band() -> None:
-    res = simulate(tree_net(), ["sweep"], budget=1, band=(0.5, 0.9))
+    res = simulate(tree_net(), ["sweep-betweenness"], budget=1, band=(0.5, 0.9))
     assert res.steps.to_pylist()[1]["targets"] == ["B"]
+
+
+def test_layer_sweep_takes_the_declared_middle_not_the_boss() -> None:
+    # Ranks boss > lieutenant > soldier: the boss is the leadership, the other ranks the
+    # middle layer. Its top brokers go first: L1 (15), then L2 (11) — never B.
+    res = simulate(tree_net(), ["sweep", "sweep-rank", "hvt-rank"], budget=2)
+    targets = {r["strategy"]: r["targets"] for r in res.steps.to_pylist() if r["step"] == 1}
+    assert targets["sweep"] == targets["sweep-rank"] == ["L1", "L2"]
+    assert targets["hvt-rank"] == ["B"]
+
+
+def test_structural_sweep_takes_the_relays_around_the_core() -> None:
+    # No ranks on the path a-b-c-d-e: the core is the top 10% by coreness, then degree
+    # (b: first of b, c, d); the relays are c (tied to b and to d, betweenness 4).
+    res = simulate(path_net(), ["sweep", "sweep-structural"], budget=2)
+    targets = {r["strategy"]: r["targets"] for r in res.steps.to_pylist() if r["step"] == 1}
+    assert targets == {"sweep": ["c"], "sweep-structural": ["c"]}
+    with pytest.raises(UsageError, match="declared middle layer"):
+        simulate(path_net(), ["sweep-rank"])
 
 
 def test_user_list_in_order() -> None:

@@ -1,18 +1,24 @@
-"""Reports of a simulation: the comparison table, the per-step curves and the chart."""
+"""Reports of a simulation's step table: the comparison table, the per-step curves, the chart.
+
+These functions read only the step table (:data:`~.simulate.STEP_SCHEMA`), so
+:mod:`.simulate` can use them without this module knowing about it.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyarrow as pa
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from dyadwatch.errors import UsageError
 
 from .outcomes import OUTCOMES
-
-if TYPE_CHECKING:
-    from .simulate import SimulationResult
+from .stats import mean_ci
 
 LABELS = {
     "lcc_share": "largest component (share of actors)",
@@ -24,8 +30,6 @@ LABELS = {
 
 
 def _stat_columns(prefix: str, values: list[float]) -> dict[str, Any]:
-    from .simulate import mean_ci
-
     m, lo, hi = mean_ci(values)
     return {prefix: m, f"{prefix}_lo": lo, f"{prefix}_hi": hi}
 
@@ -87,12 +91,18 @@ def curves(steps: pa.Table) -> pa.Table:
     return pa.Table.from_pylist(out)
 
 
-def plot(result: SimulationResult, path: str | Path, *, outcomes: Sequence[str] = OUTCOMES) -> Path:
+def plot(
+    steps: pa.Table,
+    path: str | Path,
+    *,
+    title: str,
+    outcomes: Sequence[str] = OUTCOMES,
+) -> Path:
     """Chart each outcome against the share of actors removed, one line per strategy.
 
-    With a recovery model, solid lines are after recovery and dotted lines right after the
-    arrests; shaded bands are 95% intervals over runs. Uses matplotlib's Agg backend (no
-    display needed).
+    With a recovery stage in ``steps``, solid lines are after recovery and dotted lines right
+    after the arrests; shaded bands are 95 % intervals over runs. Drawn with matplotlib's
+    ``Figure`` directly (no display, no global backend).
 
     Examples
     --------
@@ -100,23 +110,15 @@ def plot(result: SimulationResult, path: str | Path, *, outcomes: Sequence[str] 
     >>> import tempfile, pathlib
     >>> net = Network.from_edges([("a", "b"), ("b", "c")])
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "chart.png"
-    >>> simulate(net, ["hvt-degree"], budget=1).plot(out).exists()
+    >>> plot(simulate(net, ["hvt-degree"], budget=1).steps, out, title="toy").exists()
     True
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
     unknown = [o for o in outcomes if o not in OUTCOMES]
     if unknown:
-        from dyadwatch.errors import UsageError
-
         raise UsageError(
             f"unknown outcome(s) {', '.join(unknown)}; choose from {', '.join(OUTCOMES)}."
         )
-    table = curves(result.steps).to_pylist()
-    strategies = list(dict.fromkeys(r["strategy"] for r in table))
+    table = curves(steps).to_pylist()
     recovered = any(r["stage"] == "recovery" for r in table)
     ncols = min(3, len(outcomes))
     nrows = -(-len(outcomes) // ncols)
@@ -125,46 +127,46 @@ def plot(result: SimulationResult, path: str | Path, *, outcomes: Sequence[str] 
     axes = [ax for row in grid for ax in row]
     for spare in axes[len(outcomes) :]:
         spare.set_visible(False)
-    axes = axes[: len(outcomes)]
-    colours = [f"C{i}" for i in range(10)]
-    for ax, outcome in zip(axes, outcomes, strict=True):
-        for i, strategy in enumerate(strategies):
-            colour = colours[i % len(colours)]
-            for stage in ("removal", "recovery"):
-                pts = [
-                    r
-                    for r in table
-                    if r["strategy"] == strategy
-                    and (r["stage"] == stage or (stage == "recovery" and r["step"] == 0))
-                ]
-                if stage == "recovery" and not recovered:
-                    continue
-                pts.sort(key=lambda r: (r["step"], r["stage"] != "removal"))
-                if not pts:
-                    continue
-                x = [r["share_removed"] for r in pts]
-                y = [r[outcome] for r in pts]
-                solid = stage == "recovery" or not recovered
-                ax.plot(
-                    x,
-                    y,
-                    color=colour,
-                    linestyle="-" if solid else ":",
-                    marker="o" if len(pts) <= 3 else None,
-                    label=strategy if solid else None,
-                )
-                lo = [r[f"{outcome}_lo"] for r in pts]
-                hi = [r[f"{outcome}_hi"] for r in pts]
-                if solid and all(v is not None for v in lo + hi):
-                    ax.fill_between(x, lo, hi, color=colour, alpha=0.15, linewidth=0)
-        ax.set_xlabel("share of actors removed")
-        ax.set_title(LABELS.get(outcome, outcome), fontsize=9)
-        ax.grid(alpha=0.3)
+    for ax, outcome in zip(axes, outcomes, strict=False):
+        _draw(ax, table, outcome, recovered)
     axes[0].legend(fontsize=8)
-    name = result.network.get("name", "network")
-    rec = result.params.get("recovery", "none")
     note = "; solid: after recovery, dotted: right after the arrests" if recovered else ""
-    fig.suptitle(f"{name}: targeting strategies (recovery: {rec}{note})", fontsize=10)
+    fig.suptitle(f"{title}{note}", fontsize=10)
     out = Path(path)
     fig.savefig(out, dpi=110)
     return out
+
+
+def _draw(ax: Axes, table: list[dict[str, Any]], outcome: str, recovered: bool) -> None:
+    """One outcome's panel: a line (and interval band) per strategy and stage."""
+    strategies = list(dict.fromkeys(r["strategy"] for r in table))
+    for i, strategy in enumerate(strategies):
+        colour = f"C{i % 10}"
+        for stage in ("removal", "recovery") if recovered else ("removal",):
+            pts = [
+                r
+                for r in table
+                if r["strategy"] == strategy
+                and (r["stage"] == stage or (stage == "recovery" and r["step"] == 0))
+            ]
+            pts.sort(key=lambda r: (r["step"], r["stage"] != "removal"))
+            if not pts:
+                continue
+            x = [r["share_removed"] for r in pts]
+            y = [r[outcome] for r in pts]
+            solid = stage == "recovery" or not recovered
+            ax.plot(
+                x,
+                y,
+                color=colour,
+                linestyle="-" if solid else ":",
+                marker="o" if len(pts) <= 3 else None,
+                label=strategy if solid else None,
+            )
+            lo = [r[f"{outcome}_lo"] for r in pts]
+            hi = [r[f"{outcome}_hi"] for r in pts]
+            if solid and all(v is not None for v in lo + hi):
+                ax.fill_between(x, lo, hi, color=colour, alpha=0.15, linewidth=0)
+    ax.set_xlabel("share of actors removed")
+    ax.set_title(LABELS.get(outcome, outcome), fontsize=9)
+    ax.grid(alpha=0.3)

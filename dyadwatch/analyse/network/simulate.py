@@ -11,7 +11,6 @@ graphs) comes from one seed: each (strategy, run) gets its own stream derived fr
 from __future__ import annotations
 
 import logging
-import math
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -20,13 +19,15 @@ from typing import Any
 
 import igraph
 import numpy as np
+import polars as pl
 import pyarrow as pa
 
 from dyadwatch.errors import AnalysisError, UsageError
 
 from .graph import Network
 from .outcomes import DEFAULT_SAMPLES, EXACT_LIMIT, OUTCOMES, Baseline, Estimation, measure
-from .recovery import check_model, rewire
+from .recovery import RecoveryModel, check_model, rewire
+from .report import comparison_table, curves, plot
 from .strategies import (
     DEFAULT_BAND,
     DEFAULT_STRATEGIES,
@@ -64,40 +65,6 @@ STEP_SCHEMA = pa.schema(
 step's arrests; ``recovery`` is the same step after survivors rewired (only with a recovery
 model). Step 0 is the intact network."""
 
-# Two-sided 95% Student-t quantiles by degrees of freedom (any statistics table).
-_T975 = {
-    1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306,
-    9: 2.262, 10: 2.228, 11: 2.201, 12: 2.179, 13: 2.160, 14: 2.145, 15: 2.131, 16: 2.120,
-    17: 2.110, 18: 2.101, 19: 2.093, 20: 2.086, 21: 2.080, 22: 2.074, 23: 2.069, 24: 2.064,
-    25: 2.060, 26: 2.056, 27: 2.052, 28: 2.048, 29: 2.045, 30: 2.042, 40: 2.021, 60: 2.000,
-    120: 1.980,
-}  # fmt: skip
-
-
-def t975(df: int) -> float:
-    """The 97.5% Student-t quantile (the nearest tabulated df at or below; 1.96 beyond 120)."""
-    if df > 120:
-        return 1.96
-    return _T975[max(k for k in _T975 if k <= df)]
-
-
-def mean_ci(values: Sequence[float]) -> tuple[float, float | None, float | None]:
-    """Mean and 95% t-interval of the mean; no interval for fewer than two values.
-
-    Examples
-    --------
-    >>> mean_ci([1.0, 3.0])  # mean 2, sd √2, se 1, t(1) = 12.706
-    (2.0, -10.706, 14.706)
-    """
-    vals = [v for v in values if v is not None and not math.isnan(v)]
-    if not vals:
-        return math.nan, None, None
-    m = float(np.mean(vals))
-    if len(vals) < 2:
-        return m, None, None
-    half = t975(len(vals) - 1) * float(np.std(vals, ddof=1)) / math.sqrt(len(vals))
-    return m, round(m - half, 12), round(m + half, 12)
-
 
 @dataclass(frozen=True)
 class SimulationResult:
@@ -123,14 +90,10 @@ class SimulationResult:
 
     def curves(self) -> pa.Table:
         """Mean (and 95% interval) of each outcome per strategy, stage and step."""
-        from .report import curves
-
         return curves(self.steps)
 
     def to_polars(self, table: str = "summary") -> Any:
         """``summary``, ``steps`` or ``curves`` as a polars DataFrame."""
-        import polars as pl
-
         return pl.from_arrow(self._table(table))
 
     def to_pandas(self, table: str = "summary") -> Any:
@@ -139,9 +102,9 @@ class SimulationResult:
 
     def plot(self, path: str | Path, outcomes: Sequence[str] = OUTCOMES) -> Path:
         """Write the chart of outcomes vs. share removed, one line per strategy (PNG/SVG/PDF)."""
-        from .report import plot
-
-        return plot(self, path, outcomes=outcomes)
+        name = self.network.get("name", "network")
+        title = f"{name}: targeting strategies (recovery: {self.params.get('recovery', 'none')})"
+        return plot(self.steps, path, title=title, outcomes=outcomes)
 
     def _table(self, name: str) -> pa.Table:
         if name == "summary":
@@ -188,6 +151,20 @@ def _graph_of(
     return graph, "graph"
 
 
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What every run of one simulation shares."""
+
+    base: igraph.Graph
+    baseline: Baseline
+    network_name: str
+    step_size: int
+    model: RecoveryModel
+    rate: float
+    min_group_size: int
+    estimation: Estimation
+
+
 def simulate(
     network: Network | igraph.Graph,
     strategies: Sequence[str | Strategy] = DEFAULT_STRATEGIES,
@@ -218,45 +195,30 @@ def simulate(
     budget
         Actors each strategy may remove: a count (``10``) or a share of the analysed network
         (``0.1``). The ``list`` strategy removes exactly its targets.
-    recovery
-        ``none``, ``second-neighbour`` or ``preferential`` (see :mod:`.recovery`).
-    runs
-        Repetitions for anything random (random targeting, recovery, sampled estimates).
-        Deterministic combinations run once.
-    seed
-        Seed for all randomness (``None``: fresh entropy, not reproducible).
-    layers
-        Layers of a multi-layer network to use (default: the network's default layers).
-    band
-        Percentile band of the middle layer for ``sweep`` strategies.
-    targets
-        Actor names for the ``list`` strategy.
+    recovery, recovery_rate
+        ``none``, ``second-neighbour`` or ``preferential`` (:mod:`.recovery`), and the
+        probability that an orphaned contact rewires after each step.
+    runs, seed
+        Repetitions of anything random (deterministic combinations run once) and the seed
+        of all randomness (``None``: fresh entropy, not reproducible).
+    layers, isolates
+        Layers of a multi-layer network (default: its defaults); keep untied actors.
+    band, targets
+        Percentile band of ``sweep-betweenness``/``sweep-degree``; actors of ``list``.
     step_size
-        Actors removed per step by sequential strategies (centralities are recomputed after
-        each step).
-    recovery_rate
-        Probability that an orphaned contact rewires after each step.
+        Actors removed per step by sequential strategies (recomputed after each step).
     min_group_size
         Smallest fragment counted as a candidate successor group.
-    isolates
-        Keep actors with no tie in the chosen layers.
     exact_limit, samples
         Above ``exact_limit`` actors, betweenness and efficiency are estimated from
         ``samples`` sampled actors.
     progress
         Called with ``(done, total)`` after each strategy run.
 
-    Returns
-    -------
-    SimulationResult
-        Step table, comparison table, and chart/frame helpers.
-
     Raises
     ------
-    UsageError
-        Bad parameters (unknown strategy, budget, layer, target).
-    AnalysisError
-        A network with fewer than two tied actors.
+    UsageError, AnalysisError
+        Bad parameters (strategy, budget, layer, target); fewer than two tied actors.
 
     Examples
     --------
@@ -265,13 +227,63 @@ def simulate(
     >>> res.summary.column("lcc_share").to_pylist()
     [0.4]
     """
+    _check_counts(runs, step_size, min_group_size)
+    model = check_model(recovery)
+    parsed = _parse(strategies, band, targets)
+    base, net_name = _graph_of(network, layers, isolates)
+    _check_graph(base, net_name, parsed)
+    k = resolve_budget(budget, base.vcount())
+    estimation = Estimation(exact_limit=exact_limit, samples=samples)
+    baseline = Baseline.of(base, estimation, _stream(seed, "baseline", 0))
+    ctx = _Context(
+        base, baseline, net_name, step_size, model, recovery_rate, min_group_size, estimation
+    )
+    rows = _run_all(ctx, parsed, budget=k, runs=runs, seed=seed, progress=progress)
+    steps = pa.Table.from_pylist(rows, schema=STEP_SCHEMA)
+    params = _params(ctx, parsed, k, runs=runs, seed=seed, band=band)
+    info = _describe(network, base, net_name, layers, baseline)
+    return SimulationResult(steps, comparison_table(steps), info, params)
+
+
+def _params(
+    ctx: _Context,
+    strategies: Sequence[Strategy],
+    budget: int,
+    *,
+    runs: int,
+    seed: int | None,
+    band: tuple[float, float],
+) -> dict[str, Any]:
+    """The parameters of a simulation, for the record."""
+    sampled = not ctx.estimation.is_exact(ctx.base)
+    return {
+        "strategies": [s.name for s in strategies],
+        "budget": budget,
+        "budget_share": budget / ctx.base.vcount(),
+        "recovery": ctx.model,
+        "recovery_rate": ctx.rate,
+        "runs": runs,
+        "seed": seed,
+        "band": list(band),
+        "step_size": ctx.step_size,
+        "min_group_size": ctx.min_group_size,
+        "estimated": sampled,
+        "samples": ctx.estimation.samples if sampled else None,
+    }
+
+
+def _check_counts(runs: int, step_size: int, min_group_size: int) -> None:
     if runs < 1:
         raise UsageError(f"runs must be at least 1; got {runs}.")
     if step_size < 1:
         raise UsageError(f"step size must be at least 1; got {step_size}.")
     if min_group_size < 1:
         raise UsageError(f"minimum group size must be at least 1; got {min_group_size}.")
-    model = check_model(recovery)
+
+
+def _parse(
+    strategies: Sequence[str | Strategy], band: tuple[float, float], targets: Sequence[str]
+) -> list[Strategy]:
     parsed = [
         s if isinstance(s, Strategy) else parse_strategy(s, band=band, targets=targets)
         for s in strategies
@@ -281,114 +293,95 @@ def simulate(
     names = [s.name for s in parsed]
     if len(set(names)) != len(names):
         raise UsageError(f"a strategy is named twice: {', '.join(names)}.")
-    base, net_name = _graph_of(network, layers, isolates)
-    n0 = base.vcount()
-    if n0 < 2 or base.ecount() == 0:
+    return parsed
+
+
+def _check_graph(base: igraph.Graph, name: str, strategies: Sequence[Strategy]) -> None:
+    if base.vcount() < 2 or base.ecount() == 0:
         raise AnalysisError(
-            f"{net_name} has {n0} tied actor(s) in the chosen layers; nothing to disrupt. "
+            f"{name} has {base.vcount()} tied actor(s) in the chosen layers; nothing to disrupt. "
             "Choose other layers (--layer) or check the file."
         )
-    vertex_names = base.vs["name"]
-    for s in parsed:
-        check_targets(s, vertex_names)
-    k = resolve_budget(budget, n0)
-    estimation = Estimation(exact_limit=exact_limit, samples=samples)
-    sampled = not estimation.is_exact(base)
-    baseline = Baseline.of(base, estimation, _stream(seed, "baseline", 0))
-    rows: list[dict[str, Any]] = []
+    for s in strategies:
+        check_targets(s, base.vs["name"])
+
+
+def _describe(
+    network: Network | igraph.Graph,
+    base: igraph.Graph,
+    name: str,
+    layers: Sequence[str] | None,
+    baseline: Baseline,
+) -> dict[str, Any]:
+    if layers:
+        used = list(layers)
+    elif isinstance(network, Network):
+        used = list(network.default_layers or network.layers)
+    else:
+        used = []
+    return {
+        "name": name,
+        "nodes": base.vcount(),
+        "edges": base.ecount(),
+        "layers": used,
+        "efficiency": baseline.efficiency,
+    }
+
+
+def _varies(strategy: Strategy, model: str, sampled: bool) -> bool:
+    """Whether repeated runs of ``strategy`` can differ (random choice, recovery, sampling)."""
+    uses_betweenness = strategy.measure == "betweenness" or (
+        strategy.kind == "sweep" and strategy.measure != "degree"
+    )
+    return strategy.stochastic or model != "none" or (sampled and uses_betweenness)
+
+
+def _run_all(
+    ctx: _Context,
+    strategies: Sequence[Strategy],
+    *,
+    budget: int,
+    runs: int,
+    seed: int | None,
+    progress: Callable[[int, int], None] | None,
+) -> list[dict[str, Any]]:
     # Deterministic combinations run once: no random targeting, no recovery, and no sampled
     # betweenness (the efficiency sample is fixed at the baseline, so it adds no noise).
-    plan = [
-        (
-            s,
-            runs
-            if s.stochastic or model != "none" or (sampled and s.measure == "betweenness")
-            else 1,
-        )
-        for s in parsed
-    ]
+    sampled = not ctx.estimation.is_exact(ctx.base)
+    plan = [(s, runs if _varies(s, ctx.model, sampled) else 1) for s in strategies]
     total = sum(r for _, r in plan)
+    rows: list[dict[str, Any]] = []
     done = 0
     for strategy, n_runs in plan:
-        cap = len(strategy.targets) if strategy.kind == "list" else k
+        cap = len(strategy.targets) if strategy.kind == "list" else budget
         for run in range(n_runs):
             rng = _stream(seed, strategy.name, run)
-            rows.extend(
-                _run(
-                    base,
-                    baseline,
-                    strategy,
-                    run=run,
-                    budget=cap,
-                    step_size=step_size,
-                    model=model,
-                    rate=recovery_rate,
-                    min_group_size=min_group_size,
-                    estimation=estimation,
-                    rng=rng,
-                    network_name=net_name,
-                )
-            )
+            rows.extend(_run(ctx, strategy, run=run, budget=cap, rng=rng))
             done += 1
             if progress is not None:
                 progress(done, total)
-    steps = pa.Table.from_pylist(rows, schema=STEP_SCHEMA)
-    from .report import comparison_table
-
-    params = {
-        "strategies": names,
-        "budget": k,
-        "budget_share": k / n0,
-        "recovery": model,
-        "recovery_rate": recovery_rate,
-        "runs": runs,
-        "seed": seed,
-        "band": list(band),
-        "step_size": step_size,
-        "min_group_size": min_group_size,
-        "estimated": sampled,
-        "samples": samples if sampled else None,
-    }
-    info = {
-        "name": net_name,
-        "nodes": n0,
-        "edges": base.ecount(),
-        "layers": list(layers)
-        if layers
-        else (
-            list(network.default_layers or network.layers) if isinstance(network, Network) else []
-        ),
-        "efficiency": baseline.efficiency,
-    }
-    return SimulationResult(
-        steps=steps, summary=comparison_table(steps), network=info, params=params
-    )
+    return rows
 
 
 def _run(
-    base: igraph.Graph,
-    baseline: Baseline,
-    strategy: Strategy,
-    *,
-    run: int,
-    budget: int,
-    step_size: int,
-    model: str,
-    rate: float,
-    min_group_size: int,
-    estimation: Estimation,
-    rng: np.random.Generator,
-    network_name: str,
+    ctx: _Context, strategy: Strategy, *, run: int, budget: int, rng: np.random.Generator
 ) -> list[dict[str, Any]]:
-    graph = base.copy()
-    n0 = base.vcount()
+    graph = ctx.base.copy()
+    n0 = ctx.base.vcount()
     oids = np.arange(n0)
     rows: list[dict[str, Any]] = []
 
     def record(step: int, stage: str, removed: int, targets: list[str], added: int) -> None:
+        outcome = measure(
+            graph,
+            ctx.baseline,
+            oids,
+            min_group_size=ctx.min_group_size,
+            estimation=ctx.estimation,
+        )
         rows.append(
             {
-                "network": network_name,
+                "network": ctx.network_name,
                 "strategy": strategy.name,
                 "run": run,
                 "step": step,
@@ -397,13 +390,7 @@ def _run(
                 "share_removed": removed / n0,
                 "targets": targets,
                 "edges_added": added,
-                **measure(
-                    graph,
-                    baseline,
-                    oids,
-                    min_group_size=min_group_size,
-                    estimation=estimation,
-                ),
+                **outcome,
             }
         )
 
@@ -417,9 +404,9 @@ def _run(
             graph,
             step=step,
             remaining=budget - removed,
-            step_size=step_size,
+            step_size=ctx.step_size,
             order=oids,
-            estimation=estimation,
+            estimation=ctx.estimation,
             rng=rng,
         )
         if idx.size == 0:
@@ -434,11 +421,11 @@ def _run(
         oids = np.delete(oids, idx_list)
         removed += len(idx_list)
         record(step, "removal", removed, names, 0)
-        if model != "none":
+        if ctx.model != "none":
             where = np.full(n0, -1)
             where[oids] = np.arange(oids.size)
             orphans = [[int(where[o]) for o in group] for group in orphan_oids]
-            added = rewire(graph, orphans, model, rate=rate, rng=rng)  # type: ignore[arg-type]
+            added = rewire(graph, orphans, ctx.model, rate=ctx.rate, rng=rng)
             record(step, "recovery", removed, [], added)
     log.debug("%s run %d: %d actors removed in %d steps", strategy.name, run, removed, step)
     return rows

@@ -11,9 +11,14 @@ name                    what it removes
 ``hvt-betweenness``     the top broker (betweenness), then recompute, …
 ``hvt-rank``            the most senior declared rank (boss before underboss …)
 ``hvt-*-once``          the top ``budget`` actors of the intact network, all at once
-``sweep``               the middle layer: actors whose betweenness percentile lies in
-                        ``band`` (default 0.5–0.9), all at once, at most ``budget``
-``sweep-degree``        the same band on degree; ``sweep-rank`` on declared rank
+``sweep``               the middle layer (:mod:`.layers`: declared where the data has roles,
+                        else structural), all at once, its top brokers first if the budget
+                        is smaller than the layer
+``sweep-rank``          the declared middle layer only (layers or ranks; an error without)
+``sweep-structural``    the structural middle layer, even where roles are declared
+``sweep-betweenness``   a percentile band of betweenness (default 0.5–0.9), all at once;
+                        ``sweep-degree`` the same band on degree. A band is not a layer: it
+                        can hold the leaders, so the essay comparison never uses it
 ``random``              uniformly random actors, ``step_size`` at a time (the baseline)
 ``list``                the user's ``targets``, in order (``list-once``: all at once)
 ======================  =============================================================
@@ -35,12 +40,13 @@ import numpy as np
 
 from dyadwatch.errors import UsageError, did_you_mean
 
+from .layers import declared_tiers, middle_layer, relays, structural_core
 from .outcomes import Estimation, betweenness
 
 log = logging.getLogger(__name__)
 
 Kind = Literal["hvt", "sweep", "random", "list"]
-Measure = Literal["degree", "betweenness", "rank"]
+Measure = Literal["degree", "betweenness", "rank", "layer", "structural"]
 Mode = Literal["sequential", "simultaneous"]
 
 DEFAULT_BAND: tuple[float, float] = (0.5, 0.9)
@@ -57,6 +63,7 @@ STRATEGY_NAMES: tuple[str, ...] = (
     "sweep-betweenness",
     "sweep-degree",
     "sweep-rank",
+    "sweep-structural",
     "random",
     "random-once",
     "list",
@@ -75,6 +82,8 @@ class Strategy:
     'hvt-betweenness'
     >>> Strategy("sweep", "degree", band=(0.4, 0.8)).mode
     'simultaneous'
+    >>> Strategy("sweep").name
+    'sweep'
     """
 
     kind: Kind
@@ -88,7 +97,9 @@ class Strategy:
             default: Mode = "simultaneous" if self.kind == "sweep" else "sequential"
             object.__setattr__(self, "mode", default)
         if self.kind in ("hvt", "sweep") and self.measure is None:
-            object.__setattr__(self, "measure", "betweenness")
+            object.__setattr__(self, "measure", "betweenness" if self.kind == "hvt" else "layer")
+        if self.kind == "hvt" and self.measure in ("layer", "structural"):
+            raise UsageError(f"hvt targets by degree, betweenness or rank, not {self.measure}.")
         lo, hi = self.band
         if not (0.0 <= lo <= hi <= 1.0):
             raise UsageError(f"band {lo},{hi} must satisfy 0 <= low <= high <= 1 (percentiles).")
@@ -100,7 +111,7 @@ class Strategy:
         if self.kind == "hvt":
             base = f"hvt-{self.measure}"
         elif self.kind == "sweep":
-            base = "sweep" if self.measure == "betweenness" else f"sweep-{self.measure}"
+            base = "sweep" if self.measure == "layer" else f"sweep-{self.measure}"
         else:
             base = self.kind
         if self.kind != "sweep" and self.mode == "simultaneous":
@@ -130,8 +141,8 @@ def parse_strategy(
     --------
     >>> parse_strategy("hvt-degree-once").mode
     'simultaneous'
-    >>> parse_strategy("sweep").measure
-    'betweenness'
+    >>> parse_strategy("sweep").measure, parse_strategy("sweep-betweenness").measure
+    ('layer', 'betweenness')
     """
     name = text.strip().lower()
     if name not in STRATEGY_NAMES:
@@ -145,7 +156,7 @@ def parse_strategy(
     if core.startswith("hvt-"):
         return Strategy("hvt", core[4:], mode)  # type: ignore[arg-type]
     if core.startswith("sweep"):
-        measure = core[6:] or "betweenness"
+        measure = core[6:] or "layer"
         return Strategy("sweep", measure, "simultaneous", band=band)  # type: ignore[arg-type]
     if core == "random":
         return Strategy("random", None, mode)
@@ -250,6 +261,8 @@ def next_targets(
         wanted = [index[t] for t in strategy.targets if t in index]
         return np.asarray(wanted[:k], dtype=int)
     assert strategy.measure is not None
+    if strategy.kind == "sweep" and strategy.measure in ("layer", "rank", "structural"):
+        return top(layer_scores(strategy, graph, estimation, rng), k, order)
     values = scores(graph, strategy.measure, estimation, rng)
     if strategy.kind == "hvt":
         return top(values, k, order)
@@ -266,6 +279,38 @@ def next_targets(
             hi,
         )
     return top(in_band, k, order)
+
+
+def layer_scores(
+    strategy: Strategy, graph: igraph.Graph, estimation: Estimation, rng: np.random.Generator
+) -> np.ndarray:
+    """Betweenness of the middle layer's members (NaN for everyone else), for a layer sweep.
+
+    Raises
+    ------
+    UsageError
+        ``sweep-rank`` on a network with no declared layers or ranks.
+
+    Examples
+    --------
+    >>> g = igraph.Graph([(0, 1), (1, 2), (2, 3)]); g.vs["rank"] = [2.0, 1.0, 1.0, math.nan]
+    >>> layer_scores(Strategy("sweep", "rank"), g, Estimation(), np.random.default_rng(0))
+    array([nan,  2.,  2., nan])
+    """
+    b = betweenness(graph, estimation, rng)
+    if strategy.measure == "structural":
+        members = relays(graph, structural_core(graph), b)
+    elif strategy.measure == "rank":
+        declared = declared_tiers(graph)
+        if declared is None or not declared[1].any():
+            raise UsageError(
+                "sweep-rank needs a declared middle layer: load a dataset that declares layers "
+                "(Montagna, pandillas) or pass --rank-attribute with two or more ranks."
+            )
+        members = declared[1]
+    else:
+        members = middle_layer(graph, betweenness=b).middle
+    return np.where(members, b, math.nan)
 
 
 def check_targets(strategy: Strategy, names: Sequence[str]) -> None:
