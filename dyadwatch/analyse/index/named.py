@@ -11,6 +11,9 @@ sources (docs/measurement.md, docs/index.md):
 ``environment``
     Every other event involving both countries (cartel violence against US citizens, US
     prosecutions of traffickers, seizures), measured by the Goldstein score of its CAMEO code.
+``cameo``
+    A baseline, not a reading: every event involving both countries by its CAMEO Goldstein
+    score — what the index measured before it measured the relationship.
 
 How a value is made, per source and period (``freq`` steps; a value at step P pools the
 ``window`` periods ending at P):
@@ -114,8 +117,16 @@ NAMED: Mapping[str, NamedSeries] = {
         "Security environment",
         "mean Goldstein score of non-state events involving both countries (−10 … +10)",
     ),
+    "cameo": NamedSeries(
+        "cameo",
+        "all",
+        "goldstein",
+        "All events by CAMEO Goldstein score (baseline)",
+        "mean Goldstein score of every event involving both countries (−10 … +10)",
+    ),
 }
-"""The series every consumer reads by name (docs/index.md)."""
+"""The series every consumer reads by name (docs/index.md). ``cameo`` is the baseline the
+relational measure is judged against: the tone of the coding, every actor, no editor."""
 
 DEFAULT_SERIES = "relationship"
 
