@@ -247,6 +247,12 @@ def test_token_read_access(tmp_path_factory: pytest.TempPathFactory, tmp_path: P
     page = anon.get("/")
     assert page.status_code == 401 and "/login" in page.text
     assert anon.get("/login").status_code == 200
-    signed_in = make_client(app, cookies={COOKIE: token})
+    # The dashboard's sign-in trades the token for a session cookie; the token itself in a
+    # cookie opens nothing.
+    assert make_client(app, cookies={COOKIE: token}).get("/instruments").status_code == 401
+    signed_in = make_client(app, raise_server_exceptions=False)
+    r = signed_in.post("/login", data={"token": token}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/"
+    assert signed_in.cookies[COOKIE] != token
     assert signed_in.get("/instruments").status_code == 200
     assert signed_in.get("/api/status").json()["read_access"] == "token"

@@ -1,9 +1,10 @@
 """Who may read and who may write.
 
 Writes always need a token (``Authorization: Bearer dw_…``). Reads are open unless the
-setting ``api_read_access`` is ``token``; then the API wants the header and the dashboard
-accepts the same token from the ``dyadwatch_token`` cookie that its ``/login`` page sets.
-Writes never accept the cookie, so another site cannot make a browser write.
+setting ``api_read_access`` is ``token``; then the API wants the header, or the dashboard
+session cookie that ``POST /login`` sets in exchange for a token (HttpOnly, SameSite=Strict,
+read-only: :meth:`TokenStore.start_session`). The cookie never holds the token, and writes
+never accept it, so neither a script on the page nor another site can make a browser write.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pydantic import BaseModel
 from dyadwatch.present.api.errors import ApiError
 from dyadwatch.present.api.tokens import TokenInfo, TokenStore
 
-COOKIE = "dyadwatch_token"
+COOKIE = "dyadwatch_session"
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -72,8 +73,11 @@ async def require_read(request: Request, credentials: Credentials) -> TokenInfo 
     """A dependency: nothing when reads are open; else the request's valid token, or 401."""
     if request.app.state.settings.api_read_access != "token":
         return None
-    token = credentials.credentials if credentials else request.cookies.get(COOKIE)
-    return _check(request, token, "reading")
+    if credentials is None:
+        session = _tokens(request).verify_session(request.cookies.get(COOKIE))
+        if session is not None:
+            return session
+    return _check(request, credentials.credentials if credentials else None, "reading")
 
 
 def page_token_ok(request: Request) -> bool:
@@ -81,8 +85,9 @@ def page_token_ok(request: Request) -> bool:
     if request.app.state.settings.api_read_access != "token":
         return True
     header = request.headers.get("authorization", "")
-    token = header[7:] if header.lower().startswith("bearer ") else request.cookies.get(COOKIE)
-    return _tokens(request).verify(token) is not None
+    if header.lower().startswith("bearer "):
+        return _tokens(request).verify(header[7:]) is not None
+    return _tokens(request).verify_session(request.cookies.get(COOKIE)) is not None
 
 
 __all__ = ["COOKIE", "TokenInfoModel", "page_token_ok", "require_read", "require_write"]

@@ -73,6 +73,7 @@ HTTP_CODES = {
     405: "method_not_allowed",
     409: "conflict",
     413: "too_large",
+    414: "uri_too_long",
     415: "unsupported_media_type",
     422: "invalid_parameter",
     429: "too_many_requests",
@@ -191,13 +192,18 @@ async def on_validation_error(request: Request, exc: Exception) -> Response:
     return respond(request, 422, "invalid_parameter", message, details)
 
 
+def _clip(text: str, limit: int = 200) -> str:
+    """At most ``limit`` characters of a client's text echoed back (a path, a value)."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 async def on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code = HTTP_CODES.get(exc.status_code, "http_error")
     if exc.status_code == 404:
-        message = f"no such page or endpoint: {request.url.path} (see /docs for the API)."
+        message = f"no such page or endpoint: {_clip(request.url.path)} (see /docs for the API)."
     elif exc.status_code == 405:
-        message = f"method {request.method} is not allowed on {request.url.path}."
+        message = f"method {request.method} is not allowed on {_clip(request.url.path)}."
     else:
         message = str(exc.detail)
     headers = dict(exc.headers) if exc.headers else None

@@ -130,11 +130,18 @@ class NewEvent(BaseModel):
     )
 
 
+API_REFUSED_SOURCES: dict[str, str] = {
+    "memory": "source 'memory' holds tables inside one Python process; nothing can be "
+    "ingested from it over the API (use 'file' with paths).",
+}
+"""Registered sources ``POST /api/ingest`` cannot run, and why."""
+
+
 class IngestRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     source: str = Field(max_length=64, description="A source name (`dyadwatch sources`).")
-    paths: list[str] | None = Field(
+    paths: list[Annotated[str, Field(max_length=4096)]] | None = Field(
         default=None,
         max_length=1000,
         description="Files on the server to ingest, under the api_ingest_dirs setting "
@@ -544,22 +551,38 @@ def _allowed_paths(given: list[str], dirs: tuple[Path, ...]) -> list[Path]:
     under the ``api_ingest_dirs`` setting (default ``<store>/inbox``) can be ingested.
     Paths are resolved first, so ``..`` and symbolic links cannot leave those directories.
     """
+    from dyadwatch.errors import ArtifactError
+    from dyadwatch.sources.file import check_local_path
+
     roots = [d.expanduser().resolve() for d in dirs]
     out = []
     for raw in given:
-        path = Path(raw).expanduser().resolve()
+        shown = raw if len(raw) <= 200 else raw[:200] + "…"
+        try:
+            path = check_local_path(raw).expanduser().resolve()
+        except ArtifactError as exc:
+            raise bad_param("paths", str(exc), "body") from None
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise bad_param("paths", f"{shown!r} cannot be a file path ({exc}).", "body") from None
         if not any(path.is_relative_to(root) for root in roots):
             allowed = ", ".join(str(r) for r in roots)
             raise ApiError(
                 403,
                 "path_not_allowed",
-                f"body parameter 'paths': {raw} is outside the directories the API may "
+                f"body parameter 'paths': {shown} is outside the directories the API may "
                 f"ingest from ({allowed}); put the file there, or set api_ingest_dirs "
                 "(dyadwatch.toml or DYADWATCH_API_INGEST_DIRS).",
-                [{"loc": ["body", "paths"], "message": f"{raw} is not under {allowed}"}],
+                [{"loc": ["body", "paths"], "message": f"{shown} is not under {allowed}"}],
             )
         out.append(path)
     return out
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 @write.post(
@@ -588,6 +611,15 @@ def trigger_ingest(
 
     settings = request.app.state.settings
     name = check_text("source", body.source) or ""
+    if name in API_REFUSED_SOURCES:
+        raise bad_param("source", API_REFUSED_SOURCES[name], "body")
+    if name == "curated" and body.paths:
+        raise bad_param(
+            "paths",
+            "curated events come only from the knowledge base: add one with POST /api/events "
+            "(validated like `dyadwatch kb add`), or ingest the knowledge base without 'paths'.",
+            "body",
+        )
     source = (
         CuratedSource(_kb_root(request))
         if name == "curated" and request.app.state.kb_root is not None
@@ -595,7 +627,7 @@ def trigger_ingest(
     )
     if body.paths:
         paths = _allowed_paths(body.paths, settings.ingest_dirs)
-        missing = [str(p) for p in paths if not p.is_file()]
+        missing = [str(p)[:200] for p in paths if not _is_file(p)]
         if missing:
             raise bad_param("paths", f"not a file on the server: {', '.join(missing[:5])}.", "body")
         artifacts = list(source.artifacts_for_paths(paths))

@@ -7,6 +7,13 @@ and ``sha256(secret)`` — never the secret. A plain SHA-256 is enough here: the
 bits of entropy, so there is nothing for a slow hash (PBKDF2, scrypt) to protect against a
 dictionary, and a fast check keeps token-protected reads fast. Comparison is constant-time.
 
+The dashboard never keeps a token in the browser. Its sign-in page trades a token for a
+**session**: an HttpOnly, SameSite=Strict cookie that JavaScript cannot read and that only
+reads (writes take the ``Authorization`` header alone). A session is
+``<token id>.<expiry>.<HMAC-SHA256>`` under a session key kept in the same file, so the
+server holds no session state; it lasts :data:`SESSION_HOURS` and ends when its token is
+revoked (or when the key is deleted from the file: every session ends).
+
 Examples
 --------
 >>> tokens = TokenStore(Path("/tmp/store"))  # doctest: +SKIP
@@ -33,6 +40,9 @@ from dyadwatch.errors import StoreError, UsageError
 
 TOKENS_FILE = "api-tokens.json"
 PREFIX = "dw"
+SESSION_HOURS = 12
+"""How long a dashboard session lasts before the token must be given again."""
+_SESSION_RE = re.compile(r"^([0-9a-f]{8})\.([0-9]{1,12})\.([0-9a-f]{64})$")
 _TOKEN_RE = re.compile(r"^dw_([0-9a-f]{8})_([A-Za-z0-9_-]{20,})$")
 _NAME_RE = re.compile(r"^[\w.@ -]{1,64}$")
 
@@ -77,30 +87,37 @@ class TokenStore:
     def __init__(self, root: Path) -> None:
         self.path = Path(root) / TOKENS_FILE
         self._lock = threading.Lock()
-        self._cache: tuple[float, int, dict[str, dict[str, Any]]] | None = None
+        self._cache: tuple[float, int, dict[str, dict[str, Any]], str | None] | None = None
 
     # --- reading -----------------------------------------------------------------------------
 
-    def _read(self) -> dict[str, dict[str, Any]]:
+    def _load(self) -> tuple[dict[str, dict[str, Any]], str | None]:
+        """The tokens by id, and the session key (None until the first sign-in)."""
         try:
             st = self.path.stat()
         except FileNotFoundError:
-            return {}
+            return {}, None
         key = (st.st_mtime, st.st_size)
         with self._lock:
             if self._cache is not None and self._cache[:2] == key:
-                return self._cache[2]
+                return self._cache[2], self._cache[3]
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             tokens = {str(t["id"]): dict(t) for t in data["tokens"]}
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+            session_key = data.get("session_key")
+            if session_key is not None and not isinstance(session_key, str):
+                raise TypeError("session_key is not a string")
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise StoreError(
                 f"{self.path} is not a readable tokens file ({exc}); fix or delete it and "
                 "create tokens again with `dyadwatch token create`."
             ) from None
         with self._lock:
-            self._cache = (key[0], key[1], tokens)
-        return tokens
+            self._cache = (key[0], key[1], tokens, session_key)
+        return tokens, session_key
+
+    def _read(self) -> dict[str, dict[str, Any]]:
+        return self._load()[0]
 
     def list(self) -> list[TokenInfo]:
         """Every token ever created, oldest first (revoked ones included)."""
@@ -127,10 +144,14 @@ class TokenStore:
 
     # --- writing -----------------------------------------------------------------------------
 
-    def _write(self, tokens: dict[str, dict[str, Any]]) -> None:
+    def _write(self, tokens: dict[str, dict[str, Any]], session_key: str | None = None) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.tmp")
-        body = json.dumps({"tokens": list(tokens.values())}, indent=2) + "\n"
+        data: dict[str, Any] = {"tokens": list(tokens.values())}
+        session_key = session_key or self._load()[1]
+        if session_key:
+            data["session_key"] = session_key
+        body = json.dumps(data, indent=2) + "\n"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(body)
@@ -174,5 +195,49 @@ class TokenStore:
             self._write(tokens)
         return TokenInfo(entry["id"], entry["name"], entry["created_at"], entry["revoked_at"])
 
+    # --- dashboard sessions --------------------------------------------------------------------
 
-__all__ = ["TOKENS_FILE", "CreatedToken", "TokenInfo", "TokenStore"]
+    def _session_key(self) -> bytes:
+        tokens, key = self._load()
+        if key is None:
+            key = secrets.token_hex(32)
+            self._write(tokens, key)
+        return bytes.fromhex(key)
+
+    def start_session(self, token: str | None, now: datetime | None = None) -> str | None:
+        """A session cookie value for a valid ``token``, or None.
+
+        >>> TokenStore(tmp).start_session(created.token).count(".")  # doctest: +SKIP
+        2
+        """
+        info = self.verify(token)
+        if info is None:
+            return None
+        expires = int((now or datetime.now(UTC)).timestamp()) + SESSION_HOURS * 3600
+        body = f"{info.id}.{expires}"
+        mac = hmac.new(self._session_key(), body.encode(), hashlib.sha256).hexdigest()
+        return f"{body}.{mac}"
+
+    def verify_session(self, value: str | None, now: datetime | None = None) -> TokenInfo | None:
+        """The token behind a live session cookie, or None (forged, expired or revoked)."""
+        if not value:
+            return None
+        m = _SESSION_RE.match(value.strip())
+        if not m:
+            return None
+        tokens, key = self._load()
+        if key is None:
+            return None
+        body = f"{m[1]}.{m[2]}"
+        want = hmac.new(bytes.fromhex(key), body.encode(), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(want, m[3]):
+            return None
+        if int(m[2]) < (now or datetime.now(UTC)).timestamp():
+            return None
+        entry = tokens.get(m[1])
+        if entry is None or entry.get("revoked_at"):
+            return None
+        return TokenInfo(entry["id"], entry["name"], entry["created_at"], None)
+
+
+__all__ = ["SESSION_HOURS", "TOKENS_FILE", "CreatedToken", "TokenInfo", "TokenStore"]

@@ -22,17 +22,4 @@
       });
     });
   }
-
-  // Sign-in: keep the token in a same-site cookie, then go back to the overview.
-  var login = document.getElementById("login-form");
-  if (login) {
-    login.addEventListener("submit", function (ev) {
-      ev.preventDefault();
-      var token = document.getElementById("login-token").value.trim();
-      var secure = location.protocol === "https:" ? "; Secure" : "";
-      document.cookie = "dyadwatch_token=" + encodeURIComponent(token) +
-        "; Path=/; SameSite=Strict; Max-Age=2592000" + secure;
-      location.href = "/";
-    });
-  }
 })();
