@@ -113,7 +113,7 @@ def test_bad_alert_requests_are_clear_errors(
 
 
 def test_the_cli_lists_alerts(kb_store: Store, capsys: pytest.CaptureFixture[str]) -> None:
-    args = ["index", "alerts", "--freq", "week", "--as-of", "2020-10-18"]
+    args = ["index", "alerts", "--freq", "week", "--as-of", "2020-10-18", "--measure", "net_coop"]
     assert main([*args, "--store", str(kb_store.root)]) == 0
     out = capsys.readouterr().out
     assert "2020-W42" in out and "more events than usual" in out and "Cienfuegos" in out
