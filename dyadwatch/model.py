@@ -31,7 +31,8 @@ AGENT_TYPES_OF_INTEREST = ("GOV", "MIL", "JUD", "COP", "SPY", "CRM", "LEG", "BUS
 
 Handling = Literal["public", "sensitive"]
 DatePrecision = Literal["day", "month", "year"]
-FindingStatus = Literal["met", "not_met", "insufficient_data"]
+FindingStatus = Literal["met", "not_met", "unknown"]
+"""A rule's condition holds, does not, or cannot be decided from what was known (with why)."""
 
 TS = pa.timestamp("us", tz="UTC")
 
@@ -409,6 +410,8 @@ class Finding:
     evidence: tuple[Evidence, ...]
     explanation: str
     lever: str | None = None
+    reason: str = ""
+    """One line in words: why the finding is what it is (for ``unknown``: what is missing)."""
 
 
 def rows_to_table(rows: Iterable[Mapping[str, Any]], schema: pa.Schema) -> pa.Table:

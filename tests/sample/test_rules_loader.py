@@ -51,21 +51,21 @@ def test_yaml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("rule", "line", "needle"),
     [
-        ("    condition: 'index.net_cop() > 0'\n", 4, "Did you mean index.net_coop?"),
+        ("    condition: 'series.valeu() > 0'\n", 4, "Did you mean series.value?"),
         ("    condition: 'instrument.held_for(\"x\") > 6'\n", 4, "write a duration"),
-        ("    condition: 'index.net_coop() >'\n", 4, "column 19"),
-        ("    condition: 'index.net_coop()'\n", 4, "must be true or false"),
+        ("    condition: 'series.value() >'\n", 4, "column 17"),
+        ("    condition: 'series.value()'\n", 4, "must be true or false"),
         ("    condition: 'x > 1'\n    window: 6 months\n", 5, "window '6 months'"),
-        ("    condition: 'index.net_coop() > 0'\n    window: 0d\n", 5, "at least one day"),
-        ("    condition: 'index.net_coop() > 0'\n    kind: advice\n", 5, "kind 'advice'"),
-        ("    condtion: 'index.net_coop() > 0'\n", 4, "Did you mean condition?"),
+        ("    condition: 'series.value() > 0'\n    window: 0d\n", 5, "at least one day"),
+        ("    condition: 'series.value() > 0'\n    kind: advice\n", 5, "kind 'advice'"),
+        ("    condtion: 'series.value() > 0'\n", 4, "Did you mean condition?"),
         (
-            "    condition: 'index.net_coop() > 0'\n    used_when: 'instrument.state(1) == 2'\n",
+            "    condition: 'series.value() > 0'\n    used_when: 'instrument.state(1) == 2'\n",
             5,
             "used_when:",
         ),
         (
-            "    condition: 'index.net_coop() > 0'\n    evidence: ['index.zscore(window=x)']\n",
+            "    condition: 'series.value() > 0'\n    evidence: ['series.percentile(history=x)']\n",
             5,
             "evidence:",
         ),
@@ -108,7 +108,7 @@ def test_definitions_are_checked_and_usable(tmp_path: Path) -> None:
     text = (
         "definitions:\n"
         '  frozen: \'instrument.state("dialogue") == "frozen"\'\n'
-        "  broken: 'index.net_coop( > 0'\n"
+        "  broken: 'series.value( > 0'\n"
         "rules:\n"
         "  - id: uses_def\n    title: X\n    condition: 'frozen and not broken'\n"
         "  - id: uses_good_def\n    title: Y\n    condition: 'not frozen'\n"
@@ -168,7 +168,7 @@ def test_cli_check_metrics_and_with_default(
     good = write(tmp_path, "rules:\n" + GOOD, "good.yaml")
     bad = write(
         tmp_path,
-        "rules:\n  - id: x\n    title: X\n    condition: 'index.zscor() > 0'\n",
+        "rules:\n  - id: x\n    title: X\n    condition: 'series.percentil() > 0'\n",
         "bad.yaml",
     )
     assert main(["rules", "check", "--rules", str(good)]) == 0
@@ -177,8 +177,8 @@ def test_cli_check_metrics_and_with_default(
     assert "15 rule(s) loaded" in capsys.readouterr().err
     assert main(["rules", "check", "--rules", str(bad)]) == 1
     out = capsys.readouterr().out
-    assert "bad.yaml:4: rule x: condition: unknown metric 'index.zscor'" in out
-    assert "Did you mean index.zscore?" in out
+    assert "bad.yaml:4: rule x: condition: unknown metric 'series.percentil'" in out
+    assert "Did you mean series.percentile?" in out
     assert main(["rules", "metrics", "--json"]) == 0
     import json
 
@@ -197,8 +197,8 @@ _YAML_PIECES = st.sampled_from(
         "    window: 6m\n",
         "    window: {a: 1}\n",
         "    evidence: x\n",
-        "    evidence: ['index.n()']\n",
-        "  d: 'index.n() > 0'\n",
+        "    evidence: ['series.n()']\n",
+        "  d: 'series.n() > 0'\n",
         "  - [1, 2]\n",
         "  - null\n",
         "dyad: 3\n",

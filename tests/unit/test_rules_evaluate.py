@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 import pyarrow as pa
@@ -117,15 +118,60 @@ INDICATORS = [
 ]
 
 
+def fake_series(events: list[Event]) -> Callable[[str, date, str], pa.Table]:
+    """A stand-in for the index's named series: per month, the mean Goldstein score of the
+    events public by ``as_of`` and dated in the three months ending there (2 needed)."""
+
+    def read(name: str, as_of: date, direction: str) -> pa.Table:
+        cutoff = eod(as_of)
+        seen = [e for e in events if e.known_at <= cutoff and e.event_date <= as_of]
+        if direction == "ba":
+            seen = [e for e in seen if e.actor1.country == "MEX"]
+        rows = []
+        y, m = 2019, 1
+        while date(y, m, 1) <= as_of:
+            start = date(y, m, 1)
+            end = date(y + (m == 12), m % 12 + 1, 1) - timedelta(days=1)
+            lo = date(y - (m <= 2), (m - 3) % 12 + 1, 1)
+            window = [e for e in seen if lo <= e.event_date <= end]
+            ok = len(window) >= 2
+            value = sum(e.goldstein or 0 for e in window) / len(window) if ok else None
+            rows.append(
+                {
+                    "period": f"{y:04d}-{m:02d}",
+                    "period_start": start,
+                    "period_end": end,
+                    "value": value,
+                    "lo": None if value is None else value - 1,
+                    "hi": None if value is None else value + 1,
+                    "n": len(window),
+                    "status": "ok" if ok else "insufficient",
+                    "reason": None if ok else "insufficient evidence: fewer than 2 events",
+                }
+            )
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return pa.Table.from_pylist(rows)
+
+    return read
+
+
 def data(extra: list[Event] = ()) -> RuleData:  # type: ignore[assignment]
+    events = [*EVENTS, *extra]
     return RuleData(
-        events_to_table([*EVENTS, *extra]),
+        events_to_table(events),
         rows_to_table(STATES, INSTRUMENT_STATE_SCHEMA),
         rows_to_table(INDICATORS, INDICATOR_SCHEMA),
+        series_reader=fake_series(events),
     )
 
 
-def rule(condition: str, *, window: str | None = None, used_when: str | None = None) -> Rule:
+def rule(
+    condition: str,
+    *,
+    window: str | None = None,
+    used_when: str | None = None,
+    horizon: str | None = None,
+) -> Rule:
     w = parse_window(window) if window else None
     return Rule(
         id="r",
@@ -136,6 +182,7 @@ def rule(condition: str, *, window: str | None = None, used_when: str | None = N
         lever="foreign_agent_law",
         window=w,
         used_when=compile_expression(used_when, {}, w) if used_when else None,
+        horizon=parse_window(horizon) if horizon else None,
     )
 
 
@@ -149,25 +196,45 @@ def test_event_counts_see_only_what_was_public() -> None:
     assert status(cond, date(2021, 3, 1)) == "met"
 
 
-def test_net_coop_matches_the_index_formula() -> None:
+def test_series_metrics_read_the_named_series_as_known_then() -> None:
     (f,) = evaluate(
         data(),
-        [rule("index.net_coop(window=3m) < 0 and index.n(window=3m) == 4")],
+        [rule('series.value(name="relationship") < 0 and series.n() == 4')],
         date(2021, 1, 31),
     )
     assert f.status == "met"
-    # 3 conflict, 1 cooperation: (1 - 3) / 4
-    assert f.metrics["index.net_coop(window=3m)"] == pytest.approx(-0.5)
+    # Nov-Jan, public by 31 Jan: c1, c2 (-5), c3 (-5), k1 (+3); "late" is not public yet
+    assert f.metrics['series.value(name="relationship")'] == pytest.approx(-3.0)
+    assert any(e.kind == "metric" and "relationship series, 2021-01" in e.text for e in f.evidence)
 
 
-def test_too_few_events_is_insufficient_data_and_kleene_logic_applies() -> None:
-    d = date(2021, 1, 31)
-    unknown = "index.net_coop(window=3m, min_events=10) < 0"
-    assert status(unknown, d) == "insufficient_data"
+def test_a_month_with_too_little_evidence_is_unknown_and_kleene_logic_applies() -> None:
+    d = date(2020, 12, 31)  # only c1 and c2 … then c2 alone in a later month
+    unknown = "series.value() < 0"
+    assert status(unknown, date(2020, 11, 30)) == "unknown"
+    assert status(unknown, d) == "met"
+    d = date(2020, 11, 30)
     assert status(f"{unknown} and 1 > 2", d) == "not_met"
     assert status(f"{unknown} or 1 < 2", d) == "met"
-    assert status(f"not ({unknown})", d) == "insufficient_data"
-    assert status(f"{unknown} or 1 > 2", d) == "insufficient_data"
+    assert status(f"not ({unknown})", d) == "unknown"
+    assert status(f"{unknown} or 1 > 2", d) == "unknown"
+    (f,) = evaluate(data(), [rule(unknown)], d)
+    assert f.reason.startswith("unknown:")
+
+
+def test_series_percentile_places_the_month_in_its_own_past() -> None:
+    # Too little history (24 months with a value are needed): unknown, with why.
+    (f,) = evaluate(data(), [rule("series.percentile(history=10y) <= 20")], date(2021, 1, 31))
+    assert f.status == "unknown" and "needed" in f.reason
+
+
+def test_silence_longer_than_the_horizon_is_unknown_never_not_met() -> None:
+    cond = 'events.count(actor1="MEX", quad=[3, 4], window=3m) >= 1'
+    assert status(cond, date(2021, 9, 30)) == "not_met"  # x1 (June) is recent evidence
+    (f,) = evaluate(data(), [rule(cond)], date(2022, 6, 30))  # nothing since June 2021
+    assert f.status == "unknown"
+    assert "no evidence since 2021-06-01" in f.reason
+    assert status(cond, date(2022, 6, 30), horizon="2y") == "not_met"
 
 
 def test_instrument_states_as_known_then() -> None:
@@ -190,10 +257,15 @@ def test_ever_with_and_without_window() -> None:
 
 def test_indicator_values_follow_vintages() -> None:
     v = 'indicator.value("deaths") > 70500'
-    assert status(v, date(2020, 8, 1)) == "not_met"  # provisional 70,000
-    assert status(v, date(2020, 12, 1)) == "met"  # revised to 71,000
-    assert status('indicator.value("deaths") > 0', date(2020, 1, 1)) == "insufficient_data"
-    (f,) = evaluate(data(), [rule('indicator.pct_change("deaths") > 25')], date(2021, 7, 1))
+    assert status(v, date(2020, 8, 1), horizon="1y") == "not_met"  # provisional 70,000
+    assert status(v, date(2020, 12, 1), horizon="1y") == "met"  # revised to 71,000
+    assert status('indicator.value("deaths") > 0', date(2020, 1, 1)) == "unknown"
+    # the latest value is older than the rule's horizon: unknown, saying so
+    (old,) = evaluate(data(), [rule('indicator.value("deaths") > 0')], date(2022, 12, 31))
+    assert old.status == "unknown" and "older than the rule's horizon" in old.reason
+    (f,) = evaluate(
+        data(), [rule('indicator.pct_change("deaths") > 25', horizon="1y")], date(2021, 7, 1)
+    )
     assert f.status == "met"
     assert f.metrics['indicator.pct_change("deaths")'] == pytest.approx(100 * 19_000 / 71_000)
     assert {e.urls for e in f.evidence if e.kind == "indicator"} == {
@@ -204,7 +276,7 @@ def test_indicator_values_follow_vintages() -> None:
 
 def test_unknown_series_in_the_store_is_insufficient_with_a_hint() -> None:
     (f,) = evaluate(data(), [rule('indicator.value("death") > 0')], date(2021, 7, 1))
-    assert f.status == "insufficient_data"
+    assert f.status == "unknown"
     assert "Did you mean deaths?" in f.explanation
 
 
@@ -284,8 +356,8 @@ def future_events(draw: st.DrawFn) -> list[Event]:
 
 
 PROPERTY_RULES = [
-    rule("index.net_coop(window=3m) < 0"),
-    rule("index.zscore(window=1m, baseline=4, min_events=1) < 0"),
+    rule("series.value() < 0"),
+    rule('series.value(direction="ba") < 0 and series.n() >= 2'),
     rule('events.count(actor1="MEX", quad=[3, 4], window=6m) >= 3'),
     rule('events.since_last(instrument="foreign_agent_law") <= 90d'),
     rule('instrument.state("foreign_agent_law") == "in_force"'),
@@ -307,8 +379,10 @@ def test_rule_data_accepts_any_arrow_event_table() -> None:
         pa.Table.from_pylist([], schema=INDICATOR_SCHEMA),
     )
     (f,) = evaluate(d, [rule("events.count() == 0")], AS_OF)
-    assert f.status == "insufficient_data"
-    assert "no events of the dyad's countries known" in f.explanation
+    assert f.status == "unknown"
+    assert "no events of the dyad known" in f.reason
+    (g,) = evaluate(d, [rule("series.value() > 0 or 1 > 2")], AS_OF)
+    assert g.status == "unknown"
 
 
 def test_findings_table_and_backtest_table_are_arrow() -> None:
@@ -330,11 +404,11 @@ def test_a_lever_the_store_does_not_hold_is_reported() -> None:
 def test_loaded_data_of_another_dyad_is_refused() -> None:
     from dyadwatch.errors import RuleError
 
-    r = dataclasses.replace(rule("index.n() >= 0"), dyad="USA-CAN")
+    r = dataclasses.replace(rule("series.n() >= 0"), dyad="USA-CAN")
     with pytest.raises(RuleError, match=r"about USA-CAN .* loaded for USA-MEX"):
         evaluate(data(), [r], AS_OF)
 
 
 def test_counts_are_unknown_when_no_event_at_all_is_known() -> None:
-    assert status("events.count() == 0", date(1990, 1, 1)) == "insufficient_data"
+    assert status("events.count() == 0", date(1990, 1, 1)) == "unknown"
     assert status("events.count(window=30d) == 0", date(2021, 3, 31)) == "met"

@@ -51,7 +51,7 @@ def test_strings_take_either_quote_and_escapes() -> None:
 
 
 def test_bare_name_is_a_reference_and_negative_numbers_fold() -> None:
-    tree = parse("improved and index.net_coop() > -0.5")
+    tree = parse("improved and series.value() > -0.5")
     assert isinstance(tree, Binary) and isinstance(tree.left, Ref)
     right = tree.right
     assert isinstance(right, Binary) and isinstance(right.right, Literal_)
@@ -66,15 +66,15 @@ def test_bare_name_is_a_reference_and_negative_numbers_fold() -> None:
         ("a <", "column 4"),
         ("(1 < 2", "')'"),
         ("1 < 2 < 3", "do not chain"),
-        ("index.net_coop", "expected '('"),
-        ("index.net_coop(window=6months)", "duration like 90d"),
+        ("series.value", "expected '('"),
+        ("series.value(window=6months)", "duration like 90d"),
         ('instrument.state("x) == 1', "not closed"),
         ("a && b", "write `and`"),
         ("a ! b", "write `not`"),
         ("f(x)", "literals"),
-        ("index.net_coop(window=0d) > 0", "at least 1"),
-        ("index.net_coop(window=6m, window=3m) > 0", "given twice"),
-        ("index.net_coop(window=6m, 3) > 0", "positional argument cannot follow"),
+        ("series.value(window=0d) > 0", "at least 1"),
+        ("series.value(window=6m, window=3m) > 0", "given twice"),
+        ("series.value(window=6m, 3) > 0", "positional argument cannot follow"),
         ("x in [[1]]", "do not nest"),
         ("1 2", "expected an operator"),
         ("a.", "name after '.'"),
@@ -105,7 +105,7 @@ def test_any_text_parses_or_raises_rule_error(text: str) -> None:
 
 _PIECES = st.sampled_from(
     [
-        "index.net_coop(",
+        "series.value(",
         "window=",
         "6m",
         "0d",
@@ -149,8 +149,8 @@ def test_near_miss_token_soup_only_ever_raises_rule_error(pieces: list[str]) -> 
 
 
 def test_unknown_metric_suggests_the_closest() -> None:
-    with pytest.raises(UnknownMetricError, match=r"Did you mean index\.net_coop"):
-        check(parse("index.net_coops() > 0"))
+    with pytest.raises(UnknownMetricError, match=r"Did you mean series\.value"):
+        check(parse("series.valeu() > 0"))
     with pytest.raises(UnknownMetricError, match=r"Did you mean instrument\.held_for"):
         check(parse('instrument.held_fro("x") > 6m'))
 
@@ -166,18 +166,20 @@ def test_unknown_bare_name_suggests_definitions() -> None:
         ('instrument.held_for("x") >= 6', "write a duration"),
         ('instrument.state("x") > 3', "cannot compare"),
         ('instrument.state("x") > "a"', "orders numbers or durations"),
-        ("index.net_coop() and true", "joins conditions"),
-        ("not index.net_coop()", "needs a bool"),
+        ("series.value() and true", "joins conditions"),
+        ("not series.value()", "needs a bool"),
         ('-instrument.state("x") > 1', "needs a number"),
         ('instrument.state("x") + 1 > 1', "needs numbers"),
         ('instrument.state("x") in 3', "[list]"),
         ('instrument.state("x") in [1, 2]', "list of other types"),
-        ("index.net_coop() like 'a*'", "quoted pattern"),
-        ("index.net_coop(window=6) > 0", "write 6m or 6d"),
-        ('index.net_coop(window="6m") > 0', "must be a duration"),
-        ('index.net_coop(direction="up") > 0', "one of both, ab, ba"),
-        ("index.net_coop(min_events=1.5) > 0", "whole number"),
-        ("index.net_coop(speed=1) > 0", "has no argument 'speed'"),
+        ("series.value() like 'a*'", "quoted pattern"),
+        ("series.percentile(history=6) > 0", "write 6m or 6d"),
+        ('series.percentile(history="6m") > 0', "must be a duration"),
+        ('series.value(direction="up") > 0', "one of both, ab, ba"),
+        ('series.value(name="relations") > 0', "Did you mean relationship"),
+        ("events.count(window=1.5) > 0", "must be a duration"),
+        ("series.value(speed=1) > 0", "has no argument 'speed'"),
+        ("index.net_coop() > 0", 'series.value(name="relationship") instead'),
         ("instrument.state() == 'x'", "needs the argument 'id'"),
         ('instrument.state("a", "b") == "x"', "at most 1"),
         ("events.count(quad=[5]) > 0", "quad classes are 1–4"),
@@ -192,18 +194,22 @@ def test_type_errors_are_rule_errors(text: str, needle: str) -> None:
 
 def test_a_condition_must_be_boolean() -> None:
     with pytest.raises(RuleError, match="must be true or false"):
-        compile_expression("index.net_coop()", {})
-    assert compile_expression("index.net_coop()", {}, want=None).type == "number"
+        compile_expression("series.value()", {})
+    assert compile_expression("series.value()", {}, want=None).type == "number"
 
 
-def test_rule_window_fills_missing_window_arguments() -> None:
-    call = parse("index.net_coop()")
+def test_rule_window_and_horizon_fill_missing_arguments() -> None:
+    call = parse("events.count()")
     assert isinstance(call, Call)
-    assert bind(call)["window"] == Duration(6, "m")
+    assert "window" not in bind(call)
     assert bind(call, Duration(12, "m"))["window"] == Duration(12, "m")
-    explicit = parse("index.net_coop(window=3m)")
+    explicit = parse("events.count(window=3m)")
     assert isinstance(explicit, Call)
     assert bind(explicit, Duration(12, "m"))["window"] == Duration(3, "m")
+    assert bind(call, None, Duration(2, "y"))["horizon"] == Duration(2, "y")
+    assert bind(parse("events.count(horizon=1y)"), None, Duration(2, "y"))["horizon"] == (  # type: ignore[arg-type]
+        Duration(1, "y")
+    )
 
 
 @pytest.mark.parametrize("bad", ["6", "six months", "6 m", "0m", "-3m", "6mo", "", "1.5y"])

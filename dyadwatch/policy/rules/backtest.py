@@ -7,6 +7,12 @@ the lever was actually used — from the rule's ``used_when`` expression, evalua
 way, and from the lever instrument's state changes (the February 2025 terrorist designation,
 each year's certification outcome).
 
+With ``outcomes=True`` (the default) it also measures what levers did (:mod:`.outcomes`):
+how the months the condition held line up with the months the lever was in use (agreement
+in sample — up to the rule's calibration split — and out of sample, and the lead or lag at
+which they agree best), and an event study of the default index and the rule's indicators
+3, 6 and 12 months after each change of the lever's state against placebo dates.
+
 Examples
 --------
 >>> bt = backtest(store, load_rules(), date(2018, 1, 1), date(2026, 3, 1))  # doctest: +SKIP
@@ -23,10 +29,13 @@ from typing import Any
 
 import pyarrow as pa
 
-from dyadwatch.errors import UsageError
+from dyadwatch.errors import RuleError, UsageError
+from dyadwatch.policy.rules import outcomes as oc
 from dyadwatch.policy.rules.data import RuleData
 from dyadwatch.policy.rules.evaluate import Evaluator, data_by_dyad, evaluate_rule
+from dyadwatch.policy.rules.language import Call, Node, Ref, walk
 from dyadwatch.policy.rules.loader import Rule, RuleSet
+from dyadwatch.policy.rules.metrics import bind
 from dyadwatch.store.store import Store
 
 
@@ -54,6 +63,39 @@ class RuleHistory:
     statuses: list[str] = field(default_factory=list)
     lever_in_use: list[bool | None] = field(default_factory=list)
     lever_changes: list[tuple[date, str]] = field(default_factory=list)
+    split: date = date(2020, 9, 30)
+    """Last in-sample day (the rule's calibration window end)."""
+    asked_on: date | None = None
+    thresholds: str = "none"
+    outcomes: dict[str, Any] | None = None
+    """The event study (:mod:`.outcomes`), when the backtest measured outcomes."""
+
+    @property
+    def applicable(self) -> list[bool]:
+        """Months on or after the rule's ``asked_on`` (all months when it has none)."""
+        return [self.asked_on is None or m >= self.asked_on for m in self.months]
+
+    def not_applicable(self) -> int:
+        return sum(not a for a in self.applicable)
+
+    def agreement(self, part: str = "all") -> oc.Agreement:
+        """Condition met vs lever in use over decided months (``in_sample``/``out_of_sample``)."""
+        pairs = [
+            (s == "met", bool(u))
+            for m, s, u in zip(self.months, self.statuses, self.lever_in_use, strict=True)
+            if s in ("met", "not_met")
+            and u is not None
+            and (
+                part == "all"
+                or (part == "in_sample" and m <= self.split)
+                or (part == "out_of_sample" and m > self.split)
+            )
+        ]
+        return oc.agreement(pairs)
+
+    def lead_lag(self) -> tuple[int, float] | None:
+        cond = [None if s == "unknown" else s == "met" for s in self.statuses]
+        return oc.best_lag(cond, self.lever_in_use)
 
     @property
     def spells(self) -> list[Spell]:
@@ -94,7 +136,7 @@ class RuleHistory:
                 f"in {len(met)} spell(s), the longest {longest} month(s)"
             )
         if not self.lever_in_use or all(u is None for u in self.lever_in_use):
-            return head + "; no instrument state shows when the lever was used."
+            return head + "; the record has no observable use of this lever to compare with."
         used = self.first_used
         if used is None:
             return head + f"; the lever ({self.lever}) was not used in the range."
@@ -118,14 +160,30 @@ class RuleHistory:
         )
 
     def summary(self) -> dict[str, Any]:
+        lag = self.lead_lag()
+        observable = any(u is not None for u in self.lever_in_use)
         return {
             "rule_id": self.rule_id,
             "kind": self.kind,
             "lever": self.lever,
+            "thresholds": self.thresholds,
             "months": len(self.months),
             "met": self.count("met"),
             "not_met": self.count("not_met"),
-            "insufficient_data": self.count("insufficient_data"),
+            "unknown": self.count("unknown") - self.not_applicable(),
+            "not_applicable": self.not_applicable(),
+            "split": self.split.isoformat(),
+            "agreement": (
+                {
+                    "all": self.agreement("all").as_dict(),
+                    "in_sample": self.agreement("in_sample").as_dict(),
+                    "out_of_sample": self.agreement("out_of_sample").as_dict(),
+                }
+                if observable
+                else None
+            ),
+            "lead_lag": None if lag is None else {"months": lag[0], "agreement": round(lag[1], 3)},
+            "outcomes": self.outcomes,
             "first_met": _iso(self.first_met),
             "spells": [s.as_dict() for s in self.spells],
             "lever_first_used": _iso(self.first_used),
@@ -221,6 +279,84 @@ def month_ends(start: date, end: date, today: date | None = None) -> list[date]:
     return out
 
 
+def _indicator_ids(rule: Rule) -> list[str]:
+    """The indicator series a rule reads (condition, definitions, lever, evidence)."""
+    seen: list[str] = []
+    stack: list[Node] = [rule.condition.node]
+    if rule.used_when is not None:
+        stack.append(rule.used_when.node)
+    stack.extend(e.node for e in rule.evidence)
+    done: set[str] = set()
+    while stack:
+        for n in walk(stack.pop()):
+            if isinstance(n, Ref) and n.name in rule.definitions and n.name not in done:
+                done.add(n.name)
+                stack.append(rule.definitions[n.name].node)
+            if isinstance(n, Call) and n.name.startswith("indicator."):
+                ident = str(bind(n)["id"])
+                if ident not in seen:
+                    seen.append(ident)
+    return seen
+
+
+def _indicator_value(rows: list[dict[str, Any]]) -> oc.MonthValue:
+    """Month → the value of the period containing it (shortest period, latest vintage)."""
+
+    def value(m: date) -> float | None:
+        found = [r for r in rows if r["period_start"] <= m <= r["period_end"]]
+        if not found:
+            return None
+        best = min(found, key=lambda r: (r["period_end"] - r["period_start"]).days)
+        return None if best["value"] is None else float(best["value"])
+
+    return value
+
+
+def _outcomes(data: RuleData, rule: Rule, months: list[date]) -> dict[str, Any] | None:
+    """The event study of one rule's lever (None for a rule without a lever)."""
+    if rule.lever is None:
+        return None
+    view = data.at(months[-1])
+    inst = view.instrument(rule.lever)
+    all_changes = [
+        s.valid_from
+        for s in (inst.states if inst else ())
+        if months[0] <= s.valid_from <= months[-1]
+    ]
+    changes = oc.distinct_changes(all_changes)
+    last = oc.month_start(months[-1])
+    out: dict[str, Any] = {
+        "lever": rule.lever,
+        "direction": f"{rule.lever_by}->{rule.lever_on}" if rule.lever_by else None,
+        "changes": [d.isoformat() for d in all_changes],
+        "distinct_changes": [d.isoformat() for d in changes],
+        "min_changes": oc.MIN_CHANGES,
+        "studies": [],
+        "status": "ok" if len(changes) >= oc.MIN_CHANGES else "insufficient_data",
+        "reason": None
+        if len(changes) >= oc.MIN_CHANGES
+        else f"insufficient data: {len(changes)} distinct change(s) of {rule.lever} in the "
+        f"range ({oc.MIN_CHANGES} needed; changes less than "
+        f"{oc.PLACEBO_EXCLUSION_DAYS} days apart count once)",
+    }
+    try:
+        rows = data.series("relationship", "both", months[-1])
+    except RuleError as exc:
+        out["series_problem"] = str(exc)
+        rows = []
+    values = {
+        oc.month_start(r["period_start"]): float(r["value"])
+        for r in rows
+        if r["status"] == "ok" and r["value"] is not None
+    }
+    measures: list[tuple[str, oc.MonthValue]] = [("index:relationship", values.get)]
+    for ident in _indicator_ids(rule):
+        measures.append((f"indicator:{ident}", _indicator_value(view.indicator(ident))))
+    for name, fn in measures:
+        out["studies"].append(oc.study(name, fn, changes, rule.lever, last_month=last).as_dict())
+    return out
+
+
 def backtest(
     store: Store | RuleData,
     rules: RuleSet | Iterable[Rule],
@@ -228,6 +364,7 @@ def backtest(
     end: date | None = None,
     *,
     today: date | None = None,
+    outcomes: bool = True,
 ) -> Backtest:
     """Evaluate ``rules`` at every month's end from ``start`` to ``end`` (default: today).
 
@@ -243,7 +380,18 @@ def backtest(
     months = month_ends(start, end or today, today)
     rule_list = list(rules)
     data = data_by_dyad(store, rule_list, months[-1] if months else None)
-    histories = [RuleHistory(r.id, r.title, r.kind, r.lever) for r in rule_list]
+    histories = [
+        RuleHistory(
+            r.id,
+            r.title,
+            r.kind,
+            r.lever,
+            split=r.split,
+            asked_on=r.asked_on,
+            thresholds=r.thresholds,
+        )
+        for r in rule_list
+    ]
     for as_of in months:
         evaluators = {dyad: Evaluator(d.at(as_of)) for dyad, d in data.items()}
         for r, h in zip(rule_list, histories, strict=True):
@@ -263,6 +411,9 @@ def backtest(
                 for s in inst.states
                 if months[0] <= s.valid_from <= months[-1]
             ]
+        if outcomes:
+            for r, h in zip(rule_list, histories, strict=True):
+                h.outcomes = _outcomes(data[r.dyad], r, months)
     return Backtest(months[0] if months else start, months[-1] if months else start, histories)
 
 

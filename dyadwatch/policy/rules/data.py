@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import fnmatch
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
+from dyadwatch.errors import RuleError
 from dyadwatch.model import Evidence, Instrument, as_of_timestamp
 from dyadwatch.policy.instruments import states_from_table
+from dyadwatch.policy.rules.index_series import read_series
 from dyadwatch.store.query import parse_dyad
 from dyadwatch.store.store import Store
 
@@ -45,6 +47,9 @@ EVENT_COLUMNS = (
 )
 
 _EPOCH = date(1970, 1, 1)
+
+SeriesReader = Callable[[str, date, str], pa.Table]
+"""(name, as_of, direction) → the named series as known at as_of (:func:`read_series`)."""
 
 
 def day_number(d: date) -> int:
@@ -95,8 +100,11 @@ class RuleData:
         indicators: pa.Table,
         *,
         dyad: str = "USA-MEX",
+        series_reader: SeriesReader | None = None,
     ) -> None:
         self.dyad = "-".join(parse_dyad(dyad))
+        self.series_reader = series_reader
+        self._series: dict[tuple[str, str, date], list[dict[str, Any]] | RuleError] = {}
         self.country_a, self.country_b = parse_dyad(dyad)
         self.states = states
         self.indicator_rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -158,7 +166,34 @@ class RuleData:
             indicators = con.sql("SELECT * FROM indicators").to_arrow_table()
         finally:
             con.close()
-        return cls(events, states, indicators, dyad=dyad)
+
+        def reader(name: str, as_of: date, direction: str) -> pa.Table:
+            return read_series(store, name, as_of, direction=direction)
+
+        return cls(events, states, indicators, dyad=dyad, series_reader=reader)
+
+    def series(self, name: str, direction: str, as_of: date) -> list[dict[str, Any]]:
+        """The index's named series as known at ``as_of``, one dict per month (cached).
+
+        Raises :class:`RuleError` when no series can be read (data built without a store).
+        """
+        key = (name, direction, as_of)
+        cached = self._series.get(key)
+        if cached is None:
+            if self.series_reader is None:
+                cached = RuleError(
+                    "no index series: this data was built without a store "
+                    "(RuleData.load(store) reads them)."
+                )
+            else:
+                try:
+                    cached = self.series_reader(name, as_of, direction).to_pylist()
+                except RuleError as exc:
+                    cached = exc
+            self._series[key] = cached
+        if isinstance(cached, RuleError):
+            raise cached
+        return cached
 
     def mask(self, q: EventQuery) -> np.ndarray:
         """Rows matching ``q`` regardless of dates (cached: queries repeat every month)."""
@@ -231,6 +266,7 @@ class View:
     data: RuleData
     as_of: date
     _instruments: dict[str, Instrument] | None = field(default=None, repr=False)
+    _latest: tuple[date | None] | None = field(default=None, repr=False)
 
     @property
     def cutoff(self) -> int:
@@ -245,6 +281,18 @@ class View:
         if start is not None:
             m &= self.data.date > day_number(start)
         return m
+
+    def series(self, name: str, direction: str = "both") -> list[dict[str, Any]]:
+        """The named series as known now (:meth:`RuleData.series`)."""
+        return self.data.series(name, direction, self.as_of)
+
+    def latest_event_day(self) -> date | None:
+        """The date of the newest event between the dyad's countries known now (≤ as_of)."""
+        if self._latest is None:
+            m = self.window(None) & (self.data.ab | self.data.ba)
+            days = self.data.date[m]
+            self._latest = (_EPOCH + timedelta(days=int(days.max())),) if len(days) else (None,)
+        return self._latest[0]
 
     def instruments(self) -> dict[str, Instrument]:
         if self._instruments is None:
@@ -287,4 +335,4 @@ def glob_match(value: str, pattern: str) -> bool:
     return fnmatch.fnmatchcase(value, pattern)
 
 
-__all__ = ["EventQuery", "RuleData", "View", "glob_match"]
+__all__ = ["EventQuery", "RuleData", "SeriesReader", "View", "glob_match"]

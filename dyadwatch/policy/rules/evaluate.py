@@ -4,7 +4,12 @@ Truth has three values. A metric that cannot answer (too few events for a ratio,
 known yet) gives *unknown*; ``and``/``or``/``not`` follow Kleene's logic (``false and
 unknown`` is false, ``true or unknown`` is true), comparisons with an unknown side are
 unknown. The condition's value becomes the finding's status: true → ``met``, false →
-``not_met``, unknown → ``insufficient_data``.
+``not_met``, unknown → ``unknown``, and the finding's ``reason`` says in one line why
+(which test failed, or what is missing: evidence older than the rule's horizon, too few
+events behind the index's month, an indicator not yet published). Silence is never
+``not_met``. Before a rule's ``asked_on`` date the finding is ``unknown`` ("not yet asked
+for"). Where a repair step is met while advice that lasts "until things improve" still
+applies, both findings say why that is not a contradiction (:func:`reconcile`).
 
 Point in time: every metric reads a :class:`~.data.View` that sees only rows with
 ``known_at`` at or before the end of the as-of day (UTC).
@@ -20,7 +25,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -29,7 +34,16 @@ import pyarrow as pa
 from dyadwatch.errors import RuleError, did_you_mean
 from dyadwatch.model import Evidence, Finding
 from dyadwatch.policy.rules.data import RuleData, View, glob_match
-from dyadwatch.policy.rules.language import Binary, Call, Duration, Literal_, Node, Ref, Unary
+from dyadwatch.policy.rules.language import (
+    Binary,
+    Call,
+    Duration,
+    Literal_,
+    Node,
+    Ref,
+    Unary,
+    walk,
+)
 from dyadwatch.policy.rules.loader import Rule, RuleSet
 from dyadwatch.policy.rules.metrics import Result, bind, lookup
 from dyadwatch.store.store import Store
@@ -69,7 +83,7 @@ class Evaluator:
         self.cache: dict[tuple[str, tuple[tuple[str, Any], ...]], Result | RuleError] = {}
 
     def metric(self, call: Call, rule: Rule) -> tuple[Result | RuleError, dict[str, Any]]:
-        args = bind(call, rule.window)
+        args = bind(call, rule.window, rule.horizon)
         key = (call.name, tuple(sorted((k, repr(v)) for k, v in args.items())))
         cached = self.cache.get(key)
         if cached is None:
@@ -193,7 +207,7 @@ def describe(node: Node, rule: Rule, ev: Evaluator) -> str:
         return fmt(node.value)
     if isinstance(node, Call):
         try:
-            return lookup(node.name).describe(bind(node, rule.window))
+            return lookup(node.name).describe(bind(node, rule.window, rule.horizon))
         except RuleError:
             return node.name
     if isinstance(node, Ref):
@@ -252,7 +266,7 @@ def explain(rule: Rule, status: str, ev: Evaluator, lever_used: bool | None) -> 
     head = {
         "met": "holds",
         "not_met": "does not hold",
-        "insufficient_data": "cannot be decided from the data known then",
+        "unknown": "cannot be decided from the data known then",
     }[status]
     parts = [f"As of {as_of.isoformat()}, the condition of '{rule.title}' {head}."]
     parts.extend(_clauses(rule.condition.node, rule, ev, rule.condition.text))
@@ -276,8 +290,93 @@ def explain(rule: Rule, status: str, ev: Evaluator, lever_used: bool | None) -> 
 
 def _status(value: Value) -> str:
     if value is None:
-        return "insufficient_data"
+        return "unknown"
     return "met" if value else "not_met"
+
+
+_VERDICT = {True: "holds", False: "fails", None: "unknown"}
+
+
+def _why_unknown(node: Node, rule: Rule, ev: Evaluator) -> str | None:
+    """What an unknown part of ``node`` is missing: the first metric that gave no value."""
+    if isinstance(node, Ref) and node.name in rule.definitions:
+        return _why_unknown(rule.definitions[node.name].node, rule, ev)
+    if isinstance(node, Call):
+        res, _ = ev.metric(node, rule)
+        if isinstance(res, RuleError):
+            return str(res).rstrip(".")
+        return res.detail or "no value" if res.value is None else None
+    if isinstance(node, Unary):
+        return _why_unknown(node.operand, rule, ev)
+    if isinstance(node, Binary):
+        for side in (node.left, node.right):
+            if ev.value(side, rule, Trace(), "") is None or isinstance(side, Ref | Binary):
+                why = _why_unknown(side, rule, ev)
+                if why:
+                    return why
+    return None
+
+
+def _top_clauses(node: Node) -> tuple[str, list[Node]]:
+    """The top-level ``and`` (or ``or``) of a condition and its parts."""
+    if isinstance(node, Binary) and node.op in ("and", "or"):
+        op = node.op
+        out: list[Node] = []
+        stack: list[Node] = [node]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, Binary) and n.op == op:
+                stack.extend((n.right, n.left))
+            else:
+                out.append(n)
+        return op, out
+    return "and", [node]
+
+
+def _short(node: Node, rule: Rule, ev: Evaluator, text: str) -> str:
+    value = ev.value(node, rule, Trace(), text)
+    verdict = _VERDICT[None if value is None else bool(value)]
+    if isinstance(node, Ref):
+        return f"'{node.name}' {verdict}"
+    if isinstance(node, Unary) and node.op == "not" and isinstance(node.operand, Ref):
+        inner = ev.value(node.operand, rule, Trace(), text)
+        return f"'{node.operand.name}' is {fmt(inner)}"
+    if isinstance(node, Binary) and node.op in ("and", "or"):
+        _, parts = _top_clauses(node)
+        inner = f" {node.op} ".join(_short(p, rule, ev, text) for p in parts)
+        return f"({inner}) {verdict}"
+    if isinstance(node, Unary) and node.op == "not":
+        return f"not [{_short(node.operand, rule, ev, text)}] {verdict}"
+    if isinstance(node, Binary) and node.op in _OPS:
+        left = ev.value(node.left, rule, Trace(), text)
+        return (
+            f"{describe(node.left, rule, ev)} is {fmt(left)} "
+            f"(test: {_OPS[node.op]} {describe(node.right, rule, ev)})"
+        )
+    return f"{describe(node, rule, ev)}: {verdict}"
+
+
+def reason(rule: Rule, ev: Evaluator, status: str) -> str:
+    """One line: why the finding is what it is.
+
+    ``met`` lists the parts that hold, ``not_met`` the parts that fail, ``unknown`` what is
+    missing (with the metric's own words: "no evidence since …", "insufficient evidence …").
+    """
+    text = rule.condition.text
+    op, parts = _top_clauses(rule.condition.node)
+    values = [ev.value(p, rule, Trace(), text) for p in parts]
+    if status == "unknown":
+        unknown = [p for p, v in zip(parts, values, strict=True) if v is None]
+        whys = [w for w in (_why_unknown(p, rule, ev) for p in unknown) if w]
+        what = "; ".join(dict.fromkeys(whys)) or "a part of the condition has no value"
+        return f"unknown: {what}."
+    if status == "met":
+        chosen = [p for p, v in zip(parts, values, strict=True) if v is True]
+        if op == "or":
+            chosen = chosen[:1]
+        return "met: " + "; ".join(_short(p, rule, ev, text) for p in chosen) + "."
+    chosen = [p for p, v in zip(parts, values, strict=True) if v is False]
+    return "not met: " + "; ".join(_short(p, rule, ev, text) for p in chosen) + "."
 
 
 def _order(e: Evidence) -> tuple[int, int, str]:
@@ -288,6 +387,22 @@ def _order(e: Evidence) -> tuple[int, int, str]:
 
 def evaluate_rule(rule: Rule, ev: Evaluator) -> Finding:
     """Evaluate one rule with an :class:`Evaluator` (shared across rules for its cache)."""
+    if rule.asked_on is not None and ev.view.as_of < rule.asked_on:
+        why = (
+            f"unknown: not yet asked for (the advice dates from {rule.asked_on.isoformat()}); "
+            "whether it was followed before then is not a question the record can answer."
+        )
+        return Finding(
+            rule_id=rule.id,
+            title=rule.title,
+            as_of=ev.view.as_of,
+            status="unknown",
+            metrics={},
+            evidence=(),
+            explanation=f"As of {ev.view.as_of.isoformat()}, '{rule.title}' was {why[9:]}",
+            lever=rule.lever,
+            reason=why,
+        )
     trace = Trace()
     value = ev.value(rule.condition.node, rule, trace, rule.condition.text)
     lever_used: bool | None = None
@@ -318,7 +433,83 @@ def evaluate_rule(rule: Rule, ev: Evaluator) -> Finding:
         evidence=tuple(evidence),
         explanation=text,
         lever=rule.lever,
+        reason=reason(rule, ev, status),
     )
+
+
+def _negated_definitions(rule: Rule) -> list[str]:
+    """Definitions the rule needs false (``not improved``): its "until …" conditions."""
+    out = []
+    for n in walk(rule.condition.node):
+        if (
+            isinstance(n, Unary)
+            and n.op == "not"
+            and isinstance(n.operand, Ref)
+            and n.operand.name in rule.definitions
+        ):
+            out.append(n.operand.name)
+    return list(dict.fromkeys(out))
+
+
+def _failing(name: str, rule: Rule, ev: Evaluator, depth: int = 2) -> str:
+    """The parts of definition ``name`` that do not hold, opening nested definitions."""
+    d = rule.definitions[name]
+    _, parts = _top_clauses(d.node)
+    values = [ev.value(p, rule, Trace(), d.text) for p in parts]
+    out = []
+    for p, v in zip(parts, values, strict=True):
+        if v is True:
+            continue
+        text = _short(p, rule, ev, d.text)
+        if isinstance(p, Ref) and p.name in rule.definitions and depth > 1:
+            text += f": {_failing(p.name, rule, ev, depth - 1)}"
+        out.append(text)
+    return "; ".join(out) or "it does not hold"
+
+
+def reconcile(
+    findings: list[Finding], rules: list[Rule], ev_by_dyad: dict[str, Evaluator]
+) -> list[Finding]:
+    """Explain findings that look contradictory: a repair step taken (met) while advice that
+    lasts "until things improve" still applies (met).
+
+    Both are right at once: a repair step is one of the things that could lead to improvement,
+    and the improvement the advice waits for (its ``not <definition>``) asks for more. Each
+    such finding gets a sentence saying which part of the improvement is still missing.
+    """
+    by_id = {r.id: r for r in rules}
+    repairs = [f for f in findings if f.status == "met" and by_id[f.rule_id].kind == "repair"]
+    if not repairs:
+        return findings
+    out = []
+    notes: dict[str, list[str]] = {}
+    waiting: dict[tuple[str, str], list[str]] = {}
+    titles = "; ".join(f"'{r.title}'" for r in repairs)
+    for f in findings:
+        rule = by_id[f.rule_id]
+        if f.status != "met" or rule.kind != "recommendation":
+            continue
+        for name in _negated_definitions(rule):
+            missing = _failing(name, rule, ev_by_dyad[rule.dyad])
+            notes.setdefault(f.rule_id, []).append(
+                f"Not a contradiction with the repair step(s) taken ({titles}): this advice "
+                f"lasts until '{name}' holds, and it does not yet ({missing})."
+            )
+            waiting.setdefault((name, missing), []).append(f"'{rule.title}'")
+    for (name, missing), recs in waiting.items():
+        for r in repairs:
+            notes.setdefault(r.rule_id, []).append(
+                f"Not a contradiction with the advice that still applies ({'; '.join(recs)}): "
+                f"a repair step is a start, while that advice waits for '{name}', which does "
+                f"not hold yet ({missing})."
+            )
+    for f in findings:
+        extra = list(dict.fromkeys(notes.get(f.rule_id, [])))
+        if not extra:
+            out.append(f)
+            continue
+        out.append(replace(f, explanation=f.explanation + " " + " ".join(extra[:3])))
+    return out
 
 
 def _as_date(d: date | datetime) -> date:
@@ -350,7 +541,8 @@ def evaluate(
     rule_list = list(rules)
     data = data_by_dyad(store, rule_list, day)
     evaluators = {dyad: Evaluator(d.at(day)) for dyad, d in data.items()}
-    return [evaluate_rule(r, evaluators[r.dyad]) for r in rule_list]
+    findings = [evaluate_rule(r, evaluators[r.dyad]) for r in rule_list]
+    return reconcile(findings, rule_list, evaluators)
 
 
 def data_by_dyad(
@@ -393,6 +585,7 @@ def findings_table(findings: Iterable[Finding]) -> pa.Table:
             ("title", pa.string()),
             ("as_of", pa.date32()),
             ("status", pa.string()),
+            ("reason", pa.string()),
             ("lever", pa.string()),
             ("metrics", pa.string()),
             ("explanation", pa.string()),
@@ -409,6 +602,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "title": f.title,
         "as_of": f.as_of.isoformat(),
         "status": f.status,
+        "reason": f.reason,
         "lever": f.lever,
         "metrics": dict(f.metrics),
         "explanation": f.explanation,
@@ -432,4 +626,6 @@ __all__ = [
     "explain",
     "finding_dict",
     "findings_table",
+    "reason",
+    "reconcile",
 ]

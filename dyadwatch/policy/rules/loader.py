@@ -5,23 +5,30 @@ A rule file is a mapping (see docs/rules.md for every key)::
     version: 1
     dyad: USA-MEX                      # optional, default USA-MEX
     citation: "…"                      # optional default citation of the file's rules
+    calibration: 2007-01..2020-09      # window calibrated thresholds were chosen on
     definitions:                       # optional named sub-conditions, usable by name
-      no_improvement: 'index.net_coop(window=12m) < 0.2'
+      low: 'series.percentile(name="relationship", history=10y) <= 20'
     rules:
       - id: stop_returning_suspects
         title: …
         kind: recommendation           # or repair
         recommendation: …              # paraphrase of the advice
         citation: …
-        lever: extradition             # instrument id
-        condition: 'no_improvement and instrument.state("indictments") like "*dropped*"'
+        lever: {instrument: us_returns, by: USA, target: MEX}   # who acts on whom
+        condition: 'low and instrument.state("indictments") like "*dropped*"'
+        thresholds: history            # history | calibrated | none
         window: 12m                    # default window= of the condition's metrics
-        used_when: 'instrument.state("extradition") == "mass_transfers"'
-        evidence: ['events.count(instrument="extradition", window=12m)']
+        horizon: 6m                    # newest evidence may be at most this old
+        used_when: 'not instrument.ever("us_returns", "senior*", window=12m)'
+        evidence: ['events.count(instrument="indictments", window=12m)']
 
-Loading never stops at the first bad rule: a rule with an unknown metric, a type error, a bad
-window or a missing key becomes a :class:`RuleProblem` (file, line, rule id, message) and the
-others load. A file whose YAML does not parse gives one problem at the line YAML names.
+Loading never stops at the first bad rule: a rule with an unknown key or metric, a type
+error, a state pattern no state of its instrument can match (each instrument declares its
+vocabulary in the knowledge base), an indicator or series that does not exist, a lever
+without its direction, thresholds that do not say where they come from, or a bad window
+becomes a :class:`RuleProblem` (file, line, rule id, message) and the others load. A file
+whose YAML does not parse gives one problem at the line YAML names; definitions that refer
+to each other in a cycle give one problem naming the cycle.
 
 Examples
 --------
@@ -35,6 +42,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -42,6 +50,16 @@ from typing import Any
 import yaml
 
 from dyadwatch.errors import RuleError, UsageError, did_you_mean
+from dyadwatch.knowledge.schema import period_bounds
+from dyadwatch.policy.rules.catalogue import Catalogue, default_catalogue
+from dyadwatch.policy.rules.checks import (
+    BASES,
+    definition_cycles,
+    name_problems,
+    references,
+    threshold_problems,
+    thresholds,
+)
 from dyadwatch.policy.rules.language import Duration, Node, parse, tokenize
 from dyadwatch.policy.rules.metrics import Type, check
 from dyadwatch.store.query import parse_dyad
@@ -54,13 +72,21 @@ RULE_KEYS = (
     "citation",
     "lever",
     "condition",
+    "thresholds",
     "window",
+    "horizon",
+    "asked_on",
     "used_when",
     "evidence",
+    "structural",
     "note",
 )
 REQUIRED_KEYS = ("id", "title", "condition")
-FILE_KEYS = ("version", "dyad", "citation", "definitions", "rules")
+FILE_KEYS = ("version", "dyad", "citation", "calibration", "definitions", "rules")
+LEVER_KEYS = ("instrument", "by", "target")
+"""A lever: through which instrument who (``by``) acts on whom (``target``)."""
+CALIBRATION_ENDS_BEFORE = date(2020, 10, 1)
+"""A calibration window must end before the essay's crisis (the months the rules judge)."""
 KINDS = ("recommendation", "repair")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 MAX_DEFINITIONS = 100
@@ -113,6 +139,25 @@ class Rule:
     definitions: Mapping[str, Expression] = field(default_factory=dict)
     file: str = ""
     line: int | None = None
+    lever_by: str | None = None
+    """The country that acts through the lever (``USA`` for a US suspension of aid)."""
+    lever_on: str | None = None
+    """The country the lever acts on."""
+    thresholds: str = "none"
+    """Where the condition's fixed numbers come from: history, calibrated or none."""
+    calibration: tuple[date, date] | None = None
+    """The file's calibration window (first and last day)."""
+    horizon: Duration | None = None
+    """How old the newest evidence may be (default 6 months): older, the metrics say unknown."""
+    asked_on: date | None = None
+    """Before this date the advice (or repair) had not been asked for: findings are unknown."""
+    structural: str = ""
+    """Why the condition is structural (holds, or fails, almost always) when it is."""
+
+    @property
+    def split(self) -> date:
+        """The last day of the in-sample months: the calibration window's end (or 2020-09-30)."""
+        return self.calibration[1] if self.calibration else date(2020, 9, 30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,7 +273,101 @@ def _duplicates(node: yaml.MappingNode) -> list[yaml.Node]:
     return dups
 
 
-def _load_file(path: Path) -> tuple[list[Rule], list[RuleProblem]]:
+def parse_calibration(value: Any) -> tuple[date, date]:
+    """``"2007-01..2020-09"`` → (2007-01-01, 2020-09-30); it must end before 2020-10-01.
+
+    >>> parse_calibration("2007-01..2020-09")
+    (datetime.date(2007, 1, 1), datetime.date(2020, 9, 30))
+    """
+    try:
+        start, end = period_bounds(str(value), "range")
+    except ValueError as exc:
+        raise RuleError(
+            f"calibration {value!r} is not a window like 2007-01..2020-09 ({exc})."
+        ) from None
+    if end >= CALIBRATION_ENDS_BEFORE:
+        raise RuleError(
+            f"calibration {value!r} ends {end}: a calibration window must end before "
+            f"{CALIBRATION_ENDS_BEFORE} so that the months the rules judge (the essay's crisis "
+            "and after) are out of sample."
+        )
+    return start, end
+
+
+def _load_definitions(
+    f: _File,
+    keys: Mapping[str, tuple[yaml.Node, yaml.Node]],
+    data: Mapping[str, Any],
+    catalogue: Catalogue,
+) -> dict[str, Expression]:
+    """Every definition, checked in dependency order (a definition may use any other)."""
+    definitions: dict[str, Expression] = {}
+    if "definitions" not in keys:
+        return definitions
+    dnode = keys["definitions"][1]
+    if not isinstance(dnode, yaml.MappingNode):
+        f.problem(dnode, None, "`definitions` is a mapping of name: expression.")
+        return definitions
+    if len(dnode.value) > MAX_DEFINITIONS:
+        f.problem(dnode, None, f"more than {MAX_DEFINITIONS} definitions.")
+    raw = data.get("definitions") or {}
+    parsed: dict[str, tuple[Node, str, yaml.Node]] = {}
+    for k, v in dnode.value[:MAX_DEFINITIONS]:
+        name = str(k.value)
+        if not _ID.match(name):
+            f.problem(k, None, f"definition name {name!r} must be lower_snake_case.")
+            continue
+        text = raw.get(name)
+        if isinstance(text, bool) or not isinstance(text, str | int | float):
+            f.problem(v, None, f"definition {name}: expected an expression in quotes.")
+            continue
+        try:
+            parsed[name] = (parse(str(text)), str(text), v)
+        except RuleError as exc:
+            f.problem(v, None, f"definition {name}: {exc}")
+    deps = {name: references(node) & set(parsed) for name, (node, _, _) in parsed.items()}
+    in_cycle: set[str] = set()
+    for cycle in definition_cycles(deps):
+        in_cycle.update(cycle)
+        f.problem(
+            parsed[cycle[0]][2],
+            None,
+            f"definitions {' → '.join(cycle)} refer to each other in a cycle; a definition "
+            "may only use definitions that do not, in turn, use it.",
+        )
+    done: set[str] = set()
+
+    def compile_one(name: str) -> None:
+        if name in done or name in in_cycle:
+            return
+        done.add(name)
+        for dep in sorted(deps[name]):
+            compile_one(dep)
+        node, text, v = parsed[name]
+        try:
+            kind = check(node, {k: e.type for k, e in definitions.items()})
+        except RuleError as exc:
+            f.problem(v, None, f"definition {name}: {exc}")
+            return
+        for message in name_problems(node, text, catalogue):
+            f.problem(v, None, f"definition {name}: {message}")
+        definitions[name] = Expression(text, node, kind)
+
+    for name in parsed:
+        compile_one(name)
+    return definitions
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    definitions: Mapping[str, Expression]
+    dyad: str
+    citation: str
+    calibration: tuple[date, date] | None
+    catalogue: Catalogue
+
+
+def _load_file(path: Path, catalogue: Catalogue) -> tuple[list[Rule], list[RuleProblem]]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -272,27 +411,13 @@ def _load_file(path: Path) -> tuple[list[Rule], list[RuleProblem]]:
         f.problem(keys["dyad"][1], None, f"dyad {dyad!r} is not like USA-MEX.")
         return [], f.problems
     file_citation = str(data.get("citation") or "")
-    definitions: dict[str, Expression] = {}
-    if "definitions" in keys:
-        dnode = keys["definitions"][1]
-        if not isinstance(dnode, yaml.MappingNode):
-            f.problem(dnode, None, "`definitions` is a mapping of name: expression.")
-        else:
-            if len(dnode.value) > MAX_DEFINITIONS:
-                f.problem(dnode, None, f"more than {MAX_DEFINITIONS} definitions.")
-            for k, v in dnode.value[:MAX_DEFINITIONS]:
-                name = str(k.value)
-                if not _ID.match(name):
-                    f.problem(k, None, f"definition name {name!r} must be lower_snake_case.")
-                    continue
-                try:
-                    definitions[name] = compile_expression(
-                        (data.get("definitions") or {}).get(name),
-                        definitions,
-                        want=None,
-                    )
-                except RuleError as exc:
-                    f.problem(v, None, f"definition {name}: {exc}")
+    calibration: tuple[date, date] | None = None
+    if data.get("calibration") is not None:
+        try:
+            calibration = parse_calibration(data["calibration"])
+        except RuleError as exc:
+            f.problem(keys["calibration"][1], None, str(exc))
+    definitions = _load_definitions(f, keys, data, catalogue)
     if "rules" not in keys:
         f.problem(root, None, "no `rules:` list.")
         return [], f.problems
@@ -303,8 +428,9 @@ def _load_file(path: Path) -> tuple[list[Rule], list[RuleProblem]]:
     rules: list[Rule] = []
     seen: dict[str, int] = {}
     raw_rules = data.get("rules") or []
+    context = _Context(definitions, dyad, file_citation, calibration, catalogue)
     for item_node, raw in zip(rnode.value, raw_rules, strict=True):
-        rule = _load_rule(f, item_node, raw, definitions, dyad, file_citation)
+        rule = _load_rule(f, item_node, raw, context)
         if rule is None:
             continue
         if rule.id in seen:
@@ -315,14 +441,7 @@ def _load_file(path: Path) -> tuple[list[Rule], list[RuleProblem]]:
     return rules, f.problems
 
 
-def _load_rule(
-    f: _File,
-    node: yaml.Node,
-    raw: Any,
-    definitions: Mapping[str, Expression],
-    dyad: str,
-    file_citation: str,
-) -> Rule | None:
+def _load_rule(f: _File, node: yaml.Node, raw: Any, ctx: _Context) -> Rule | None:
     if not isinstance(node, yaml.MappingNode) or not isinstance(raw, dict):
         f.problem(node, None, "each rule is a mapping (id, title, condition, …).")
         return None
@@ -347,26 +466,49 @@ def _load_rule(
     if kind not in KINDS:
         f.problem(keys["kind"][1], rid, f"kind {kind!r} is not one of {', '.join(KINDS)}.")
         ok = False
-    window = None
-    if raw.get("window") is not None:
-        try:
-            window = parse_window(raw["window"])
-        except RuleError as exc:
-            f.problem(keys["window"][1], rid, str(exc))
-            ok = False
-    if not ok:
+    durations: dict[str, Duration | None] = {"window": None, "horizon": None}
+    for key in durations:
+        if raw.get(key) is not None:
+            try:
+                durations[key] = parse_window(raw[key])
+            except RuleError as exc:
+                f.problem(keys[key][1], rid, str(exc).replace("window", key, 1))
+                ok = False
+    asked_on = raw.get("asked_on")
+    if asked_on is not None and not isinstance(asked_on, date):
+        f.problem(keys["asked_on"][1], rid, f"asked_on {asked_on!r} is not a date (YYYY-MM-DD).")
+        ok = False
+    basis = raw.get("thresholds")
+    if basis is not None and basis not in BASES:
+        f.problem(
+            keys["thresholds"][1],
+            rid,
+            f"thresholds {basis!r} is not one of {', '.join(BASES)}."
+            f"{did_you_mean(str(basis), BASES)}",
+        )
+        ok = False
+    lever = _lever(f, keys, raw, rid, ctx) if raw.get("lever") is not None else (None, None, None)
+    if lever is None:
+        ok = False
+    if not ok or lever is None:
         return None
+    window, horizon = durations["window"], durations["horizon"]
 
-    def expr(key: str, want: Type | None = "bool") -> Expression | None:
-        value = raw[key]
+    def expr(key: str, value: Any, at: yaml.Node, want: Type | None = "bool") -> Expression | None:
         try:
-            return compile_expression(value, definitions, window, want=want)
+            e = compile_expression(value, ctx.definitions, window, want=want)
         except RuleError as exc:
-            f.problem(keys[key][1], rid, f"{key}: {exc}")
+            f.problem(at, rid, f"{key}: {exc}")
             return None
+        bad = name_problems(e.node, e.text, ctx.catalogue)
+        for message in bad:
+            f.problem(at, rid, f"{key}: {message}")
+        return None if bad else e
 
-    condition = expr("condition")
-    used_when = expr("used_when") if raw.get("used_when") else None
+    condition = expr("condition", raw["condition"], keys["condition"][1])
+    used_when = (
+        expr("used_when", raw["used_when"], keys["used_when"][1]) if raw.get("used_when") else None
+    )
     evidence: list[Expression] = []
     if raw.get("evidence") is not None:
         enode = keys["evidence"][1]
@@ -375,39 +517,125 @@ def _load_rule(
             f.problem(enode, rid, "evidence: a list of metric expressions.")
             return None
         for item, inode in zip(items, enode.value, strict=True):
-            try:
-                evidence.append(compile_expression(item, definitions, window, want=None))
-            except RuleError as exc:
-                f.problem(inode, rid, f"evidence: {exc}")
+            e = expr("evidence", item, inode, want=None)
+            if e is None:
                 return None
+            evidence.append(e)
     if condition is None or (raw.get("used_when") and used_when is None):
         return None
+    defs = {k: (e.node, e.text) for k, e in ctx.definitions.items()}
+    found = thresholds(condition.node, condition.text, defs)
+    at = keys["thresholds"][1] if "thresholds" in keys else keys["condition"][1]
+    bad_thresholds = threshold_problems(
+        str(basis) if basis is not None else None, found, ctx.calibration is not None
+    )
+    for message in bad_thresholds:
+        f.problem(at, rid, message)
+    if bad_thresholds:
+        return None
+    instrument, by, on = lever
     return Rule(
         id=str(rid),
         title=" ".join(str(raw["title"]).split()),
         condition=condition,
         kind=kind,
         recommendation=" ".join(str(raw.get("recommendation") or "").split()),
-        citation=" ".join(str(raw.get("citation") or file_citation).split()),
-        lever=str(raw["lever"]) if raw.get("lever") else None,
+        citation=" ".join(str(raw.get("citation") or ctx.citation).split()),
+        lever=instrument,
         window=window,
         used_when=used_when,
         evidence=tuple(evidence),
         note=" ".join(str(raw.get("note") or "").split()),
-        dyad=dyad,
-        definitions=definitions,
+        dyad=ctx.dyad,
+        definitions=ctx.definitions,
         file=f.name,
         line=node.start_mark.line + 1,
+        lever_by=by,
+        lever_on=on,
+        thresholds=str(basis or "none"),
+        calibration=ctx.calibration,
+        horizon=horizon,
+        asked_on=asked_on,
+        structural=" ".join(str(raw.get("structural") or "").split()),
     )
 
 
-def load_rules(paths: Path | str | Iterable[Path | str] | None = None) -> RuleSet:
+def _lever(
+    f: _File,
+    keys: Mapping[str, tuple[yaml.Node, yaml.Node]],
+    raw: Mapping[str, Any],
+    rid: str | None,
+    ctx: _Context,
+) -> tuple[str | None, str | None, str | None] | None:
+    """``lever: {instrument, by, on}`` checked: who acts on whom, through what."""
+    at = keys["lever"][1]
+    value = raw["lever"]
+    if not isinstance(value, dict):
+        f.problem(
+            at,
+            rid,
+            f"lever {value!r} needs its direction (who acts on whom): write "
+            f"`lever: {{instrument: {value}, by: USA, target: MEX}}`.",
+        )
+        return None
+    for key in value:
+        if key not in LEVER_KEYS:
+            f.problem(at, rid, f"lever: unknown key {key!r}.{did_you_mean(str(key), LEVER_KEYS)}")
+            return None
+    missing = [k for k in LEVER_KEYS if not value.get(k)]
+    if missing:
+        f.problem(
+            at,
+            rid,
+            f"lever: missing {', '.join(missing)} (a lever says through which instrument "
+            "who acts on whom: {instrument: merida, by: USA, target: MEX}).",
+        )
+        return None
+    instrument, by, on = (str(value[k]) for k in LEVER_KEYS)
+    countries = ctx.dyad.split("-")
+    for key, country in (("by", by), ("target", on)):
+        if country not in countries:
+            f.problem(at, rid, f"lever: {key} {country!r} is not a country of {ctx.dyad}.")
+            return None
+    if by == on:
+        f.problem(at, rid, f"lever: {by} cannot act on itself; `by` and `target` must differ.")
+        return None
+    info = ctx.catalogue.instruments.get(instrument)
+    if ctx.catalogue.instruments and info is None:
+        f.problem(
+            at,
+            rid,
+            f"lever: no instrument {instrument!r}."
+            f"{did_you_mean(instrument, ctx.catalogue.instruments)}",
+        )
+        return None
+    parties = info.parties() if info is not None else None
+    if parties is not None and parties != (by, on):
+        f.problem(
+            at,
+            rid,
+            f"lever: through {instrument} {parties[0]} acts on {parties[1]} "
+            f"(instruments.yaml), but the rule says {by} acts on {on}; pick the instrument "
+            "of that direction.",
+        )
+        return None
+    return instrument, by, on
+
+
+def load_rules(
+    paths: Path | str | Iterable[Path | str] | None = None,
+    *,
+    catalogue: Catalogue | None = None,
+) -> RuleSet:
     """Load rule files (default: the shipped rule set), keeping every problem.
 
     Parameters
     ----------
     paths
         A file, a directory (its ``*.yaml``), or several. None: :func:`default_rule_files`.
+    catalogue
+        The instruments (with their state vocabularies and directions), indicators and
+        series rules may name. None: :func:`~.catalogue.default_catalogue` (the knowledge base).
 
     Raises
     ------
@@ -435,7 +663,7 @@ def load_rules(paths: Path | str | Iterable[Path | str] | None = None) -> RuleSe
     problems: list[RuleProblem] = []
     seen: dict[str, Rule] = {}
     for path in files:
-        loaded, bad = _load_file(path)
+        loaded, bad = _load_file(path, catalogue or default_catalogue())
         problems.extend(bad)
         for r in loaded:
             if r.id in seen:
@@ -452,6 +680,7 @@ def load_rules(paths: Path | str | Iterable[Path | str] | None = None) -> RuleSe
 
 
 __all__ = [
+    "CALIBRATION_ENDS_BEFORE",
     "Expression",
     "Rule",
     "RuleProblem",
@@ -459,5 +688,6 @@ __all__ = [
     "compile_expression",
     "default_rule_files",
     "load_rules",
+    "parse_calibration",
     "parse_window",
 ]

@@ -2,9 +2,13 @@
 
 A metric is a read-only query of the data as of a date (:class:`~.data.View`). It returns a
 :class:`Result`: a value (number, duration, text or truth) or ``None`` when the data cannot
-answer (no event in the window to compute a ratio, no state known yet), plus the evidence
-behind the value. ``None`` makes the rule's finding *insufficient data* unless the rest of
-the condition decides it anyway.
+answer, with the reason in words (too little evidence behind the index's month, no state
+known yet, no evidence within the rule's horizon, an indicator older than it), plus the
+evidence behind the value. ``None`` makes the rule's finding *unknown* unless the rest of the
+condition decides it anyway: silence is never "not met".
+
+The relationship is read only through the index's named series (``series.*``, one fused
+series per name: :mod:`~.index_series`), never as a pool of raw events across sources.
 
 :data:`METRICS` lists them all; docs/rules.md documents each. :func:`check` type-checks a
 parsed condition against the registry before any evaluation, so a rule file with an unknown
@@ -13,7 +17,7 @@ metric (with a did-you-mean), a wrong argument or a type error is refused at loa
 Examples
 --------
 >>> sorted(METRICS)[:3]
-['events.count', 'events.since_last', 'index.goldstein']
+['events.count', 'events.since_last', 'indicator.age']
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Literal
 
 import numpy as np
@@ -28,12 +33,19 @@ import numpy as np
 from dyadwatch.errors import RuleError, UnknownMetricError, did_you_mean
 from dyadwatch.model import Evidence
 from dyadwatch.policy.rules.data import EventQuery, View, day_number, glob_match
+from dyadwatch.policy.rules.index_series import SERIES_NAMES
 from dyadwatch.policy.rules.language import Binary, Call, Duration, Literal_, Node, Ref, Unary
 
 Type = Literal["number", "duration", "string", "bool", "list"]
 ArgKind = Literal["number", "int", "duration", "string", "strings", "ints", "bool"]
 
 DEFAULT_WINDOW = Duration(6, "m")
+DEFAULT_HORIZON = Duration(6, "m")
+"""How old the newest evidence may be before a metric stops answering (a rule's ``horizon``)."""
+MIN_HISTORY = 24
+"""Months with a value a series percentile needs in its history (two years of months)."""
+MIN_INDICATOR_HISTORY = 5
+"""Earlier values an indicator percentile needs."""
 EVIDENCE_LIMIT = 5
 """Events shown as evidence per metric (the most recent first)."""
 
@@ -67,11 +79,6 @@ class Metric:
     describe: Callable[[Mapping[str, Any]], str] = field(repr=False)
 
 
-def _window(args: Mapping[str, Any]) -> Duration:
-    w = args.get("window")
-    return w if isinstance(w, Duration) else DEFAULT_WINDOW
-
-
 def _latest(view: View, mask: np.ndarray, limit: int = EVIDENCE_LIMIT) -> tuple[Evidence, ...]:
     idx = np.flatnonzero(mask)
     if not len(idx):
@@ -80,92 +87,153 @@ def _latest(view: View, mask: np.ndarray, limit: int = EVIDENCE_LIMIT) -> tuple[
     return tuple(view.data.event_evidence(int(i)) for i in order)
 
 
-def _direction_words(view: View, direction: str) -> str:
-    a, b = view.data.country_a, view.data.country_b
-    return {"ab": f"{a}→{b}", "ba": f"{b}→{a}", "both": f"{a}–{b}"}[direction]
+# --- staleness ------------------------------------------------------------------------------
 
 
-# --- index metrics -------------------------------------------------------------------------
+def _stale(view: View, args: Mapping[str, Any]) -> str | None:
+    """Why the record cannot speak for ``view.as_of`` (None: it can).
 
-
-def _index_mask(view: View, args: Mapping[str, Any]) -> np.ndarray:
-    """The dyad's events in the direction asked, one per dedupe group (any date)."""
-    q = EventQuery(direction=args.get("direction", "both"))
-    return view.data.mask(q) & view.data.unique
-
-
-def _pooled(view: View, mask: np.ndarray, measure: str, min_events: int) -> float | None:
-    quad = view.data.quad[mask]
-    scored = quad[(quad >= 1) & (quad <= 4)]
-    if len(scored) < min_events:
-        return None
-    if measure == "goldstein":
-        g = view.data.goldstein[mask]
-        g = g[~np.isnan(g)]
-        return float(g.mean()) if len(g) >= min_events else None
-    coop = int(np.count_nonzero(scored <= 2))
-    return (2 * coop - len(scored)) / len(scored)
-
-
-def _index_value(measure: str) -> Callable[[View, Mapping[str, Any]], Result]:
-    def fn(view: View, args: Mapping[str, Any]) -> Result:
-        w = _window(args)
-        mask = _index_mask(view, args) & view.window(w.start(view.as_of))
-        value = _pooled(view, mask, measure, int(args.get("min_events", 3)))
-        n = int(np.count_nonzero(mask))
-        detail = f"{n} event(s) in the window"
-        if value is None:
-            detail += f", fewer than {int(args.get('min_events', 3))} needed"
-        return Result(value, _latest(view, mask), detail)
-
-    return fn
-
-
-def _zscore(view: View, args: Mapping[str, Any]) -> Result:
-    w = _window(args)
-    measure = args.get("measure", "net_coop")
-    min_events = int(args.get("min_events", 3))
-    base = _index_mask(view, args)
-    visible = view.visible()
-    end = view.as_of
-    values: list[float] = []
-    current: float | None = None
-    current_mask = None
-    for k in range(int(args.get("baseline", 8)) + 1):
-        start = w.start(end)
-        m = (
-            base
-            & visible
-            & (view.data.date <= day_number(end))
-            & (view.data.date > day_number(start))
+    Silence is never evidence: when the dyad's record holds no event dated within the rule's
+    ``horizon`` before the date (default :data:`DEFAULT_HORIZON`), counts and index values
+    describe an older stretch, not the date, and the metric gives no value.
+    """
+    last = view.latest_event_day()
+    if last is None:
+        return "no events of the dyad known by this date"
+    h = args.get("horizon")
+    horizon = h if isinstance(h, Duration) else DEFAULT_HORIZON
+    if last <= horizon.start(view.as_of):
+        return (
+            f"no evidence since {last.isoformat()} (the latest event of the dyad known then), "
+            f"longer ago than the rule's horizon of {horizon.words()}"
         )
-        v = _pooled(view, m, measure, min_events)
-        if k == 0:
-            current, current_mask = v, m
-        elif v is not None:
-            values.append(v)
-        end = start
-    evidence = _latest(view, current_mask) if current_mask is not None else ()
-    if current is None:
-        return Result(None, evidence, "too few events in the current window")
-    if len(values) < 3:
-        return Result(None, evidence, f"only {len(values)} baseline window(s) with data, 3 needed")
-    sd = float(np.std(values, ddof=1))
-    if sd == 0:
-        return Result(None, evidence, "the baseline does not vary (standard deviation 0)")
-    mean = float(np.mean(values))
-    return Result(
-        (current - mean) / sd,
-        evidence,
-        f"current {current:.2f} against a baseline mean {mean:.2f} (sd {sd:.2f}, "
-        f"{len(values)} windows)",
+    return None
+
+
+# --- the index's named series --------------------------------------------------------------
+
+
+def _series_rows(view: View, args: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return view.series(str(args.get("name", "relationship")), str(args.get("direction", "both")))
+
+
+def _step(rows: list[dict[str, Any]], on: date) -> dict[str, Any] | None:
+    """The row of the month containing ``on`` (or the last month before it)."""
+    found = None
+    for r in rows:
+        if r["period_start"] <= on:
+            found = r
+        else:
+            break
+    return found
+
+
+def _series_label(args: Mapping[str, Any]) -> str:
+    name = str(args.get("name", "relationship"))
+    direction = str(args.get("direction", "both"))
+    return name if direction == "both" else f"{name} ({direction})"
+
+
+def _series_evidence(args: Mapping[str, Any], row: Mapping[str, Any]) -> Evidence:
+    label = _series_label(args)
+    if row["status"] == "ok" and row["value"] is not None:
+        text = (
+            f"{label} series, {row['period']}: {row['value']:.2f} (90 % interval "
+            f"{row['lo']:.2f} … {row['hi']:.2f}, n = {row['n']})"
+        )
+    else:
+        text = f"{label} series, {row['period']}: no value ({row['reason'] or 'insufficient'})"
+    return Evidence(
+        kind="metric", ref=f"series:{label}@{row['period']}", date=row["period_end"], text=text
     )
 
 
-def _index_n(view: View, args: Mapping[str, Any]) -> Result:
-    w = _window(args)
-    mask = _index_mask(view, args) & view.window(w.start(view.as_of))
-    return Result(float(np.count_nonzero(mask)), _latest(view, mask))
+def _series_current(
+    view: View, args: Mapping[str, Any]
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]], str | None]:
+    stale = _stale(view, args)
+    if stale is not None:
+        return None, [], stale
+    try:
+        rows = _series_rows(view, args)
+    except RuleError as exc:
+        return None, [], str(exc)
+    row = _step(rows, view.as_of)
+    if row is None:
+        return None, rows, f"the {_series_label(args)} series has no month up to this date"
+    return row, rows, None
+
+
+def _insufficient(row: Mapping[str, Any]) -> str:
+    why = str(row["reason"] or "too few events")
+    head = "" if why.startswith("insufficient evidence") else "insufficient evidence: "
+    return f"{head}{why} ({row['period']})"
+
+
+def _series_value(view: View, args: Mapping[str, Any]) -> Result:
+    row, _, why = _series_current(view, args)
+    if row is None:
+        return Result(None, (), why or "")
+    ev = (_series_evidence(args, row),)
+    if row["status"] != "ok" or row["value"] is None:
+        return Result(None, ev, _insufficient(row))
+    return Result(float(row["value"]), ev, f"{row['period']}, n = {row['n']}")
+
+
+def _series_n(view: View, args: Mapping[str, Any]) -> Result:
+    row, _, why = _series_current(view, args)
+    if row is None:
+        return Result(None, (), why or "")
+    return Result(float(row["n"] or 0), (_series_evidence(args, row),), f"{row['period']}")
+
+
+def percentile_of(value: float, history: list[float]) -> float:
+    """Percent of ``history`` below ``value`` (ties count half), 0 … 100.
+
+    >>> percentile_of(2.0, [1.0, 2.0, 3.0, 4.0])
+    37.5
+    """
+    below = sum(h < value for h in history)
+    ties = sum(h == value for h in history)
+    return 100.0 * (below + 0.5 * ties) / len(history)
+
+
+def _series_percentile(view: View, args: Mapping[str, Any]) -> Result:
+    row, rows, why = _series_current(view, args)
+    if row is None:
+        return Result(None, (), why or "")
+    lag = args.get("lag")
+    if isinstance(lag, Duration) and lag.amount > 0:
+        row = _step(rows, lag.start(view.as_of))
+        if row is None:
+            return Result(None, (), f"no month of the series {lag.words()} before this date")
+    ev = (_series_evidence(args, row),)
+    if row["status"] != "ok" or row["value"] is None:
+        return Result(None, ev, _insufficient(row))
+    history = args.get("history")
+    span = history if isinstance(history, Duration) else Duration(10, "y")
+    since = span.start(row["period_start"])
+    past = [
+        float(r["value"])
+        for r in rows
+        if since <= r["period_start"] < row["period_start"]
+        and r["status"] == "ok"
+        and r["value"] is not None
+    ]
+    if len(past) < MIN_HISTORY:
+        return Result(
+            None,
+            ev,
+            f"only {len(past)} month(s) with a value in the {span.words()} before "
+            f"{row['period']}, {MIN_HISTORY} needed",
+        )
+    pct = percentile_of(float(row["value"]), past)
+    return Result(
+        pct,
+        ev,
+        f"{row['period']} value {row['value']:.2f} against {len(past)} months of the "
+        f"{span.words()} before",
+    )
 
 
 # --- indicators ----------------------------------------------------------------------------
@@ -197,13 +265,57 @@ def _point_evidence(row: Mapping[str, Any]) -> Evidence:
     )
 
 
+def _too_old(view: View, args: Mapping[str, Any], row: Mapping[str, Any]) -> str | None:
+    """Why the latest known value is too old for the rule (None: recent enough)."""
+    h = args.get("horizon")
+    horizon = h if isinstance(h, Duration) else DEFAULT_HORIZON
+    if row["period_end"] <= horizon.start(view.as_of):
+        return (
+            f"the latest {row['indicator']} known then is for the period ending "
+            f"{row['period_end']}, older than the rule's horizon of {horizon.words()}"
+        )
+    return None
+
+
 def _indicator_value(view: View, args: Mapping[str, Any]) -> Result:
     rows = [r for r in _indicator_rows(view, args) if r["value"] is not None]
     if not rows:
         return Result(None, (), "no value known yet")
     last = rows[-1]
+    old = _too_old(view, args, last)
+    if old is not None:
+        return Result(None, (_point_evidence(last),), old)
     return Result(
         float(last["value"]), (_point_evidence(last),), f"period ending {last['period_end']}"
+    )
+
+
+def _indicator_percentile(view: View, args: Mapping[str, Any]) -> Result:
+    rows = [r for r in _indicator_rows(view, args) if r["value"] is not None]
+    if not rows:
+        return Result(None, (), "no value known yet")
+    last = rows[-1]
+    ev = (_point_evidence(last),)
+    old = _too_old(view, args, last)
+    if old is not None:
+        return Result(None, ev, old)
+    history = args.get("history")
+    span = history if isinstance(history, Duration) else Duration(20, "y")
+    since = span.start(last["period_start"])
+    past = [
+        float(r["value"]) for r in rows[:-1] if since <= r["period_start"] < last["period_start"]
+    ]
+    if len(past) < MIN_INDICATOR_HISTORY:
+        return Result(
+            None,
+            ev,
+            f"only {len(past)} earlier value(s) in the {span.words()} before, "
+            f"{MIN_INDICATOR_HISTORY} needed",
+        )
+    return Result(
+        percentile_of(float(last["value"]), past),
+        ev,
+        f"{last['value']:g} against {len(past)} earlier values of the {span.words()} before",
     )
 
 
@@ -214,6 +326,9 @@ def _indicator_change(pct: bool) -> Callable[[View, Mapping[str, Any]], Result]:
             return Result(None, tuple(_point_evidence(r) for r in rows), "fewer than two values")
         prev, last = rows[-2], rows[-1]
         ev = (_point_evidence(prev), _point_evidence(last))
+        old = _too_old(view, args, last)
+        if old is not None:
+            return Result(None, ev, old)
         if pct:
             if prev["value"] == 0:
                 return Result(None, ev, "previous value is 0")
@@ -330,9 +445,10 @@ def _event_query(args: Mapping[str, Any]) -> EventQuery:
 
 
 def _events_count(view: View, args: Mapping[str, Any]) -> Result:
-    if not view.visible().any():
-        # A store with no events at all as of D cannot tell "none happened" from "none loaded".
-        return Result(None, (), "no events of the dyad's countries known by this date")
+    # A record with no recent event cannot tell "none happened" from "none recorded yet".
+    stale = _stale(view, args)
+    if stale is not None:
+        return Result(None, (), stale)
     w = args.get("window")
     start = w.start(view.as_of) if isinstance(w, Duration) else None
     mask = view.data.mask(_event_query(args)) & view.window(start)
@@ -358,8 +474,24 @@ _DIRECTION = Param(
     choices=("both", "ab", "ba"),
     doc="ab: A acts on B (USA→MEX), ba: B on A, both",
 )
-_WINDOW = Param("window", "duration", default=DEFAULT_WINDOW, doc="span ending on the as-of date")
-_MIN_EVENTS = Param("min_events", "int", default=3, doc="fewer events → no value")
+_SERIES_NAME = Param(
+    "name",
+    "string",
+    default="relationship",
+    choices=SERIES_NAMES,
+    doc="the index's named series (relationship: state-to-state, relational effect)",
+)
+_HORIZON = Param(
+    "horizon",
+    "duration",
+    doc="no value when the newest evidence is older (default: the rule's horizon, else 6m)",
+)
+
+
+def _dur(value: Any, default: Duration) -> str:
+    return (value if isinstance(value, Duration) else default).words()
+
+
 _SERIES = (
     Param("id", "string", required=True, doc="series id (`dyadwatch indicators`)"),
     Param("vintage", "string", default="latest-known", doc="latest-known, first-known or one"),
@@ -373,10 +505,6 @@ _FILTERS = (
     Param("source", "strings", doc="stored source name(s)"),
     Param("min_confidence", "number", default=0.0, doc="drop events below this confidence"),
 )
-
-
-def _fmt_window(args: Mapping[str, Any]) -> str:
-    return _window(args).words()
 
 
 def _fmt_filters(args: Mapping[str, Any]) -> str:
@@ -398,46 +526,41 @@ METRICS: dict[str, Metric] = {
     m.name: m
     for m in (
         Metric(
-            "index.net_coop",
+            "series.value",
             "number",
-            "Net cooperation (vc + mc − vk − mk) / (vc + mc + vk + mk) of the dyad's events "
-            "in the window, deduplicated as the dyad index does; in [−1, 1].",
-            (_WINDOW, _DIRECTION, _MIN_EVENTS),
-            _index_value("net_coop"),
-            lambda a: f"net cooperation ({a.get('direction', 'both')}) over {_fmt_window(a)}",
+            "The index's named series for the month of the date (docs/measurement.md): its "
+            "value, on the −10 … +10 scale of relational effect; no value when the month has "
+            "too little evidence or the record is silent for longer than the rule's horizon.",
+            (_SERIES_NAME, _DIRECTION, _HORIZON),
+            _series_value,
+            lambda a: f"the {_series_label(a)} series",
         ),
         Metric(
-            "index.goldstein",
+            "series.n",
             "number",
-            "Mean Goldstein score of the dyad's events in the window (−10 … +10).",
-            (_WINDOW, _DIRECTION, _MIN_EVENTS),
-            _index_value("goldstein"),
-            lambda a: f"mean Goldstein score ({a.get('direction', 'both')}) over {_fmt_window(a)}",
+            "Events behind the named series' value for the month of the date.",
+            (_SERIES_NAME, _DIRECTION, _HORIZON),
+            _series_n,
+            lambda a: f"events behind the {_series_label(a)} series",
         ),
         Metric(
-            "index.n",
+            "series.percentile",
             "number",
-            "Number of the dyad's events (deduplicated) in the window.",
-            (_WINDOW, _DIRECTION),
-            _index_n,
-            lambda a: f"dyad events ({a.get('direction', 'both')}) over {_fmt_window(a)}",
-        ),
-        Metric(
-            "index.zscore",
-            "number",
-            "z-score of a measure (net_coop or goldstein) in the window against the "
-            "`baseline` windows of the same length before it (at least 3 with data).",
+            "Where the named series stands against its own past: the percent (0 … 100) of the "
+            "months of the preceding `history` whose value was lower (a threshold derived from "
+            "the measure's own history). `lag` reads the month that long before the date.",
             (
-                Param("measure", "string", default="net_coop", choices=("net_coop", "goldstein")),
-                _WINDOW,
+                _SERIES_NAME,
                 _DIRECTION,
-                _MIN_EVENTS,
-                Param("baseline", "int", default=8, doc="preceding windows in the baseline"),
+                Param("history", "duration", default=Duration(10, "y"), doc="span of the past"),
+                Param("lag", "duration", doc="read the month this long before the date"),
+                _HORIZON,
             ),
-            _zscore,
+            _series_percentile,
             lambda a: (
-                f"z-score of {a.get('measure', 'net_coop')} ({a.get('direction', 'both')}) over "
-                f"{_fmt_window(a)} against the {int(a.get('baseline', 8))} windows before"
+                f"the {_series_label(a)} series' percentile against its "
+                f"{_dur(a.get('history'), Duration(10, 'y'))} before"
+                + (f", {a['lag'].words()} earlier" if isinstance(a.get("lag"), Duration) else "")
             ),
         ),
         Metric(
@@ -445,7 +568,7 @@ METRICS: dict[str, Metric] = {
             "number",
             "Latest value of an indicator series as known on the date (latest vintage of the "
             "latest period).",
-            _SERIES,
+            (*_SERIES, _HORIZON),
             _indicator_value,
             lambda a: f"latest {a['id']}",
         ),
@@ -453,7 +576,7 @@ METRICS: dict[str, Metric] = {
             "indicator.change",
             "number",
             "Latest value minus the value of the period before, as known on the date.",
-            _SERIES,
+            (*_SERIES, _HORIZON),
             _indicator_change(False),
             lambda a: f"change in {a['id']} since the period before",
         ),
@@ -461,9 +584,25 @@ METRICS: dict[str, Metric] = {
             "indicator.pct_change",
             "number",
             "Percent change of the latest value over the period before, as known on the date.",
-            _SERIES,
+            (*_SERIES, _HORIZON),
             _indicator_change(True),
             lambda a: f"percent change in {a['id']} since the period before",
+        ),
+        Metric(
+            "indicator.percentile",
+            "number",
+            "Where the latest value of an indicator stands against the values of the periods "
+            "in the preceding `history` (percent lower, 0 … 100), as known on the date.",
+            (
+                *_SERIES,
+                Param("history", "duration", default=Duration(20, "y"), doc="span of the past"),
+                _HORIZON,
+            ),
+            _indicator_percentile,
+            lambda a: (
+                f"the latest {a['id']}'s percentile against its "
+                f"{_dur(a.get('history'), Duration(20, 'y'))} before"
+            ),
         ),
         Metric(
             "indicator.age",
@@ -514,7 +653,7 @@ METRICS: dict[str, Metric] = {
             "number",
             "Number of events known by the date, dated in the window (default: all time), "
             "matching every filter given.",
-            (*_FILTERS, Param("window", "duration")),
+            (*_FILTERS, Param("window", "duration"), _HORIZON),
             _events_count,
             lambda a: (
                 f"events ({_fmt_filters(a)})"
@@ -534,9 +673,23 @@ METRICS: dict[str, Metric] = {
 """Every metric, by name."""
 
 
+REMOVED: dict[str, str] = {
+    "index.net_coop": 'series.value(name="relationship")',
+    "index.goldstein": 'series.value(name="relationship")',
+    "index.n": 'series.n(name="relationship")',
+    "index.zscore": 'series.percentile(name="relationship", history=10y)',
+}
+"""Metrics that pooled raw events across sources, and what reads the index instead."""
+
+
 def lookup(name: str) -> Metric:
     """The metric called ``name``; :class:`UnknownMetricError` (with a did-you-mean) if none."""
     metric = METRICS.get(name)
+    if metric is None and name in REMOVED:
+        raise UnknownMetricError(
+            f"{name} is gone: it pooled raw events across sources, and conditions now read "
+            f"the index's named series. Write {REMOVED[name]} instead (docs/rules.md)."
+        )
     if metric is None:
         raise UnknownMetricError(
             f"unknown metric {name!r}.{did_you_mean(name, METRICS)} "
@@ -617,10 +770,13 @@ def _show(v: object) -> str:
     return repr(v)
 
 
-def bind(call: Call, default_window: Duration | None = None) -> dict[str, Any]:
+def bind(
+    call: Call, default_window: Duration | None = None, default_horizon: Duration | None = None
+) -> dict[str, Any]:
     """The arguments of ``call`` by parameter name, checked against the metric's signature.
 
-    ``default_window`` (the rule's ``window``) fills a ``window`` argument left out.
+    ``default_window`` (the rule's ``window``) fills a ``window`` argument left out, and
+    ``default_horizon`` (the rule's ``horizon``) a ``horizon`` argument.
     """
     metric = lookup(call.name)
     params = {p.name: p for p in metric.params}
@@ -645,6 +801,8 @@ def bind(call: Call, default_window: Duration | None = None) -> dict[str, Any]:
     for p in metric.params:
         if p.name == "window" and p.name not in bound and default_window is not None:
             bound[p.name] = default_window
+        if p.name == "horizon" and p.name not in bound and default_horizon is not None:
+            bound[p.name] = default_horizon
         if p.required and p.name not in bound:
             raise RuleError(f"{metric.name} needs the argument {p.name!r} (column {call.pos + 1}).")
         if p.name not in bound and p.default is not None:

@@ -1,8 +1,9 @@
 """``dyadwatch rules`` and ``dyadwatch backtest``: the essay's conditional advice, as of any date.
 
 Each command is one call of :mod:`dyadwatch.policy.rules`: :func:`load_rules` then
-:func:`evaluate` or :func:`backtest`. A rule that does not load is reported on stderr as
-``FILE:LINE: rule ID: message``; the other rules still run, and the exit status is 1.
+:func:`evaluate`, :func:`backtest` or :func:`~dyadwatch.policy.rules.report.report`. A rule
+that does not load is reported on stderr as ``FILE:LINE: rule ID: message``; the other rules
+still run, and the exit status is 1. ``rules validate`` only loads and checks.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from dyadwatch.policy.rules import (
     finding_dict,
     load_rules,
 )
+from dyadwatch.policy.rules.catalogue import default_catalogue
 from dyadwatch.policy.rules.loader import default_rule_files
+from dyadwatch.policy.rules.report import report
 from dyadwatch.present.cli.options import DATE, Output, output_options, store_options
 from dyadwatch.settings import Settings
 from dyadwatch.store import Store
@@ -76,6 +79,25 @@ def _today() -> date:
     return datetime.now(UTC).date()
 
 
+class MonthParam(click.ParamType):
+    """``YYYY-MM`` (also ``YYYY-MM-DD``, whose month is used)."""
+
+    name = "month"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value.replace(day=1)
+        for fmt in ("%Y-%m", "%Y-%m-%d"):
+            try:
+                return datetime.strptime(str(value).strip(), fmt).date().replace(day=1)
+            except ValueError:
+                continue
+        self.fail(f"{value!r} is not a month (use YYYY-MM).", param, ctx)
+
+
+MONTH = MonthParam()
+
+
 @click.group(invoke_without_command=True)
 @click.option("--as-of", "as_of", type=DATE, default=None, help="Evaluate as of this day [today].")
 @rules_options
@@ -89,7 +111,7 @@ def rules(
     settings: Settings,
     output: Output,
 ) -> None:
-    """Evaluate the rules as of a date: met, not met or insufficient data.
+    """Evaluate the rules as of a date: met, not met or unknown (with why).
 
     \b
     Example:
@@ -116,14 +138,14 @@ def rules(
                 "status": f.status,
                 "lever": f.lever,
                 "lever_in_use": f.metrics.get("lever_in_use"),
-                "title": f.title,
+                "reason": f.reason,
             }
             for f in findings
         ]
         counts = {s: sum(f.status == s for f in findings) for s in ("met", "not_met")}
         title = (
             f"Rules as of {day}: {counts['met']} met, {counts['not_met']} not met, "
-            f"{len(findings) - sum(counts.values())} insufficient data"
+            f"{len(findings) - sum(counts.values())} unknown"
         )
         output.emit(rows, title=title if output.format == "table" else None)
     _finish(rs)
@@ -173,6 +195,7 @@ def _explain_text(d: dict[str, Any]) -> str:
     lines = [
         f"{d['rule_id']}: {d['title']}",
         f"status as of {d['as_of']}: {d['status']}",
+        *wrap.wrap(f"why: {d.get('reason') or '-'}"),
         f"lever: {d['lever'] or '-'}    rule: {d['rule_file']}",
         "",
         "condition:",
@@ -215,6 +238,128 @@ def check_cmd(rule_paths: tuple[Path, ...], output: Output) -> None:
         click.get_current_context().exit(1)
 
 
+@rules.command("validate")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path, exists=True))
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also accept the indicator series this store holds.",
+)
+@output_options
+def validate_cmd(files: tuple[Path, ...], store_path: Path | None, output: Output) -> None:
+    """Check rule files without evaluating them; every problem as FILE:LINE; exit 1 if any.
+
+    Checks keys, the condition language, names (metrics, instruments, indicators, the index's
+    series), state patterns against each instrument's declared vocabulary, each lever's
+    direction (who acts on whom), where thresholds come from, and cycles between definitions.
+    Default: the shipped rule set.
+
+    \b
+    Example:
+      dyadwatch rules validate my_rules.yaml
+    """
+    catalogue = default_catalogue()
+    if store_path is not None:
+        catalogue = catalogue.with_indicators(_store_indicators(store_path))
+    rs = load_rules(list(files) or None, catalogue=catalogue)
+    if output.format == "json":
+        output.emit(
+            {
+                "ok": not rs.problems,
+                "rules": [r.id for r in rs.rules],
+                "problems": [p.as_dict() for p in rs.problems],
+            }
+        )
+    elif output.format == "csv":
+        output.emit([p.as_dict() for p in rs.problems])
+    else:
+        for p in rs.problems:
+            click.echo(str(p))
+        click.echo(
+            f"{len(rs.rules)} rule(s) valid, {len(rs.problems)} problem(s).",
+            err=True,
+        )
+    if rs.problems:
+        click.get_current_context().exit(1)
+
+
+def _store_indicators(path: Path) -> list[str]:
+    from dyadwatch.errors import DyadwatchError
+
+    try:
+        con = Store.open(path).connect()
+    except DyadwatchError as exc:
+        raise click.UsageError(f"--store {path}: {exc}") from None
+    try:
+        rows = con.sql("SELECT DISTINCT indicator FROM indicators").fetchall()
+    finally:
+        con.close()
+    return [str(r[0]) for r in rows]
+
+
+@rules.command("report")
+@click.option("--from", "start", type=MONTH, required=True, help="First month (YYYY-MM).")
+@click.option("--to", "end", type=MONTH, required=True, help="Last month (YYYY-MM).")
+@rules_options
+@store_options
+@output_options
+def report_cmd(
+    start: date,
+    end: date,
+    rule_paths: tuple[Path, ...],
+    settings: Settings,
+    output: Output,
+) -> None:
+    """Does each rule discriminate? Share of months met, changes, months unknown, flags.
+
+    A rule met in more than 90 % or fewer than 2 % of the months it could decide is flagged
+    as uninformative (with the rule's own explanation when its condition is structural).
+    Each month sees only what was public by its last day.
+
+    \b
+    Example:
+      dyadwatch rules report --from 2007-01 --to 2026-11
+      dyadwatch rules report --from 2007-01 --to 2026-11 --json
+    """
+    rs = _load(rule_paths)
+    rep = report(Store.open(settings.store), rs, start, end)
+    if output.format == "json":
+        output.emit({**rep.as_dict(), "problems": [p.as_dict() for p in rs.problems]})
+    else:
+        rows = [
+            {
+                "rule": r.id,
+                "share_met": None if r.share_met is None else f"{r.share_met:.0%}",
+                "met": r.met,
+                "not_met": r.not_met,
+                "unknown": r.unknown,
+                "n/a": r.not_applicable,
+                "changes": r.changes,
+                "flag": (r.flag or "") + (" (structural: see the rule)" if r.structural else ""),
+            }
+            for r in rep.rows
+        ]
+        title = (
+            f"Rules {rep.start:%Y-%m} … {rep.end:%Y-%m}: share of decided months met, changes "
+            "of finding, months unknown; flagged when met in >90 % or <2 % of decided months"
+        )
+        output.emit(rows, title=title if output.format == "table" else None)
+        if output.format == "table":
+            for r in rep.rows:
+                if r.flag and r.structural:
+                    click.echo(
+                        textwrap.fill(
+                            f"{r.id}: {r.structural}",
+                            width=96,
+                            initial_indent="  ",
+                            subsequent_indent="    ",
+                        )
+                    )
+    _finish(rs)
+
+
 @rules.command("metrics")
 @output_options
 def metrics_cmd(output: Output) -> None:
@@ -239,29 +384,15 @@ def metrics_cmd(output: Output) -> None:
     output.emit(rows)
 
 
-class MonthParam(click.ParamType):
-    """``YYYY-MM`` (also ``YYYY-MM-DD``, whose month is used)."""
-
-    name = "month"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
-        if isinstance(value, date):
-            return value.replace(day=1)
-        for fmt in ("%Y-%m", "%Y-%m-%d"):
-            try:
-                return datetime.strptime(str(value).strip(), fmt).date().replace(day=1)
-            except ValueError:
-                continue
-        self.fail(f"{value!r} is not a month (use YYYY-MM).", param, ctx)
-
-
-MONTH = MonthParam()
-
-
 @click.command("backtest")
 @click.option("--from", "start", type=MONTH, default="2018-01", show_default=True)
 @click.option("--to", "end", type=MONTH, default=None, help="Last month [this month].")
 @click.option("--monthly", is_flag=True, help="One row per rule and month instead of a summary.")
+@click.option(
+    "--outcomes",
+    is_flag=True,
+    help="Also what levers did: agreement with the condition and an event study per lever.",
+)
 @rules_options
 @store_options
 @output_options
@@ -269,6 +400,7 @@ def backtest_cmd(
     start: date,
     end: date | None,
     monthly: bool,
+    outcomes: bool,
     rule_paths: tuple[Path, ...],
     settings: Settings,
     output: Output,
@@ -281,19 +413,27 @@ def backtest_cmd(
     Example:
       dyadwatch backtest --from 2018-01 --to 2026-03
       dyadwatch backtest --csv --monthly > months.csv
+      dyadwatch backtest --from 2007-01 --to 2026-11 --outcomes
     """
     rs = _load(rule_paths)
-    bt = backtest(Store.open(settings.store), rs, start, end)
+    bt = backtest(Store.open(settings.store), rs, start, end, outcomes=outcomes)
     if output.format == "json":
         output.emit(
             {
                 "from": bt.start.isoformat(),
                 "to": bt.end.isoformat(),
                 "rules": bt.summary(),
+                "outcomes": outcome_rows(bt.summary()) if outcomes else None,
                 "monthly": bt.monthly() if monthly else None,
                 "problems": [p.as_dict() for p in rs.problems],
             }
         )
+    elif outcomes:
+        rows = outcome_rows(bt.summary())
+        if output.format == "csv":
+            output.emit([_flat_outcome(r) for r in rows])
+        else:
+            click.echo(_outcomes_text(bt.start, bt.end, rows))
     elif monthly:
         output.emit(bt.monthly())
     elif output.format == "csv":
@@ -304,7 +444,8 @@ def backtest_cmd(
                     **{
                         k: v
                         for k, v in s.items()
-                        if k not in ("spells", "lever_spells", "lever_changes")
+                        if k
+                        not in ("spells", "lever_spells", "lever_changes", "agreement", "outcomes")
                     },
                     "spells": ";".join(f"{x['start']}/{x['end']}" for x in s["spells"]),
                     "lever_spells": ";".join(f"{x['start']}/{x['end']}" for x in s["lever_spells"]),
@@ -318,7 +459,8 @@ def backtest_cmd(
             s = h.summary()
             click.echo(
                 f"\n{h.rule_id} ({h.kind}; lever {h.lever or '-'}): "
-                f"met {s['met']}, not met {s['not_met']}, insufficient {s['insufficient_data']}"
+                f"met {s['met']}, not met {s['not_met']}, unknown {s['unknown']}"
+                + (f", not yet asked for {s['not_applicable']}" if s["not_applicable"] else "")
             )
             click.echo(
                 textwrap.fill(h.verdict(), width=96, initial_indent="  ", subsequent_indent="  ")
@@ -336,4 +478,102 @@ def backtest_cmd(
     _finish(rs)
 
 
-__all__ = ["backtest_cmd", "rules"]
+def outcome_rows(summary: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per rule with a lever: agreement (all, in sample, out of sample), lead/lag, and the
+    event study of each measure (the default index first)."""
+    out = []
+    for s in summary:
+        if not s.get("lever"):
+            continue
+        oc = s.get("outcomes") or {}
+        out.append(
+            {
+                "rule_id": s["rule_id"],
+                "lever": s["lever"],
+                "direction": oc.get("direction"),
+                "thresholds": s.get("thresholds"),
+                "split": s.get("split"),
+                "agreement": s.get("agreement"),
+                "lead_lag": s.get("lead_lag"),
+                "changes": oc.get("changes", []),
+                "distinct_changes": oc.get("distinct_changes", []),
+                "min_changes": oc.get("min_changes"),
+                "status": oc.get("status"),
+                "reason": oc.get("reason"),
+                "studies": oc.get("studies", []),
+            }
+        )
+    return out
+
+
+def _effect_text(e: dict[str, Any]) -> str:
+    if e["status"] != "ok":
+        return f"{e['horizon_months']}m: n/a ({e['changes']} usable)"
+    return f"{e['horizon_months']}m: {e['effect']:+.2f} [{e['lo']:+.2f}, {e['hi']:+.2f}]"
+
+
+def _share(a: dict[str, Any] | None, part: str) -> str:
+    if not a or a[part]["agreement"] is None:
+        return "-"
+    return f"{a[part]['agreement']:.0%} of {a[part]['months']}"
+
+
+def _flat_outcome(r: dict[str, Any]) -> dict[str, Any]:
+    index = next((x for x in r["studies"] if x["measure"] == "index:relationship"), None)
+    row: dict[str, Any] = {
+        "rule_id": r["rule_id"],
+        "lever": r["lever"],
+        "changes": len(r["changes"]),
+        "distinct_changes": len(r["distinct_changes"]),
+        "agreement_all": None if not r["agreement"] else r["agreement"]["all"]["agreement"],
+        "agreement_in_sample": None
+        if not r["agreement"]
+        else r["agreement"]["in_sample"]["agreement"],
+        "agreement_out_of_sample": None
+        if not r["agreement"]
+        else r["agreement"]["out_of_sample"]["agreement"],
+        "lag_months": None if not r["lead_lag"] else r["lead_lag"]["months"],
+    }
+    for e in index["effects"] if index else []:
+        h = e["horizon_months"]
+        row[f"effect_{h}m"] = e["effect"]
+        row[f"lo_{h}m"] = e["lo"]
+        row[f"hi_{h}m"] = e["hi"]
+    return row
+
+
+def _outcomes_text(start: date, end: date, rows: list[dict[str, Any]]) -> str:
+    lines = [
+        f"Outcomes {start:%Y-%m} … {end:%Y-%m}",
+        "agreement: share of decided months in which the condition held exactly when the lever",
+        "was in use (in sample: up to the rule's calibration split; out of sample: after); lag:",
+        "months by which the lever followed (+) or led (-) the condition at best agreement.",
+        "effects: change of the measure from the month before a change of the lever's state",
+        "to 3/6/12 months after, minus the same after placebo dates of the same years",
+        "(90 % bootstrap interval).",
+    ]
+    for r in rows:
+        lag = r["lead_lag"]
+        lines.append("")
+        lines.append(
+            f"{r['rule_id']} (lever {r['lever']}, {r['direction'] or '?'}; "
+            f"{len(r['changes'])} change(s) in range, {len(r['distinct_changes'])} distinct)"
+        )
+        if r["agreement"]:
+            lines.append(
+                f"  agreement: all {_share(r['agreement'], 'all')}, in sample "
+                f"{_share(r['agreement'], 'in_sample')}, out of sample "
+                f"{_share(r['agreement'], 'out_of_sample')}"
+                + (f"; best lag {lag['months']:+d} months ({lag['agreement']:.0%})" if lag else "")
+            )
+        else:
+            lines.append("  agreement: the record has no observable use of this lever")
+        if r["status"] != "ok":
+            lines.append(f"  event study: {r['reason']}")
+            continue
+        for st in r["studies"]:
+            lines.append(f"  {st['measure']}: " + "; ".join(_effect_text(e) for e in st["effects"]))
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["backtest_cmd", "outcome_rows", "rules"]
