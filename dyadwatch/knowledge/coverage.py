@@ -60,10 +60,10 @@ def coverage(
         ``events``, ``events_verified``, ``events_with_effect``, ``events_by_year``,
         ``events_by_instrument`` (``"(none)"`` for none), ``citations``,
         ``citations_by_class`` and ``citation_share_by_class`` (``original``, ``official``,
-        ``archive``, ``aggregator``), ``placeholder_titles``, ``flags`` (citations carrying
-        each flag), ``events_with_flags`` (a flag other than ``missing_published``),
-        ``events_only_aggregator`` with its share and ids, ``aggregator_only_max_share`` and
-        ``files``.
+        ``archive``, ``aggregator``), ``placeholder_titles``, ``titles_not_seen``, ``flags``
+        (citations carrying each flag), ``events_with_flags`` (a flag other than
+        ``missing_published``), ``events_only_aggregator`` with its share and ids,
+        ``aggregator_only_max_share`` and ``files``.
 
     Examples
     --------
@@ -108,6 +108,7 @@ def coverage(
         "citations_by_class": {c: classes[c] for c in QUALITY_CLASSES},
         "citation_share_by_class": {c: _share(classes[c], citations) for c in QUALITY_CLASSES},
         "placeholder_titles": flags["placeholder_title"],
+        "titles_not_seen": flags["title_not_seen"],
         "flags": {k: flags[k] for k in FLAG_KINDS},
         "events_with_flags": flagged_events,
         "events_only_aggregator": len(only_copies),

@@ -15,7 +15,8 @@ Every citation falls in one **quality class**:
 - ``original``: anything else — the publisher's own page.
 
 and may carry **flags** (:data:`FLAG_KINDS`): ``ip_host``, ``test_host``, ``mirror_host``,
-``aggregator_host``, ``placeholder_title``, ``missing_published`` and ``late_citation`` (a
+``aggregator_host``, ``placeholder_title``, ``title_not_seen`` (the editor says the headline
+was not seen), ``missing_published`` and ``late_citation`` (a
 page published more than ``late_days`` after the fact became public, without a
 ``late_reason``).
 
@@ -54,6 +55,7 @@ FLAG_KINDS: tuple[str, ...] = (
     "mirror_host",
     "aggregator_host",
     "placeholder_title",
+    "title_not_seen",
     "missing_published",
     "late_citation",
 )
@@ -71,6 +73,7 @@ class QualityLists:
     archives: dict[str, str] = field(default_factory=dict)
     aggregators: dict[str, str] = field(default_factory=dict)
     placeholder_titles: tuple[tuple[re.Pattern[str], str], ...] = ()
+    unseen_titles: tuple[tuple[re.Pattern[str], str], ...] = ()
     late_days: int = 30
     aggregator_only_max_share: float = 0.05
 
@@ -144,12 +147,7 @@ def _read(path: Path) -> QualityLists:
         raise ConfigError(f"cannot read the citation quality lists {path}: {exc}") from exc
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of lists (FORMAT.md, Citation quality)")
-    patterns = []
-    for pattern, reason in _entries(raw, "placeholder_titles", "pattern", path).items():
-        try:
-            patterns.append((re.compile(pattern, re.IGNORECASE), reason))
-        except re.error as exc:
-            raise ConfigError(f"{path}: placeholder pattern {pattern!r}: {exc}") from exc
+    patterns = {key: _patterns(raw, key, path) for key in ("placeholder_titles", "unseen_titles")}
     return QualityLists(
         test_subdomains=_entries(raw, "test_subdomains", "label", path),
         mirror_subdomains=_entries(raw, "mirror_subdomains", "label", path),
@@ -157,10 +155,21 @@ def _read(path: Path) -> QualityLists:
         official_suffixes=_entries(raw, "official_suffixes", "suffix", path),
         archives=_entries(raw, "archives", "domain", path),
         aggregators=_entries(raw, "aggregators", "domain", path),
-        placeholder_titles=tuple(patterns),
+        placeholder_titles=patterns["placeholder_titles"],
+        unseen_titles=patterns["unseen_titles"],
         late_days=int(raw.get("late_days", 30)),
         aggregator_only_max_share=float(raw.get("aggregator_only_max_share", 0.05)),
     )
+
+
+def _patterns(raw: dict[str, Any], key: str, path: Path) -> tuple[tuple[re.Pattern[str], str], ...]:
+    out = []
+    for pattern, reason in _entries(raw, key, "pattern", path).items():
+        try:
+            out.append((re.compile(pattern, re.IGNORECASE), reason))
+        except re.error as exc:
+            raise ConfigError(f"{path}: {key} pattern {pattern!r}: {exc}") from exc
+    return tuple(out)
 
 
 def host_of(url: str) -> str:
@@ -327,6 +336,16 @@ def citation_flags(
                 "placeholder_title",
                 "title",
                 f"title {source.title!r} is a placeholder ({reason}): give the page's own title",
+            )
+        )
+    unseen = next((r for p, r in quality.unseen_titles if p.match(source.title)), None)
+    if unseen is not None:
+        out.append(
+            CitationFlag(
+                "title_not_seen",
+                "title",
+                f"title {source.title!r} says the headline was not seen ({unseen}): read the "
+                "page and give its own title",
             )
         )
     if source.published is None:

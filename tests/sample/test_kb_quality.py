@@ -56,7 +56,8 @@ def cite(url: str, title: str = "Mexico limits foreign agents", published: str =
     return out
 
 
-GOOD = cite("https://www.reuters.com/world/mexico-limits-foreign-agents-2020-12-16/")
+GOOD_URL = "https://www.reuters.com/world/mexico-limits-foreign-agents-2020-12-16/"
+GOOD = cite(GOOD_URL)
 
 
 def problems(root: Path) -> list[tuple[str, int | None, str, str]]:
@@ -113,7 +114,7 @@ def test_an_allowed_host_and_a_mirror_label_deeper_in_the_host_are_not_flagged()
     ("title", "url"),
     [
         ("[URL slug] mexico cienfuegos drug charges dropped", "https://x.org/a"),
-        ("(headline not shown in the found excerpt) Reuters dispatch", "https://x.org/a"),
+        ("Untitled", "https://x.org/a"),
         ("mexico cienfuegos charges dropped", "https://x.org/2020/mexico-cienfuegos-charges-dropped.html"),
     ],
 )  # fmt: skip
@@ -124,6 +125,22 @@ def test_placeholder_titles_are_flagged_on_the_title_line(
     line, severity = the(problems(root), "is a placeholder")
     assert line == 11
     assert severity == CITATION_SEVERITY["placeholder_title"]
+
+
+def test_a_headline_the_editor_says_was_not_seen_is_its_own_warning(tmp_path: Path) -> None:
+    title = "(headline not shown in the found excerpt) Reuters dispatch, 9 Nov 2012"
+    root = kb_with(tmp_path, event("2020-12-15-a", "2020-12-15", cite(GOOD_URL, title=title)))
+    found = problems(root)
+    line, severity = the(found, "says the headline was not seen")
+    assert line == 11 and severity == CITATION_SEVERITY["title_not_seen"] == "warning"
+    assert not [m for *_, m in found if "is a placeholder" in m]
+
+
+def test_what_issue_18_requires_is_an_error() -> None:
+    for kind in ("ip_host", "test_host", "mirror_host", "placeholder_title", "late_citation",
+                 "aggregator_share"):  # fmt: skip
+        assert CITATION_SEVERITY[kind] == "error", kind
+    assert set(FLAG_KINDS) <= set(CITATION_SEVERITY)
 
 
 def test_a_real_title_that_matches_its_slug_in_title_case_is_not_a_placeholder() -> None:
@@ -229,6 +246,7 @@ def test_coverage_counts_classes_flags_and_copy_only_events(tmp_path: Path) -> N
     assert report["flags"]["aggregator_host"] == 1
     assert report["flags"]["placeholder_title"] == report["placeholder_titles"] == 1
     assert report["flags"]["missing_published"] == 1
+    assert report["titles_not_seen"] == report["flags"]["title_not_seen"] == 0
     assert report["events_only_aggregator"] == 1
     assert report["share_events_only_aggregator"] == 0.5
     assert report["events_only_aggregator_ids"] == ["2020-12-15-a"]
@@ -259,3 +277,27 @@ def test_kb_coverage_of_one_file_and_as_a_table() -> None:
     assert 0 < one["events"] < coverage()["events"]
     table = CliRunner().invoke(cli, ["kb", "coverage"])
     assert table.exit_code == 0 and "citation_share_by_class.aggregator" in table.output
+
+
+EARLY_FILES = ("1985-2016.yaml", "sweep-1985-2005.yaml")
+
+
+def test_the_early_record_is_sourced_and_annotated() -> None:
+    """Regression for issue 18's audit on the 1985-2016 files: no IP, test, mirror or
+    aggregator copy, no placeholder, every page dated (or ``unknown``) and none late without a
+    reason, every event with the editor's effect and rationale."""
+    report = coverage(files=EARLY_FILES)
+    assert report["files"] == sorted(EARLY_FILES)
+    for kind in ("ip_host", "test_host", "mirror_host", "aggregator_host", "placeholder_title",
+                 "missing_published", "late_citation"):  # fmt: skip
+        assert report["flags"][kind] == 0, kind
+    assert report["events_only_aggregator"] == 0
+    assert report["events_with_effect"] == report["events"]
+    kb = load()
+    early = [e.record for e in kb.events if e.file.name in EARLY_FILES]
+    assert all(e.effect_rationale for e in early)
+    sweep = [e.record for e in kb.events if e.file.name == "sweep-1985-2005.yaml"]
+    assert len(sweep) >= 35
+    assert all(1985 <= e.date.year <= 2005 and e.verified for e in sweep)
+    assert all(s.publisher and s.published is not None for e in sweep for s in e.sources)
+    assert len({i for e in sweep for i in e.instruments}) >= 5
