@@ -31,7 +31,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,8 @@ import httpx
 from tqdm import tqdm
 
 from dyadwatch.errors import DownloadError
-from dyadwatch.sources.remote import RemoteFile
+from dyadwatch.sources.base import Artifact
+from dyadwatch.sources.remote import GapReport, RemoteFile
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,18 @@ class DownloadResult:
     @property
     def ok(self) -> bool:
         return self.error is None and self.path is not None
+
+
+@dataclass(slots=True)
+class FetchResult:
+    """What a source's ``fetch`` found and fetched, and what it could not (its gap report)."""
+
+    artifacts: list[Artifact] = field(default_factory=list)
+    downloads: list[DownloadResult] = field(default_factory=list)
+    gaps: GapReport = field(default_factory=GapReport)
+    skipped: int = 0
+    retried: list[DownloadResult] = field(default_factory=list)
+    """Downloads of earlier gaps outside this run's period (also in ``downloads``)."""
 
 
 class _Retry(Exception):

@@ -22,9 +22,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pv
 
-from dyadwatch.model import EVENT_SCHEMA, MENTION_SCHEMA, TS, VOLUME_SCHEMA, event_id_for
+from dyadwatch.model import EVENT_SCHEMA, MENTION_SCHEMA, event_id_for
 from dyadwatch.sources.base import LINE_COLUMN, Reject
 from dyadwatch.sources.gdelt.parse import validate_numbers, validate_sizes
+from dyadwatch.sources.volume import count_volume
 
 EVENT_FIELDS = (
     "GLOBALEVENTID",
@@ -232,46 +233,11 @@ def mentions_to_canonical(table: pa.Table, source: str, rejects: list[Reject]) -
 
 
 def volume_counts(table: pa.Table) -> pa.Table:
-    """Events per (day, country) of ``table``: an event counts once for each actor country
-    it names, and once under ``*`` (the total)."""
-    day = table.column("_day")
-    a1 = table.column("Actor1CountryCode")
-    a2 = table.column("Actor2CountryCode")
-    second = pc.and_(pc.is_valid(a2), pc.invert(pc.fill_null(pc.equal(a1, a2), False)))
-    parts = []
-    for country, mask in ((a1, pc.is_valid(a1)), (a2, second)):
-        counted = pa.table({"day": day, "country": country}).filter(mask)
-        parts.append(counted.group_by(["day", "country"]).aggregate([([], "count_all")]))
-    totals = pa.table({"day": day}).group_by("day").aggregate([([], "count_all")])
-    star = pa.array(["*"] * totals.num_rows, pa.string())
-    parts.append(pa.table({"day": totals.column("day"), "country": star, "count_all": totals[1]}))
-    return pa.concat_tables(
-        [p.select(["day", "country", "count_all"]) for p in parts]
-    ).rename_columns(["day", "country", "events"])
-
-
-def finish_volume(partials: list[pa.Table], source: str, artifact: str, known: Any) -> pa.Table:
-    """Sum per-block counts into the ``volume`` dataset's rows for one artifact.
-
-    Examples
-    --------
-    >>> finish_volume([volume_counts(t) for t in blocks], "gdelt2", key, known)  # doctest: +SKIP
-    """
-    if not partials:
-        return VOLUME_SCHEMA.empty_table()
-    total = pa.concat_tables(partials).group_by(["day", "country"]).aggregate([("events", "sum")])
-    total = total.sort_by([("day", "ascending"), ("country", "ascending")])
-    n = total.num_rows
-    return pa.table(
-        {
-            "source": pa.array([source] * n, pa.string()),
-            "artifact": pa.array([artifact] * n, pa.string()),
-            "day": total.column("day"),
-            "country": total.column("country"),
-            "events": pc.cast(total.column("events_sum"), pa.int64()),
-            "known_at": pa.array([known] * n, TS),
-        },
-        schema=VOLUME_SCHEMA,
+    """Events per (day, country) of a GDELT block (``_day`` and the actor countries)."""
+    return count_volume(
+        table.column("_day"),
+        table.column("Actor1CountryCode"),
+        table.column("Actor2CountryCode"),
     )
 
 

@@ -57,7 +57,6 @@ from dyadwatch.sources.gdelt.canonical import (
     NARROW_MENTION_FIELDS,
     Dyads,
     events_to_canonical,
-    finish_volume,
     mentions_to_canonical,
     volume_counts,
 )
@@ -81,6 +80,7 @@ from dyadwatch.sources.gdelt.parse import (
     validate_day,
     validate_keys,
 )
+from dyadwatch.sources.volume import finish_volume
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -29,7 +28,7 @@ import pyarrow.compute as pc
 from dyadwatch.errors import ArtifactError, DownloadError
 from dyadwatch.settings import Settings
 from dyadwatch.sources.base import Artifact, Chunk, Source
-from dyadwatch.sources.download import Downloader, DownloadResult
+from dyadwatch.sources.download import Downloader, FetchResult
 from dyadwatch.sources.gdelt.canonical import Dyads, fips_table
 from dyadwatch.sources.gdelt.discovery import (
     TRANSLATION_STREAMS,
@@ -37,7 +36,6 @@ from dyadwatch.sources.gdelt.discovery import (
     V2_STEP,
     V2_STREAMS,
     Gap,
-    GapReport,
     RemoteFile,
     classify,
     gap_report,
@@ -60,18 +58,6 @@ ALL_STREAMS = (
     "translation-mentions",
     *V1_STREAMS,
 )
-
-
-@dataclass(slots=True)
-class FetchResult:
-    """What :meth:`GdeltSource.fetch` found and fetched, and what it could not."""
-
-    artifacts: list[Artifact] = field(default_factory=list)
-    downloads: list[DownloadResult] = field(default_factory=list)
-    gaps: GapReport = field(default_factory=GapReport)
-    skipped: int = 0
-    retried: list[DownloadResult] = field(default_factory=list)
-    """Downloads of earlier gaps outside this run's period (also in ``downloads``)."""
 
 
 class GdeltSource(Source):

@@ -1,0 +1,338 @@
+"""Read a delimited event file with a header row into string columns, row problems set aside.
+
+ICEWS, POLECAT, Phoenix and ACLED all publish tables with a header: tab-separated (ICEWS,
+POLECAT, Phoenix's daily files) or comma-separated and quoted (ACLED, the Phoenix sample).
+This module does the part they share, so each source only maps columns:
+
+1. :func:`read_bytes` — the file's bytes, from a zip holding one data file or the file itself.
+   An empty file, an HTML/XML page in place of data, and a zip that is truncated, corrupt or
+   fails its CRC fail the whole artifact (:class:`~dyadwatch.errors.ArtifactError`).
+2. :func:`to_utf8` — the bytes as UTF-8. A UTF-8 source's line that is not UTF-8 is set aside
+   with its line number and the offending byte; an ISO-8859-1 source (POLECAT) is transcoded,
+   unless the file turns out to be valid UTF-8 with non-ASCII text, which is then read as
+   UTF-8 (reading UTF-8 as Latin-1 would turn every ``é`` into ``Ã©``).
+3. :func:`parse` — Arrow's CSV reader, every column a string, empty cells and the literal
+   ``NA`` as nulls. A row with the wrong number of fields is set aside with its count and its
+   text; with ``trailing_empty_ok``, a row whose extra fields are all empty (stray tabs, a
+   known POLECAT fault) is repaired instead, and counted in :attr:`Parsed.repaired`.
+
+``_line`` is the row's line in the file (its record number when a quoted field holds a
+line break; the header is line 1).
+
+Examples
+--------
+>>> parsed = parse(b"a\\tb\\n1\\t2\\n3\\n4\\t5\\t\\n", delimiter="\\t", trailing_empty_ok=True)
+>>> parsed.table.column("a").to_pylist(), parsed.table.column(LINE_COLUMN).to_pylist()
+(['1', '4'], [2, 4])
+>>> [(r.line, r.reason) for r in parsed.rejects]
+[(3, '1 field(s), expected 2: a ragged or truncated row')]
+>>> parsed.repaired
+[4]
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import zipfile
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pv
+
+from dyadwatch.errors import ArtifactError
+from dyadwatch.sources.base import LINE_COLUMN, Reject
+
+RAW_LIMIT = 2000
+"""Characters of a rejected line kept in the quarantine table."""
+
+NULL_VALUES = ("", "NA", "None")
+"""Cell values read as missing: empty, and the literals the R- and Python-made exports use."""
+
+DATA_SUFFIXES = (".tab", ".tsv", ".txt", ".csv")
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's content: the single data member of a zip, a gunzipped file, or the file.
+
+    Raises
+    ------
+    ArtifactError
+        An empty file, a truncated or corrupt archive, a zip with no data file or several,
+        or an HTML/XML page.
+
+    Examples
+    --------
+    >>> read_bytes(Path("events.2018.20200427084805.tab.zip"))[:8]  # doctest: +SKIP
+    b'Event ID'
+    """
+    raw = path.read_bytes()
+    if not raw:
+        raise ArtifactError("empty file (0 bytes); download it again.")
+    try:
+        if raw[:4] == b"PK\x03\x04" or raw[:4] == b"PK\x05\x06":
+            data = _unzip(raw)
+        elif raw[:2] == b"\x1f\x8b":
+            data = gzip.decompress(raw)
+        else:
+            data = raw
+    except (zipfile.BadZipFile, zlib.error, EOFError, gzip.BadGzipFile, OSError) as exc:
+        raise ArtifactError(
+            f"truncated or corrupt archive ({exc}); delete it and download it again."
+        ) from None
+    if not data.strip():
+        raise ArtifactError("empty file (nothing but whitespace); download it again.")
+    start = data.lstrip()[:200].lower()
+    if start.startswith(b"<") or b"<html" in start or b"<!doctype" in start:
+        raise ArtifactError(
+            "an HTML/XML page, not a data file (the server sent an error page); download it again."
+        )
+    return data
+
+
+def _unzip(raw: bytes) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+        members = [
+            i for i in zf.infolist() if not i.is_dir() and not i.filename.startswith("__MACOSX/")
+        ]
+        data_members = [i for i in members if i.filename.lower().endswith(DATA_SUFFIXES)]
+        chosen = data_members or members
+        if len(chosen) != 1:
+            names = ", ".join(i.filename for i in members) or "nothing"
+            raise ArtifactError(f"a zip of one data file was expected; this one holds {names}.")
+        return zf.read(chosen[0])
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def to_utf8(data: bytes, encoding: str = "utf-8") -> tuple[bytes, list[Reject], str]:
+    """``data`` as UTF-8 text (a BOM removed), the lines set aside, and the encoding read.
+
+    ``encoding`` is the source's documented encoding: ``utf-8`` (lines that are not are set
+    aside) or ``iso-8859-1`` (transcoded; but a file that is valid UTF-8 and not plain ASCII
+    is read as UTF-8, since that is what it is).
+
+    Examples
+    --------
+    >>> to_utf8("a\\nb\\xe9\\n".encode("latin-1"), "iso-8859-1")
+    (b'a\\nb\\xc3\\xa9\\n', [], 'iso-8859-1')
+    >>> text, rejects, _ = to_utf8(b"a\\nb\\xe9\\nc\\n")
+    >>> text, [(r.line, r.reason) for r in rejects]
+    (b'a\\n\\nc\\n', [(2, 'not UTF-8 (byte 0xe9 at offset 1); is the file in another encoding?')])
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if encoding.lower().replace("_", "-") in ("iso-8859-1", "latin-1", "latin1"):
+        if data.isascii() or not _is_utf8(data):
+            return data.decode("iso-8859-1").encode("utf-8"), [], "iso-8859-1"
+        return data, [], "utf-8"
+    if _is_utf8(data):
+        return data, [], "utf-8"
+    # Keep every line (an empty one in place of a bad one), so line numbers stay true.
+    lines = data.split(b"\n")
+    rejects: list[Reject] = []
+    for i, line in enumerate(lines):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            rejects.append(
+                Reject(
+                    reason=f"not UTF-8 (byte {line[exc.start]:#04x} at offset {exc.start}); "
+                    "is the file in another encoding?",
+                    line=i + 1,
+                    raw=line.decode("utf-8", errors="replace")[:RAW_LIMIT],
+                )
+            )
+            lines[i] = b""
+    return b"\n".join(lines), rejects, "utf-8"
+
+
+def split_header(data: bytes, delimiter: str, quoted: bool) -> tuple[list[str], bytes]:
+    """The header's column names and the rest of the data (from the second line)."""
+    end = data.find(b"\n")
+    first = data if end < 0 else data[:end]
+    rest = b"" if end < 0 else data[end + 1 :]
+    text = first.rstrip(b"\r").decode("utf-8", errors="replace")
+    names = next(csv.reader([text], delimiter=delimiter), []) if quoted else text.split(delimiter)
+    return [n.strip() for n in names], rest
+
+
+@dataclass(slots=True)
+class Parsed:
+    """A parsed table (string columns named by the header, plus ``_line``) and its problems."""
+
+    table: pa.Table
+    rejects: list[Reject] = field(default_factory=list)
+    repaired: list[int] = field(default_factory=list)
+    """Lines of rows repaired by dropping empty trailing fields (stray delimiters)."""
+    rows_read: int = 0
+
+
+def _read(data: bytes, names: Sequence[str], delimiter: str, quoted: bool, handler: Any) -> Any:
+    return pv.read_csv(
+        pa.BufferReader(data),
+        read_options=pv.ReadOptions(
+            column_names=list(names), use_threads=False, block_size=max(1 << 20, len(data) + 1)
+        ),
+        parse_options=pv.ParseOptions(
+            delimiter=delimiter,
+            quote_char='"' if quoted else False,
+            double_quote=quoted,
+            newlines_in_values=quoted,
+            ignore_empty_lines=True,
+            invalid_row_handler=handler,
+        ),
+        convert_options=pv.ConvertOptions(
+            column_types={n: pa.string() for n in names},
+            null_values=list(NULL_VALUES),
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+            check_utf8=False,  # to_utf8 made it UTF-8
+        ),
+    )
+
+
+def parse(
+    data: bytes,
+    *,
+    delimiter: str,
+    quoted: bool = False,
+    names: Sequence[str] | None = None,
+    trailing_empty_ok: bool = False,
+    header: bool = True,
+) -> Parsed:
+    """Parse UTF-8 ``data`` whose first line is a header into string columns plus ``_line``.
+
+    ``names`` replaces the header's names (a header known to be wrong, such as POLECAT's
+    with a ``Headline`` column its rows do not have); the first line is skipped either way,
+    unless ``header`` is false (a headerless file: ``names`` are required, and the data
+    start on line 1). Empty lines are skipped and count as read.
+    """
+    if header:
+        found, body = split_header(data, delimiter, quoted)
+        first_line = 2
+    else:
+        if names is None:
+            raise ValueError("a headerless file needs its column names")
+        found, body, first_line = [], data, 1
+    columns = list(names) if names is not None else found
+    if len(set(columns)) != len(columns):
+        dupes = sorted({c for c in columns if columns.count(c) > 1})
+        raise ArtifactError(f"the header names {', '.join(dupes)} more than once.")
+    invalid: list[tuple[int, int, str]] = []
+
+    def handler(row: Any) -> str:
+        invalid.append((int(row.number), int(row.actual_columns), str(row.text)))
+        return "skip"
+
+    try:
+        table = _read(body, columns, delimiter, quoted, handler)
+    except pa.ArrowInvalid as exc:
+        raise ArtifactError(f"cannot parse this file as a table ({exc}).") from None
+    records = [n + first_line - 2 for n in _record_lines(body, quoted)]
+    rejects: list[Reject] = []
+    repaired_rows: list[tuple[int, str]] = []
+    for number, width, text in invalid:
+        line = records[number - 1] if 0 < number <= len(records) else None
+        extra = text.split(delimiter)[len(columns) :]
+        if trailing_empty_ok and width > len(columns) and not "".join(extra).strip():
+            repaired_rows.append((line or 0, delimiter.join(text.split(delimiter)[: len(columns)])))
+            continue
+        rejects.append(
+            Reject(
+                reason=f"{width} field(s), expected {len(columns)}: a ragged or truncated row",
+                line=line,
+                raw=text[:RAW_LIMIT],
+            )
+        )
+    bad = {n for n, _, _ in invalid}
+    valid = [records[i] for i in range(len(records)) if i + 1 not in bad]
+    if len(valid) != table.num_rows:
+        raise ArtifactError(
+            f"cannot match {table.num_rows} parsed rows to line numbers ({len(valid)} lines)."
+        )
+    table = table.append_column(LINE_COLUMN, pa.array(valid, pa.int64()))
+    repaired: list[int] = []
+    if repaired_rows:
+        fixed = "\n".join(t for _, t in repaired_rows).encode("utf-8") + b"\n"
+        extra_table = _read(fixed, columns, delimiter, quoted, lambda row: "skip")
+        if extra_table.num_rows == len(repaired_rows):
+            repaired = [n for n, _ in repaired_rows]
+            extra_table = extra_table.append_column(LINE_COLUMN, pa.array(repaired, pa.int64()))
+            table = pa.concat_tables([table, extra_table]).sort_by(LINE_COLUMN)
+    return Parsed(table, rejects, repaired, rows_read=len(records))
+
+
+def _record_lines(body: bytes, quoted: bool) -> list[int]:
+    """The file line of each non-blank record of ``body`` (which starts at line 2)."""
+    if not quoted or b'"' not in body:
+        arr = np.frombuffer(body, dtype=np.uint8)
+        ends = np.flatnonzero(arr == 10)
+        starts = np.concatenate(([0], ends + 1))
+        stops = np.concatenate((ends, [len(body)]))
+        length = stops - starts
+        # A line holding only "\r" is empty too (a CRLF file).
+        crlf_only = (length == 1) & (arr[np.minimum(starts, max(len(arr) - 1, 0))] == 13)
+        keep = (length > 0) & ~crlf_only if len(arr) else np.zeros(0, dtype=bool)
+        return (np.flatnonzero(keep) + 2).tolist()
+    out: list[int] = []
+    line = 2
+    reader = csv.reader(io.StringIO(body.decode("utf-8", errors="replace"), newline=""))
+    for row in reader:
+        if row:
+            out.append(line)
+        line = reader.line_num + 2
+    return out
+
+
+def lookup(column: Any, mapping: Mapping[str, str | None]) -> pa.Array:
+    """Map each value of a string column through ``mapping`` (missing keys → null).
+
+    Vectorised: the mapping is applied once per distinct value.
+
+    >>> lookup(pa.array(["Mexico", "Atlantis", None, "Mexico"]), {"Mexico": "MEX"}).to_pylist()
+    ['MEX', None, None, 'MEX']
+    """
+    encoded = pc.dictionary_encode(column)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    values = [mapping.get(v) if v is not None else None for v in encoded.dictionary.to_pylist()]
+    return pc.take(pa.array(values, pa.string()), encoded.indices)
+
+
+def apply(column: Any, func: Any) -> pa.Array:
+    """Apply a Python function once per distinct value of a column (None stays None).
+
+    >>> apply(pa.array(["a,b", None, "a,b"]), lambda v: v.upper()).to_pylist()
+    ['A,B', None, 'A,B']
+    """
+    encoded = pc.dictionary_encode(column)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    values = [func(v) if v is not None else None for v in encoded.dictionary.to_pylist()]
+    return pc.take(pa.array(values, pa.string()), encoded.indices)
+
+
+__all__ = [
+    "NULL_VALUES",
+    "Parsed",
+    "apply",
+    "lookup",
+    "parse",
+    "read_bytes",
+    "split_header",
+    "to_utf8",
+]
