@@ -17,7 +17,6 @@ from dyadwatch.sources.gdelt.canonical import (
     MENTION_FIELDS,
     Dyads,
     events_to_canonical,
-    finish_volume,
     fips_table,
     mentions_to_canonical,
     volume_counts,
@@ -30,6 +29,7 @@ from dyadwatch.sources.gdelt.parse import (
     sniff,
     validate_keys,
 )
+from dyadwatch.sources.volume import finish_volume
 
 pytestmark = pytest.mark.unit
 
