@@ -190,3 +190,15 @@ def test_bad_parameters_are_one_clear_error(tmp_path: Path, params: dict, messag
         series(store, **params)
     with pytest.raises(UsageError, match="unknown series 'relationshp'.*relationship"):
         series(store, "relationshp")
+
+
+def test_loaded_once_then_read_as_of_many_dates_equals_reading_each_date(tmp_path: Path) -> None:
+    from dyadwatch.analyse.index.named import load_series
+
+    late = ev("late", date(2021, 3, 20), -9.0, known=datetime(2021, 5, 2, tzinfo=UTC))
+    events = month_of([1, 2, 1, 2, 1]) + month_of([-2, -3, -2, -3, -2], month=4) + [late]
+    store = store_of(tmp_path, events)
+    data = load_series(store, make_query("relationship", {"window": 1}))
+    for as_of in (date(2021, 3, 31), date(2021, 4, 30), date(2021, 5, 2), date(2021, 6, 1)):
+        direct = run_series(store, make_query("relationship", {"window": 1, "as_of": as_of}))
+        assert data.at(as_of).table.to_pylist() == direct.table.to_pylist()

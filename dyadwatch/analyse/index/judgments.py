@@ -27,14 +27,14 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from dyadwatch.analyse.index.named import SeriesQuery, make_query, ordinal, run_series
+from dyadwatch.analyse.index.named import SeriesData, load_series, make_query, ordinal
 from dyadwatch.errors import UsageError
 from dyadwatch.store.store import Store
 
@@ -181,14 +181,11 @@ def _value_at(run_table: Any, k_period: str) -> dict[str, Any] | None:
     return hit.row(0, named=True) if hit.height else None
 
 
-def score(store: Store, judgment: Judgment, base: SeriesQuery) -> Scored:
+def score(data: SeriesData, judgment: Judgment) -> Scored:
     """Score one judgment against the series as known at its date."""
-    as_of = judgment.date
-    month = as_of.replace(day=1)
-    h = judgment.horizon_months
     if judgment.direction in ("improving", "deteriorating", "mixed"):
-        return _score_change(store, judgment, replace(base, as_of=as_of, window=h, freq="month"))
-    return _score_level(store, judgment, replace(base, as_of=as_of, freq="month"), month)
+        return _score_change(data, judgment)
+    return _score_level(data, judgment)
 
 
 def _result(j: Judgment, verdict: str, **kw: Any) -> Scored:
@@ -209,11 +206,11 @@ def _result(j: Judgment, verdict: str, **kw: Any) -> Scored:
     )
 
 
-def _score_change(store: Store, j: Judgment, query: SeriesQuery) -> Scored:
+def _score_change(data: SeriesData, j: Judgment) -> Scored:
     h = j.horizon_months
     k = ordinal(j.date, "month")
-    since = _month(k - h)
-    table = run_series(store, replace(query, since=since, until=j.date).checked()).source_rows()
+    run = data.at(j.date, window=h, freq="month", since=_month(k - h), until=j.date)
+    table = run.source_rows()
     now = _value_at(table, _label(k))
     before = _value_at(table, _label(k - h))
     if now is None or before is None or now["value"] is None or before["value"] is None:
@@ -256,11 +253,11 @@ def _score_change(store: Store, j: Judgment, query: SeriesQuery) -> Scored:
     )
 
 
-def _score_level(store: Store, j: Judgment, query: SeriesQuery, month: date) -> Scored:
+def _score_level(data: SeriesData, j: Judgment) -> Scored:
     h = j.horizon_months
-    k = ordinal(month, "month")
-    table = run_series(store, replace(query, since=_month(k - h), until=j.date).checked())
-    frame = pl.from_arrow(table.source_rows())
+    k = ordinal(j.date, "month")
+    run = data.at(j.date, freq="month", since=_month(k - h), until=j.date)
+    frame = pl.from_arrow(run.source_rows())
     assert isinstance(frame, pl.DataFrame)
     now = frame.filter(pl.col("period") == _label(k))
     if not now.height or now["value"][0] is None:
@@ -348,8 +345,8 @@ def validate_judgments(
     >>> v.agreement  # doctest: +SKIP
     """
     judgments = read_judgments(path)
-    base = make_query(name, params)
-    return Validation(tuple(score(store, j, base) for j in judgments))
+    data = load_series(store, make_query(name, params))
+    return Validation(tuple(score(data, j) for j in judgments))
 
 
 __all__ = [

@@ -350,8 +350,8 @@ def representatives(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _coverage_days(
     con: duckdb.DuckDBPyConnection, scope_: Scope, query: SeriesQuery
-) -> dict[str, set[date]]:
-    """Per series label: the days the source holds volume data for, public by ``as_of``."""
+) -> dict[str, dict[date, datetime]]:
+    """Per series label: each day the source holds volume data for, and when it became public."""
     if not scope_.volume_files:
         return {}
     where = ["country = '*'"]
@@ -360,13 +360,13 @@ def _coverage_days(
         where.append(visible_sql("known_at", "$as_of"))
         params["as_of"] = bound(query.as_of)
     sql = (
-        f"SELECT DISTINCT {label_case(scope_.labels)} AS src, day "
-        f"FROM {parquet(scope_.volume_files)} WHERE {' AND '.join(where)}"
+        f"SELECT {label_case(scope_.labels)} AS src, day, min(known_at) "
+        f"FROM {parquet(scope_.volume_files)} WHERE {' AND '.join(where)} GROUP BY ALL"
     )
-    days: dict[str, set[date]] = {}
-    for src, day in con.sql(sql, params=params).fetchall():
+    days: dict[str, dict[date, datetime]] = {}
+    for src, day, known in con.sql(sql, params=params).fetchall():
         if src is not None:
-            days.setdefault(src, set()).add(day)
+            days.setdefault(src, {})[day] = known
     return days
 
 
@@ -487,16 +487,58 @@ def _coverage(
     return max(0, (hi - lo).days + 1) / total
 
 
-def run_series(store: Store, query: SeriesQuery, *, session: Any = None) -> SeriesRun:
-    """Compute a named series (every source and fused) for a checked query."""
+@dataclass(frozen=True, slots=True)
+class SeriesData:
+    """The rows a named series is computed from, loaded once, answerable as of many dates.
+
+    ``rows`` are the dyad's events in scope, deduplicated, with their ``known_at``; a
+    group's representative is its first-published member, so filtering by ``known_at``
+    after deduplicating gives what deduplicating after filtering would. A backtest asks
+    :meth:`at` for every month without reading the store again.
+    """
+
+    query: SeriesQuery
+    rows: pl.DataFrame
+    volume: Mapping[str, Mapping[date, datetime]]
+    labels: tuple[str, ...]
+
+    def at(self, as_of: date | datetime | None = None, **changes: Any) -> SeriesRun:
+        """The series as known at the end of ``as_of`` (None: everything loaded)."""
+        query = replace(self.query, as_of=as_of, **changes)
+        rows, volume = self.rows, self.volume
+        if as_of is not None:
+            limit = bound(as_of)
+            rows = rows.filter(pl.col("known_at") <= pl.lit(limit, dtype=rows.schema["known_at"]))
+            volume = {
+                src: {d: k for d, k in days.items() if k <= limit} for src, days in volume.items()
+            }
+        return compute_series(query, rows, volume, self.labels)
+
+
+def load_series(store: Store, query: SeriesQuery, *, session: Any = None) -> SeriesData:
+    """Read what ``query`` needs from the store once (as of its ``as_of``, if any)."""
     spec = replace(query.index_spec(), since=None, until=None)
     scope_ = resolve(store, spec, snapshot_of(store, session))
     with _connection(session) as con:
         rows = load_rows(con, scope_, query)
         volume = _coverage_days(con, scope_, query)
+    return SeriesData(query, rows, volume, tuple(scope_.series))
+
+
+def run_series(store: Store, query: SeriesQuery, *, session: Any = None) -> SeriesRun:
+    """Compute a named series (every source and fused) for a checked query."""
+    return load_series(store, query, session=session).at(query.as_of)
+
+
+def compute_series(
+    query: SeriesQuery,
+    rows: pl.DataFrame,
+    volume: Mapping[str, Mapping[date, datetime]],
+    labels: Sequence[str],
+) -> SeriesRun:
+    """The series from loaded rows (no I/O): every source, then the fused rows."""
     freq = query.freq
     steps = _step_range(rows, query)
-    labels = scope_.series
     out: list[dict[str, Any]] = []
     windows: dict[str, int] = {}
     counted: dict[str, pl.DataFrame] = {}
@@ -517,8 +559,9 @@ def run_series(store: Store, query: SeriesQuery, *, session: Any = None) -> Seri
         stats = {r["target"]: r for r in window_stats(events).iter_rows(named=True)}
         dates = mine["event_date"].to_list()
         span = (min(dates), max(dates)) if dates else None
+        days = set(volume[label]) if label in volume else None
         for k in range(steps[0], steps[1] + 1):
-            row = _source_row(query, label, k, w, stats.get(k), volume.get(label), span, as_of_day)
+            row = _source_row(query, label, k, w, stats.get(k), days, span, as_of_day)
             out.append(row)
             per_step.setdefault(k, []).append(row)
     if steps is not None:
@@ -723,10 +766,13 @@ __all__ = [
     "NAMED",
     "WINDOWS",
     "NamedSeries",
+    "SeriesData",
     "SeriesQuery",
     "SeriesRun",
     "auto_window",
+    "compute_series",
     "load_rows",
+    "load_series",
     "make_query",
     "ordinal",
     "pooled",
