@@ -6,6 +6,7 @@ cooperation between the governments; ``environment``: the rest), every value wit
 and interval::
 
     series(store, name="relationship", *, source="fused", output="arrow", **query)
+    load_series(store, query).at(as_of)        # rows read once, the series as of many dates
     series_evidence(store, period, name="relationship", *, source="fused", limit=20, ...)
     series_turning_points(store, name="relationship", *, penalty=None, ...)
     series_lowest_since(store, period, name="relationship", ...)
@@ -35,8 +36,10 @@ from dyadwatch.analyse.index.named import (
     DEFAULT_SERIES,
     MIN_N,
     NAMED,
+    SeriesData,
     SeriesQuery,
     SeriesRun,
+    load_series,
     make_query,
     run_series,
     series,
@@ -70,6 +73,7 @@ __all__ = [
     "IndexSession",
     "IndexSpec",
     "LowestSince",
+    "SeriesData",
     "SeriesLowest",
     "SeriesQuery",
     "SeriesRun",
@@ -77,6 +81,7 @@ __all__ = [
     "alerts",
     "dyad_index",
     "evidence",
+    "load_series",
     "lowest_since",
     "make_query",
     "parse_period",
