@@ -111,15 +111,23 @@ def test_the_package_holds_public_events_without_the_dropped_fields(
     from dyadwatch.store import events as stored
 
     kb = stored(plain, EventFilter(dyad="USA-MEX", as_of=AS_OF))
-    assert sorted(events.column("event_id").to_pylist()) == sorted(kb["event_id"].to_pylist())
+    # The same events, each under this copy's own pseudonym, never its stored id.
+    assert events.num_rows == kb.num_rows
+    released_ids = set(events.column("event_id").to_pylist())
+    assert len(released_ids) == kb.num_rows
+    assert not released_ids & set(kb["event_id"].to_pylist())
     meta = json.loads(events.schema.metadata[b"dyadwatch.release"])
     assert meta == {"copy_id": rel.copy_id, "recipient": "Partner desk", "as_of": "2021-01-31"}
     csv_rows = _rows(rel.directory / "events.csv")
     assert len(csv_rows) == events.num_rows
     assert [r["event_id"] for r in csv_rows] == events.column("event_id").to_pylist()
+    assert list(csv_rows[0]) == events.column_names
     readme = (rel.directory / "README.txt").read_text()
     assert readme.startswith(f"RELEASED TO Partner desk - COPY {rel.copy_id}")
-    assert "6 sensitive-handling events" in readme
+    # The package says nothing about what was withheld (the register does).
+    manifest = json.loads((rel.directory / "manifest.json").read_text())
+    for text in (readme, json.dumps(manifest)):
+        assert "sensitive" not in text.lower() and "withheld" not in text.lower()
     with zipfile.ZipFile(rel.archive) as zf:
         files = [n.split("/", 1)[1] for n in zf.namelist() if not n.endswith("/")]
         assert sorted(files) == names
@@ -158,26 +166,34 @@ def test_every_copy_is_registered_and_traceable(
 
     for rel in (first, second):
         path = rel.directory / "events.csv"
-        (match,) = identify(mixed, path)
-        assert (match.copy_id, match.how) == (rel.copy_id, "marking column")
+        found = identify(mixed, path)
+        (match,) = found.matches
+        assert (match.copy_id, match.confidence) == (rel.copy_id, "certain")
+        assert "marking column" in match.how and "keyed event ids" in match.how
+        assert found.conflicts == ()
 
-    # Strip the marking column and keep 12 rows: the row order still names the copy.
+    # Strip the marking column and keep 12 rows: the keyed ids and the row order name the
+    # copy; the two copies order and name the same events differently.
     rows = _rows(first.directory / "events.csv")
     first_ids = [r["event_id"] for r in rows]
     second_ids = [r["event_id"] for r in _rows(second.directory / "events.csv")]
-    assert first_ids != second_ids and sorted(first_ids) == sorted(second_ids)
+    assert not set(first_ids) & set(second_ids)
+    assert [r["summary"] for r in rows] != [
+        r["summary"] for r in _rows(second.directory / "events.csv")
+    ]
     stripped = tmp_path / "forwarded.csv"
     with stripped.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=["event_id", "summary"])
         writer.writeheader()
         for r in rows[5:17]:
             writer.writerow({"event_id": r["event_id"], "summary": r["summary"]})
-    (match,) = identify(mixed, stripped)
-    assert match.copy_id == first.copy_id and match.how == "row order of 12 events"
-    # The same rows sorted by id match no copy.
+    (match,) = identify(mixed, stripped).matches
+    assert match.copy_id == first.copy_id and match.confidence == "certain"
+    assert "row order: 12 of 12" in match.how
+    # Ids that no copy issued, in sorted order, match no copy.
     shuffled = tmp_path / "sorted.csv"
-    shuffled.write_text("event_id\n" + "\n".join(sorted(first_ids[:12])) + "\n")
-    assert identify(mixed, shuffled) == []
+    shuffled.write_text("event_id\n" + "\n".join(f"{i:032x}" for i in range(12)) + "\n")
+    assert not identify(mixed, shuffled).matches
 
 
 def test_verify_finds_changed_missing_and_extra_files(
@@ -233,8 +249,9 @@ def test_identify_rejects_what_it_cannot_read(stores: tuple[Store, Store], tmp_p
         identify(mixed, other)
     one = tmp_path / "one.csv"
     one.write_text("event_id\nabc\n")
-    with pytest.raises(UsageError, match="at least 8 rows"):
-        identify(mixed, one)
+    found = identify(mixed, one)
+    assert not found.matches
+    assert any(n.startswith("1 row(s) have an event_id no copy issued") for n in found.notes)
 
 
 def test_the_cli_creates_lists_identifies_and_verifies(

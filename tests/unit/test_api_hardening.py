@@ -358,3 +358,24 @@ def test_an_unexpected_error_is_500_in_shape_and_keeps_the_connection(
         err = json.loads(body)["error"]
         assert err["code"] == "internal_error" and "secret" not in err["message"]
         assert _exchange(sock, STATUS)[0] == 200
+
+
+# --- ids for use outside the office -------------------------------------------------------------
+
+
+def test_keyed_ids_are_stable_reveal_no_key_and_drop_the_release_fields(
+    writable: tuple[Any, str, Path],
+) -> None:
+    from dyadwatch.model import event_id_for
+
+    client, _, _ = writable
+    stored = client.get("/api/events", params={"limit": 20}).json()["events"]
+    keyed = client.get("/api/events", params={"limit": 20, "ids": "keyed"}).json()["events"]
+    again = client.get("/api/events", params={"limit": 20, "ids": "keyed"}).json()["events"]
+    assert [e["event_id"] for e in keyed] == [e["event_id"] for e in again]
+    assert not {e["event_id"] for e in keyed} & {e["event_id"] for e in stored}
+    assert all("source_key" not in e and "confidence" not in e for e in keyed)
+    guesses = {event_id_for(e["source"], e["source_key"]) for e in stored}
+    assert not {e["event_id"] for e in keyed} & guesses
+    assert [e["summary"] for e in keyed] == [e["summary"] for e in stored]
+    assert_error(client.get("/api/events", params={"ids": "plain"}), 422, "invalid_parameter")

@@ -197,26 +197,48 @@ def list_events(
     query: EventParams,
     limit: Annotated[int, Query(ge=1, le=1000, description="Events per page.")] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000, description="Events to skip.")] = 0,
+    ids: Annotated[
+        Literal["stored", "keyed"],
+        Query(description="'keyed': ids for use outside the office (see below)."),
+    ] = "stored",
 ) -> Response:
     """Canonical events matching every filter given, ordered by event date then id.
 
     Each event carries ``sources`` (``[{url, title}]``). ``as_of`` hides what was not yet
-    public; ``since``/``until`` bound the event date.
+    public; ``since``/``until`` bound the event date. With ``ids=keyed`` the answer is fit
+    to leave the office: each ``event_id`` is keyed with the store's release key (stable,
+    but no source key can be recovered from it), and the fields a partner release drops
+    (``source_key`` among them) are left out.
     """
     page = v.events(query, limit, offset)
     nxt, prev = _page_links(request, page["total"], limit, offset)
+    rows = page["events"] if ids == "stored" else _keyed(v, page["events"])
     return cached_ok(
         request,
         lambda: {
             "total": page["total"],
             "limit": limit,
             "offset": offset,
-            "count": len(page["events"]),
+            "count": len(rows),
             "next": nxt,
             "prev": prev,
-            "events": page["events"],
+            "events": rows,
         },
     )
+
+
+def _keyed(v: StoreView, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` with keyed ids and without the fields a release drops."""
+    from dyadwatch.present.release import DROPPED_FIELDS, keyed_id, release_key
+
+    key = release_key(v.store, create=True)
+    assert key is not None
+    out = []
+    for row in rows:
+        kept = {k: val for k, val in row.items() if k not in DROPPED_FIELDS}
+        kept["event_id"] = keyed_id(key, str(row["event_id"]), scope="api")
+        out.append(kept)
+    return out
 
 
 @read.get("/events/{event_id}", summary="One event with its sources")

@@ -47,8 +47,20 @@ def release() -> None:
     "--drop-field",
     "drop_fields",
     multiple=True,
-    help="Event field to remove (repeatable) [default: source_key, ingested_at, confidence, "
-    "handling, dedupe_group].",
+    help="Also remove this event field (repeatable; added to the default list: source_key, "
+    "ingested_at, confidence, handling, dedupe_group, coder, attributes).",
+)
+@click.option(
+    "--replace-drop-list",
+    is_flag=True,
+    help="Drop only the --drop-field fields, not the default list (warns about every default "
+    "field the copy then ships).",
+)
+@click.option(
+    "--disclose-withheld",
+    is_flag=True,
+    help="Say in the package how many sensitive-handling events were withheld [default: "
+    "the package says nothing about them].",
 )
 @store_options
 def create(
@@ -58,15 +70,25 @@ def create(
     freq: str,
     out_dir: Path,
     drop_fields: tuple[str, ...],
+    replace_drop_list: bool,
+    disclose_withheld: bool,
     settings: Settings,
 ) -> None:
     """Write a marked package of public-handling events, the index and the findings.
 
     Sensitive-handling events are withheld, and the index and findings are computed without
-    them. Every row names the copy; the package is entered in the store's release register.
-    """
-    from dyadwatch.present.release import DROPPED_FIELDS, build_release
+    them; the package does not say whether any were withheld unless --disclose-withheld.
+    Every row names the copy; ids, row order and column order are the copy's own; the
+    package is entered in the store's release register.
 
+    \b
+    Example:
+      dyadwatch release create --to "Partner desk" --as-of 2021-01-31 --drop-field summary
+    """
+    from dyadwatch.present.release import build_release, drop_list
+
+    # build_release logs a warning naming every default field this copy then ships.
+    fields = drop_list(drop_fields, replace=replace_drop_list)
     store = Store.open(settings.store)
     result = build_release(
         store,
@@ -75,7 +97,8 @@ def create(
         out_dir=out_dir,
         dyad=dyad or (settings.dyads[0] if settings.dyads else "USA-MEX"),
         freq=freq,
-        drop_fields=drop_fields or DROPPED_FIELDS,
+        drop_fields=fields,
+        disclose_withheld=disclose_withheld,
     )
     click.echo(result.text())
 
@@ -95,23 +118,27 @@ def list_cmd(settings: Settings, output: Output) -> None:
 @store_options
 @output_options
 def identify_cmd(path: Path, settings: Settings, output: Output) -> None:
-    """Which registered copy a released CSV or Parquet file came from (exit 1: none)."""
+    """Which registered copy a released CSV or Parquet file came from (exit 1: none).
+
+    Weighs every mark — the marking column, the copy's keyed ids, row order and column
+    order — prints how sure it is, and reports conflicts between marks (a rewritten marking
+    column) on stderr. Works on files edited before they were passed on: rows reordered or
+    removed, the marking column blanked, forged or removed, re-saved with ';' or tabs.
+
+    \b
+    Example:
+      dyadwatch release identify forwarded.csv
+    """
     from dyadwatch.present.release import identify
 
-    matches = identify(Store.open(settings.store), path)
-    if not matches:
+    found = identify(Store.open(settings.store), path)
+    for note in found.notes:
+        click.echo(f"note: {note}", err=True)
+    for conflict in found.conflicts:
+        click.echo(f"conflict: {conflict}", err=True)
+    if not found.matches:
         raise UsageError(f"{path} matches no copy in the release register of {settings.store}.")
-    output.emit(
-        [
-            {
-                "copy_id": m.copy_id,
-                "recipient": m.recipient,
-                "created_at": m.created_at,
-                "how": m.how,
-            }
-            for m in matches
-        ]
-    )
+    output.emit(found.rows_out())
 
 
 @release.command("verify")
