@@ -71,16 +71,21 @@ import csv
 import functools
 import importlib.resources
 import io
+import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dyadwatch.errors import UsageError
 from dyadwatch.settings import Settings
+from dyadwatch.sources.acled_api import BASE_URL, AcledApi, Credentials
 from dyadwatch.sources.base import Artifact, Reject
+from dyadwatch.sources.download import FetchResult
 from dyadwatch.sources.eventfile import (
     EventFileSource,
     join_present,
@@ -155,6 +160,8 @@ _UN = re.compile(r"united nations|\bun\b", re.IGNORECASE)
 _PARENS = re.compile(r"\(([^()]*)\)")
 _OF = re.compile(r"\bof (?:the )?([A-Z][\w' .-]*?)(?:\s*\(|$)")
 
+log = logging.getLogger(__name__)
+
 DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%d %B %Y")
 
 
@@ -171,6 +178,25 @@ def crosswalk() -> Mapping[tuple[str, str], dict[str, str | None]]:
         key = (row["event_type"].strip().lower(), row["sub_event_type"].strip().lower())
         out[key] = {k: (v or None) for k, v in row.items()}
     return out
+
+
+ACLED_COUNTRY_NAMES: Mapping[str, str] = {"USA": "United States", "MEX": "Mexico"}
+"""Country code → the name ACLED's API is queried by, where the look-up table has several
+names for one code (its territories)."""
+
+
+def acled_country_name(code: str) -> str:
+    """The country name ACLED writes for a three-letter code.
+
+    >>> acled_country_name("USA"), acled_country_name("MMR")
+    ('United States', 'Myanmar')
+    """
+    if code in ACLED_COUNTRY_NAMES:
+        return ACLED_COUNTRY_NAMES[code]
+    names = sorted(n for n, c in country_codes().items() if c == code)
+    if not names:
+        raise UsageError(f"no country name is known for {code!r}; ACLED is queried by name.")
+    return min(names, key=len)
 
 
 def inter_code(value: str | None) -> int | None:
@@ -283,17 +309,54 @@ class AcledSource(EventFileSource):
         *,
         dyads: Sequence[str] = ("USA-MEX",),
         known_at: date | datetime | None = None,
-        **download: Any,
+        cache_dir: Path | None = None,
+        base_url: str = BASE_URL,
+        credentials: Credentials | None = None,
+        retries: int = 5,
+        timeout: float = 60.0,
+        backoff: float = 1.0,
+        today: date | None = None,
     ) -> None:
         super().__init__(dyads=(), known_at=known_at)
         self.countries = tuple(sorted({c for pair in parse_dyads(dyads) for c in pair}))
-        self.download_options = download
+        self.api = AcledApi(
+            countries=[acled_country_name(c) for c in self.countries],
+            cache_dir=Path(cache_dir) if cache_dir is not None else Path(".dyadwatch/cache"),
+            credentials=credentials,
+            base_url=base_url,
+            retries=retries,
+            timeout=timeout,
+            backoff=backoff,
+            today=today,
+            columns=COLUMNS,
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings, **kw: Any) -> AcledSource:
-        args: dict[str, Any] = {"dyads": settings.dyads, "cache_dir": settings.cache_dir}
+        args: dict[str, Any] = {
+            "dyads": settings.dyads,
+            "cache_dir": settings.cache_dir,
+            "retries": settings.download_retries,
+            "timeout": settings.download_timeout,
+        }
         args.update(kw)
         return cls(**args)
+
+    # --- downloads ---------------------------------------------------------------------------
+
+    def fetch(self, since: date | None = None, until: date | None = None) -> FetchResult:
+        """Download the watched countries' months from ACLED's API (see
+        :mod:`dyadwatch.sources.acled_api`); the gap report lists the months that failed."""
+        return self.api.fetch(since, until)
+
+    def discover(self, since: date | None = None, until: date | None = None) -> Iterator[Artifact]:
+        """Fetch the period and yield the months that arrived; gaps are logged."""
+        result = self.fetch(since, until)
+        for gap in result.gaps.gaps:
+            log.warning("gap: %s %s–%s %s", gap.stream, gap.start, gap.end, gap.reason)
+        yield from result.artifacts
+
+    # --- reading -----------------------------------------------------------------------------
 
     def keys(self, table: pa.Table) -> tuple[Any, Any, Any]:
         countries = country_codes()

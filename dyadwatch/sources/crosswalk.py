@@ -9,7 +9,8 @@ POLECAT, which is coded in PLOVER only, by reading the same table backwards:
 1. the CAMEO codes the table maps to the event's PLOVER type, mode and one of its contexts;
 2. failing that, to its type and mode; then to its type and one of its contexts; then to its
    type alone;
-3. of the codes found, the most general: the shortest, then the lowest (``180`` before
+3. of the codes found, the most general: a root's own "not specified below" code (``180``,
+   ``170``) first, then the shortest, then the lowest (``180`` before ``175`` before
    ``1823``). Root-only codes (``18``) are skipped: stored as an event code they would read
    as ``018`` once a spreadsheet's lost leading zero is repaired.
 
@@ -38,8 +39,10 @@ Examples
 --------
 >>> cameo_for("ASSAULT", "firearms", ("military",))
 '193'
->>> cameo_for("AGREE"), cameo_for("COERCE", "arrest"), cameo_for("NOT-A-TYPE") is None
-('030', '173', True)
+>>> cameo_for("AGREE"), cameo_for("ASSAULT"), cameo_for("COERCE", "arrest")
+('030', '180', '173')
+>>> cameo_for("NOT-A-TYPE") is None
+True
 >>> quad_class_for("MATERIAL CONFLICT"), quad_class_for("verbal cooperation")
 (4, 1)
 """
@@ -88,8 +91,12 @@ def plover_types() -> frozenset[str]:
     return frozenset(r.type for r in _rows())
 
 
+def _generality(code: str) -> tuple[bool, int, str]:
+    return (not (len(code) == 3 and code.endswith("0")), len(code), code)
+
+
 def _most_general(rows: Iterable[_Row]) -> str | None:
-    codes = sorted({r.code for r in rows}, key=lambda c: (len(c), c))
+    codes = sorted({r.code for r in rows}, key=_generality)
     return codes[0] if codes else None
 
 
