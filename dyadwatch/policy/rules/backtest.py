@@ -417,4 +417,32 @@ def backtest(
     return Backtest(months[0] if months else start, months[-1] if months else start, histories)
 
 
-__all__ = ["Backtest", "RuleHistory", "Spell", "backtest", "month_ends"]
+def outcome_rows(summary: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per rule with a lever, from :meth:`Backtest.summary`: agreement (all, in sample, out of
+    sample), lead/lag, the lever's changes and the event study of each measure."""
+    out = []
+    for s in summary:
+        if not s.get("lever"):
+            continue
+        oc_ = s.get("outcomes") or {}
+        out.append(
+            {
+                "rule_id": s["rule_id"],
+                "lever": s["lever"],
+                "direction": oc_.get("direction"),
+                "thresholds": s.get("thresholds"),
+                "split": s.get("split"),
+                "agreement": s.get("agreement"),
+                "lead_lag": s.get("lead_lag"),
+                "changes": oc_.get("changes", []),
+                "distinct_changes": oc_.get("distinct_changes", []),
+                "min_changes": oc_.get("min_changes"),
+                "status": oc_.get("status"),
+                "reason": oc_.get("reason"),
+                "studies": oc_.get("studies", []),
+            }
+        )
+    return out
+
+
+__all__ = ["Backtest", "RuleHistory", "Spell", "backtest", "month_ends", "outcome_rows"]

@@ -374,6 +374,22 @@ def _load_file(path: Path, catalogue: Catalogue) -> tuple[list[Rule], list[RuleP
         raise RuleError(f"rule file {path} does not exist.") from None
     except (OSError, UnicodeDecodeError) as exc:
         return [], [RuleProblem(_display(path), None, None, f"cannot read the file: {exc}")]
+    return _load_text(path, text, catalogue)
+
+
+def load_rules_text(
+    text: str, name: str = "rules.yaml", *, catalogue: Catalogue | None = None
+) -> RuleSet:
+    """Load one rule file given as text (an upload, a request body), named ``name``.
+
+    >>> load_rules_text("rules: []").rules
+    ()
+    """
+    rules, problems = _load_text(Path(name), text, catalogue or default_catalogue())
+    return RuleSet(tuple(rules), tuple(problems))
+
+
+def _load_text(path: Path, text: str, catalogue: Catalogue) -> tuple[list[Rule], list[RuleProblem]]:
     f = _File(path, text)
     loader = yaml.SafeLoader(text)
     try:
@@ -688,6 +704,7 @@ __all__ = [
     "compile_expression",
     "default_rule_files",
     "load_rules",
+    "load_rules_text",
     "parse_calibration",
     "parse_window",
 ]

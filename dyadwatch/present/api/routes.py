@@ -440,9 +440,16 @@ def get_backtest(
         str | None, Query(alias="to", pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")
     ] = None,
     monthly: Annotated[bool, Query(description="Include one row per rule and month.")] = True,
+    outcomes: Annotated[
+        bool,
+        Query(
+            description="Include what levers did: agreement of condition and lever use (in and "
+            "out of sample, lead/lag) and the event study of each lever's changes."
+        ),
+    ] = False,
 ) -> Response:
     """Each rule evaluated every month from ``from`` to ``to``: when it first held, how long,
-    and when the lever was used."""
+    and when the lever was used; with ``outcomes=true``, what followed each lever change."""
     for name, value in (("from", start), ("to", end)):
         if value is not None:
             year, month = int(value[:4]), int(value[5:])
@@ -452,9 +459,56 @@ def get_backtest(
     if start and end and start > end:
         raise bad_param("from", f"{start} is after to {end}.")
     result = v.backtest(start, end)
-    return cached_ok(
-        request, lambda: result if monthly else {k: x for k, x in result.items() if k != "monthly"}
-    )
+    return cached_ok(request, lambda: _backtest_answer(result, monthly, outcomes))
+
+
+def _backtest_answer(result: dict[str, Any], monthly: bool, outcomes: bool) -> dict[str, Any]:
+    from dyadwatch.policy.rules.backtest import outcome_rows
+
+    out = {k: x for k, x in result.items() if monthly or k != "monthly"}
+    if outcomes:
+        out["outcomes"] = outcome_rows(result["rules"])
+    else:
+        out["rules"] = [
+            {k: x for k, x in r.items() if k != "outcomes"} for r in result.get("rules", [])
+        ]
+    return out
+
+
+class RuleFileBody(BaseModel):
+    """A rule file to check (docs/rules.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: Annotated[str, Field(max_length=200_000, description="The rule file's YAML text.")]
+    name: Annotated[
+        str,
+        Field(
+            default="rules.yaml",
+            pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+            description="File name used in problems (FILE:LINE).",
+        ),
+    ]
+
+
+@read.post("/rules/validate", summary="Check a rule file")
+def validate_rules(body: RuleFileBody) -> JSONResponse:
+    """Load and check a rule file without evaluating it, as ``dyadwatch rules validate``.
+
+    Valid: ``{"ok": true, "rules": [ids]}``. Otherwise a 422 ``invalid_rule`` in the API's one
+    error shape: ``message`` is the first problem as ``FILE:LINE: rule ID: message`` and
+    ``details`` lists every problem with ``loc`` = [file, line, rule].
+    """
+    from dyadwatch.policy.rules.loader import load_rules_text
+
+    rs = load_rules_text(body.text, body.name)
+    if rs.problems:
+        raise ApiError(
+            422,
+            "invalid_rule",
+            f"{len(rs.problems)} problem(s); the first: {rs.problems[0]}",
+            [{"loc": [p.file, p.line, p.rule_id], "message": str(p)} for p in rs.problems],
+        )
+    return ok({"ok": True, "rules": [r.id for r in rs.rules]})
 
 
 @read.get("/overview", summary="Overview as of a date")

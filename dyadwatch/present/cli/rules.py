@@ -25,6 +25,7 @@ from dyadwatch.policy.rules import (
     finding_dict,
     load_rules,
 )
+from dyadwatch.policy.rules.backtest import outcome_rows
 from dyadwatch.policy.rules.catalogue import default_catalogue
 from dyadwatch.policy.rules.loader import default_rule_files
 from dyadwatch.policy.rules.report import report
@@ -476,34 +477,6 @@ def backtest_cmd(
                     )
                 )
     _finish(rs)
-
-
-def outcome_rows(summary: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per rule with a lever: agreement (all, in sample, out of sample), lead/lag, and the
-    event study of each measure (the default index first)."""
-    out = []
-    for s in summary:
-        if not s.get("lever"):
-            continue
-        oc = s.get("outcomes") or {}
-        out.append(
-            {
-                "rule_id": s["rule_id"],
-                "lever": s["lever"],
-                "direction": oc.get("direction"),
-                "thresholds": s.get("thresholds"),
-                "split": s.get("split"),
-                "agreement": s.get("agreement"),
-                "lead_lag": s.get("lead_lag"),
-                "changes": oc.get("changes", []),
-                "distinct_changes": oc.get("distinct_changes", []),
-                "min_changes": oc.get("min_changes"),
-                "status": oc.get("status"),
-                "reason": oc.get("reason"),
-                "studies": oc.get("studies", []),
-            }
-        )
-    return out
 
 
 def _effect_text(e: dict[str, Any]) -> str:
