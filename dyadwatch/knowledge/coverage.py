@@ -25,7 +25,6 @@ from dyadwatch.knowledge.quality import (
     citation_class,
     citation_flags,
     load_quality,
-    relies_only_on_aggregators,
 )
 
 NO_INSTRUMENT = "(none)"
@@ -74,9 +73,7 @@ def coverage(
     quality = quality or load_quality()
     wanted = None if files is None else [str(f) for f in files]
     located = [
-        e
-        for e in kb.events
-        if wanted is None or any(str(e.file).endswith(w) or e.file.name == w for w in wanted)
+        e for e in kb.events if wanted is None or any(str(e.file).endswith(w) for w in wanted)
     ]
     events = [e.record for e in located]
     by_year = Counter(e.date.year for e in events)
@@ -88,14 +85,15 @@ def coverage(
     citations = 0
     for e in events:
         event_flagged = False
+        event_classes = [citation_class(source.url, quality) for source in e.sources]
+        classes.update(event_classes)
+        citations += len(event_classes)
         for source in e.sources:
-            citations += 1
-            classes[citation_class(source.url, quality)] += 1
             kinds = {f.kind for f in citation_flags(source, e, quality)}
             flags.update(kinds)
             event_flagged = event_flagged or bool(kinds - {"missing_published"})
         flagged_events += event_flagged
-        if relies_only_on_aggregators(e, quality):
+        if all(c == "aggregator" for c in event_classes):
             only_copies.append(e.id)
     return {
         "files": sorted({e.file.name for e in located}),

@@ -104,17 +104,21 @@ def stats(root: Path | None, output: Output) -> None:
       dyadwatch kb stats --json
     """
     data = _stats(root)
-    if output.format == "json":
-        output.emit(data)
-        return
-    flat = {}
+    output.emit(data if output.format == "json" else _flat(data))
+
+
+def _flat(data: dict[str, Any]) -> dict[str, Any]:
+    """One row per value for the table and CSV forms: ``key.subkey``; lists joined."""
+    flat: dict[str, Any] = {}
     for key, value in data.items():
         if isinstance(value, dict):
             for k, v in value.items():
                 flat[f"{key}.{k}"] = v
+        elif isinstance(value, list):
+            flat[key] = ", ".join(map(str, value))
         else:
             flat[key] = value
-    output.emit(flat)
+    return flat
 
 
 @kb.command("coverage")
@@ -139,19 +143,7 @@ def coverage_cmd(root: Path | None, files: tuple[str, ...], output: Output) -> N
     from dyadwatch.knowledge.loader import load
 
     data = coverage(load(root), files=files or None)
-    if output.format == "json":
-        output.emit(data)
-        return
-    flat: dict[str, Any] = {}
-    for key, value in data.items():
-        if isinstance(value, dict):
-            for k, v in value.items():
-                flat[f"{key}.{k}"] = v
-        elif isinstance(value, list):
-            flat[key] = ", ".join(map(str, value))
-        else:
-            flat[key] = value
-    output.emit(flat)
+    output.emit(data if output.format == "json" else _flat(data))
 
 
 def _ask(value: Any, prompt: str, interactive: bool, **kwargs: Any) -> Any:
