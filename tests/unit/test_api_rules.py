@@ -75,3 +75,12 @@ def test_backtest_outcomes_on_request(client: Any) -> None:
     assert merida["status"] == "insufficient_data"  # no change of Mérida in the range
     assert {s["measure"] for s in merida["studies"]} >= {"index:relationship"}
     assert rows["stop_returning_suspects"]["lever"] == "us_returns"
+
+
+def test_the_rules_page_shows_reasons_and_the_outcomes_table(client: Any) -> None:
+    html = client.get("/rules", params={"as_of": "2021-01-31", "from": "2020-10"}).text
+    assert "<strong>Why:</strong> met:" in html
+    assert 'id="outcomes"' in html and 'id="oc-merida_suspend"' in html
+    assert "no observable use of this lever" in html  # treatment funding: not observable
+    assert 'id="oc-central_america_wary"' not in html  # no lever, no outcome row
+    assert "unknown (no evidence within the rule's horizon" in html
