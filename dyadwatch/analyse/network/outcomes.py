@@ -32,6 +32,8 @@ from typing import Any
 import igraph
 import numpy as np
 
+from .graph import FLOW_COLUMN
+
 EXACT_LIMIT = 5000
 """Up to this many actors, betweenness and efficiency are exact."""
 
@@ -198,3 +200,33 @@ OUTCOMES: tuple[str, ...] = (
     "brokerage_share",
 )
 """The outcome columns compared across strategies."""
+
+
+def flow_capacity(graph: igraph.Graph) -> float | None:
+    """Edge-disjoint routes from suppliers to distributors (``None``: no such roles declared).
+
+    Every tie carries one unit, so the value is the number of routes that share no tie —
+    the capacity to move product from where it enters the network to where it is sold
+    (:meth:`~.graph.Network.with_flow_roles`). It falls to 0 when either side is gone.
+
+    Examples
+    --------
+    >>> g = igraph.Graph([(0, 1), (0, 2), (1, 3), (2, 3)])  # two routes from 0 to 3
+    >>> g.vs["flow_role"] = ["supplier", None, None, "distributor"]
+    >>> flow_capacity(g)
+    2.0
+    """
+    if FLOW_COLUMN not in graph.vs.attributes():
+        return None
+    roles = graph.vs[FLOW_COLUMN]
+    suppliers = [v for v, r in enumerate(roles) if r == "supplier"]
+    distributors = [v for v, r in enumerate(roles) if r == "distributor"]
+    if not suppliers or not distributors or graph.ecount() == 0:
+        return 0.0
+    h = graph.copy()
+    n = h.vcount()
+    h.add_vertices(2)
+    wide = float(h.ecount() + 1)  # no bottleneck between the super-terminals and the roles
+    capacity = [1.0] * h.ecount() + [wide] * (len(suppliers) + len(distributors))
+    h.add_edges([(n, v) for v in suppliers] + [(v, n + 1) for v in distributors])
+    return float(h.maxflow_value(n, n + 1, capacity=capacity))

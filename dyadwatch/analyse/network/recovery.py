@@ -129,8 +129,10 @@ class Reorganisation:
     contact and tries to replace each, one per round, with probability ``rate``: under
     ``second-neighbour`` by tying to another surviving former contact of the same removed
     actor, under ``preferential`` by tying to an actor chosen with probability proportional
-    to degree. An orphan with no candidate left stops trying. New ties never duplicate
-    existing ones. Used by the essay comparison (:mod:`.comparison`) to time recovery.
+    to degree (up to eight draws to find one it is not tied to yet, else it tries again the
+    next round). Under ``second-neighbour`` an orphan with no candidate left stops trying.
+    New ties never duplicate existing ones. Used by the essay comparison
+    (:mod:`.comparison`) to time recovery.
 
     Examples
     --------
@@ -154,38 +156,58 @@ class Reorganisation:
         self.graph = graph
         self.model = model
         self.rate = rate
-        self.groups = [list(g) for g in orphans if g]
         self.pending: dict[int, int] = {}
-        for group in self.groups:
+        self.reach: dict[int, set[int]] = {}
+        for group in orphans:
             for u in group:
                 self.pending[u] = self.pending.get(u, 0) + 1
+                self.reach.setdefault(u, set()).update(group)
+        self.order = sorted(self.pending)
+        self._adjacent: dict[int, set[int]] = {}
+        # every tie's two ends: a uniform draw from this list picks an actor with probability
+        # proportional to its degree (preferential attachment)
+        self.ends = (
+            [v for pair in graph.get_edgelist() for v in pair] if model == "preferential" else []
+        )
+
+    def adjacent(self, v: int) -> set[int]:
+        """Current contacts of ``v`` (read from the graph once, then kept up to date)."""
+        if v not in self._adjacent:
+            self._adjacent[v] = set(self.graph.neighbors(v))
+        return self._adjacent[v]
 
     def round(self, rng: np.random.Generator) -> int:
         """One round of rewiring; returns the number of ties added."""
-        if self.model == "none":
+        if self.model == "none" or not self.order:
             return 0
         added: list[tuple[int, int]] = []
-        for u in sorted(self.pending):
-            if self.pending[u] <= 0 or rng.random() >= self.rate:
+        draws = rng.random(len(self.order)).tolist()
+        for u, draw in zip(self.order, draws, strict=True):
+            if self.pending[u] <= 0 or draw >= self.rate:
                 continue
             w = self._candidate(u, rng)
             if w is None:
                 if self.model == "second-neighbour":
                     self.pending[u] = 0
                 continue
-            self.graph.add_edge(u, w, weight=1.0)
             added.append((u, w))
+            self.adjacent(u).add(w)
+            self.adjacent(w).add(u)
+            self.ends.extend((u, w))
             self.pending[u] -= 1
+        if added:
+            self.graph.add_edges(added, attributes={"weight": [1.0] * len(added)})
         return len(added)
 
     def _candidate(self, u: int, rng: np.random.Generator) -> int | None:
-        contacts = set(self.graph.neighbors(u)) | {u}
+        taken = self.adjacent(u)
         if self.model == "second-neighbour":
-            options = sorted({w for g in self.groups if u in g for w in g} - contacts)
-            return int(options[rng.integers(len(options))]) if options else None
-        degree = np.asarray(self.graph.degree(), dtype=float)
-        degree[list(contacts)] = 0.0
-        total = degree.sum()
-        if total <= 0:
+            options = sorted(self.reach[u] - taken - {u})
+            return options[int(rng.random() * len(options))] if options else None
+        if not self.ends:
             return None
-        return int(rng.choice(degree.size, p=degree / total))
+        for _ in range(8):  # a few draws to find an actor u is not tied to yet
+            w = self.ends[int(rng.random() * len(self.ends))]
+            if w != u and w not in taken:
+                return w
+        return None
