@@ -1,9 +1,9 @@
 """Network targeting: high-value targeting versus sweeping the middle operational layer.
 
-Felbab-Brown (Brookings, 19 January 2021) argues that high-value targeting fragments Mexican
-criminal groups and drives violence, and that taking down much of the middle operational
-layer in one sweep is the better strategy. This package lets an analyst test that comparison
-on a real network::
+Felbab-Brown (Brookings, 19 January 2021) argues that removing the leaders of Mexican criminal
+groups splits them and feeds violence, and that dismantling, in a single operation, the layer
+of people who run their operations would serve better. This package lets an analyst test that
+comparison on a real network::
 
     from dyadwatch.analyse.network import load, simulate
 
@@ -13,13 +13,19 @@ on a real network::
     res.summary            # comparison table (Arrow); res.to_polars(), res.to_pandas()
     res.plot("montagna.png")
 
+    essay_claim("../shared/data/networks")  # the essay's claim over every shared network
+
 Modules: :mod:`.graph` (the :class:`Network` record), :mod:`.loaders` (:func:`load`, which picks
 a reader from :mod:`.tables`, :mod:`.xmlformats` or :mod:`.datasets`; text handling in
 :mod:`.textio`), :mod:`.strategies`, :mod:`.outcomes`, :mod:`.recovery`, :mod:`.simulate`,
-:mod:`.report`. See docs/network.md for the method and the published results it is compared
+:mod:`.report`; the essay comparison: :mod:`.layers` (the middle layer), :mod:`.budgets`,
+:mod:`.comparison`, :mod:`.stats`, :mod:`.verdicts`, :mod:`.fragmentation`, :mod:`.essay`.
+See docs/network.md for the method and the published results it is compared
 with.
 """
 
+from .budgets import Budget, budgets, costs
+from .comparison import ClaimParams, run_network
 from .datasets import (
     load_bacrim2020,
     load_caviar,
@@ -28,7 +34,10 @@ from .datasets import (
     load_noordin,
     load_pandillas,
 )
+from .essay import EssayParams, essay_claim, shared_networks
+from .fragmentation import Relations, SplitModel, decapitate
 from .graph import EDGE_SCHEMA, Network
+from .layers import MiddleLayer, middle_layer
 from .loaders import FORMATS, load
 from .outcomes import OUTCOMES
 from .recovery import RECOVERY_MODELS
@@ -53,11 +62,21 @@ __all__ = [
     "RECOVERY_MODELS",
     "STEP_SCHEMA",
     "STRATEGY_NAMES",
+    "Budget",
+    "ClaimParams",
+    "EssayParams",
+    "MiddleLayer",
     "Network",
+    "Relations",
     "SimulationResult",
+    "SplitModel",
     "Strategy",
+    "budgets",
     "comparison_table",
+    "costs",
     "curves",
+    "decapitate",
+    "essay_claim",
     "load",
     "load_bacrim2020",
     "load_caviar",
@@ -65,6 +84,7 @@ __all__ = [
     "load_montagna",
     "load_noordin",
     "load_pandillas",
+    "middle_layer",
     "parse_strategy",
     "plot",
     "read_edgelist",
@@ -73,5 +93,7 @@ __all__ = [
     "read_matrix",
     "read_nodes",
     "resolve_budget",
+    "run_network",
+    "shared_networks",
     "simulate",
 ]

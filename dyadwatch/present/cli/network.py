@@ -2,19 +2,32 @@
 
 A thin skin over :mod:`dyadwatch.analyse.network`: ``simulate`` calls
 :func:`~dyadwatch.analyse.network.simulate` and renders its comparison table (or every step
-with ``--steps``); ``info`` calls :meth:`Network.describe`.
+with ``--steps``); ``info`` calls :meth:`Network.describe`; ``essay-claim`` calls
+:func:`~dyadwatch.analyse.network.essay_claim` and renders one table per network.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 import pyarrow as pa
 
+from dyadwatch.analyse.network import (
+    OUTCOMES,
+    ClaimParams,
+    EssayParams,
+    essay_claim,
+    load,
+)
+from dyadwatch.analyse.network import simulate as run_simulation
+from dyadwatch.analyse.network.verdicts import CLAIMS, STRUCTURE
+from dyadwatch.analyse.network.verdicts import OUTCOMES as CLAIM_OUTCOMES
 from dyadwatch.errors import UsageError
 from dyadwatch.present.cli.options import Output, output_options
 
@@ -64,8 +77,6 @@ def parse_band(text: str) -> tuple[float, float]:
 
 def _compact(summary: pa.Table) -> list[dict[str, Any]]:
     """Table view: each outcome as ``mean [lo, hi]`` so the comparison fits a terminal."""
-    from dyadwatch.analyse.network import OUTCOMES
-
     rows = []
     for r in summary.to_pylist():
         row: dict[str, Any] = {k: r[k] for k in ("strategy", "stage", "runs", "removed")}
@@ -78,6 +89,16 @@ def _compact(summary: pa.Table) -> list[dict[str, Any]]:
             row[o] = cell
         rows.append(row)
     return rows
+
+
+@contextlib.contextmanager
+def _progress(label: str, output: Output) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr for table output on a terminal; otherwise a no-op."""
+    if not (sys.stderr.isatty() and output.format == "table"):
+        yield lambda done, total: None
+        return
+    with click.progressbar(length=100, label=label, file=sys.stderr) as bar:
+        yield lambda done, total: bar.update(done * 100 // total - bar.pos)
 
 
 @click.group()
@@ -217,24 +238,10 @@ def simulate(
           --strategy hvt-betweenness,sweep,random --budget 10% \\
           --recovery second-neighbour --runs 50 --seed 1 --plot montagna.png
     """
-    from dyadwatch.analyse.network import load
-    from dyadwatch.analyse.network import simulate as run_simulation
-
     net = load(file, format=fmt, nodes=nodes_path)
     if rank_attribute:
         net = net.with_rank(rank_attribute, _split(rank_order) or None)
-    show_bar = sys.stderr.isatty() and output.format == "table"
-    bar_cm: Any = (
-        click.progressbar(length=100, label="simulating", file=sys.stderr)
-        if show_bar
-        else contextlib.nullcontext(None)
-    )
-    with bar_cm as bar:
-
-        def progress(done: int, total: int) -> None:
-            if bar is not None:
-                bar.update(done * 100 // total - bar.pos)
-
+    with _progress("simulating", output) as progress:
         result = run_simulation(
             net,
             _split(strategies),
@@ -280,6 +287,155 @@ def info(file: Path, fmt: str, output: Output) -> None:
     Example:
       dyadwatch network info ../shared/data/networks/caviar_phases
     """
-    from dyadwatch.analyse.network import load
-
     output.emit(load(file, format=fmt).describe())
+
+
+def default_networks() -> Path:
+    """``$DYADWATCH_SHARED_DATA/networks``, else ``../shared/data/networks`` (from here)."""
+    shared = os.environ.get("DYADWATCH_SHARED_DATA")
+    return (Path(shared) if shared else Path("..") / "shared" / "data") / "networks"
+
+
+@network.command("essay-claim")
+@click.argument("folder", type=click.Path(path_type=Path), required=False)
+@click.option(
+    "--runs",
+    type=click.IntRange(min=2),
+    default=20,
+    show_default=True,
+    help="Runs per network (each on a perturbed copy: 90% of ties kept).",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@output_options
+def essay_claim_command(folder: Path | None, runs: int, seed: int, output: Output) -> None:
+    """Test the essay's claim on every network in FOLDER: middle-layer sweep vs. HVT.
+
+    FOLDER defaults to $DYADWATCH_SHARED_DATA/networks, else ../shared/data/networks. Prints
+    one table per network (outcomes as mean [95% interval] over runs; a verdict per budget
+    and claim), the leader-removal fragmentation model on BACRIM 2020, and a summary that
+    says "inconclusive" where the intervals overlap. --json prints everything; --csv the
+    outcome rows of every network.
+
+    \b
+    Example:
+      dyadwatch network essay-claim --runs 20 --json > essay-claim.json
+    """
+    params = EssayParams(claim=ClaimParams(runs=runs, seed=seed))
+    with _progress("comparing", output) as progress:
+        report = essay_claim(folder or default_networks(), params, progress)
+    if output.format == "json":
+        output.emit(report)
+    elif output.format == "csv":
+        output.emit(
+            [{"network": n["name"], **r} for n in report["networks"] for r in n["outcomes"]]
+        )
+    else:
+        for net in report["networks"]:
+            _emit_network(net, output)
+        if report["fragmentation"] is not None:
+            _emit_fragmentation(report["fragmentation"], output)
+        click.echo("Summary")
+        for line in report["summary"]["text"]:
+            click.echo(f"- {line}")
+
+
+def _cell(row: dict[str, Any], key: str, digits: int = 3) -> str:
+    value = row.get(key)
+    if value is None:
+        return "n/a"
+    lo, hi = row.get(f"{key}_lo"), row.get(f"{key}_hi")
+    text = f"{value:.{digits}f}"
+    if lo is not None and hi is not None and hi > lo:
+        text += f" [{lo:.{digits}f}, {hi:.{digits}f}]"
+    return text
+
+
+def _emit_network(net: dict[str, Any], output: Output) -> None:
+    layer = net["layer"]
+    hvt = layer["overlap_hvt_betweenness"]
+    lines = [
+        f"{net['name']} — {net['kind']}, {net['operation']}"
+        + (f" ({net['note']})" if net["note"] else "")
+        + f": {net['nodes']} actors, {net['edges']} ties",
+        f"middle layer: {layer['definition']} — {layer['basis']}; {layer['size']} actors, "
+        f"{layer['leaders']} leaders/core; hvt-betweenness's first {hvt['targets']} targets: "
+        f"{hvt['in_middle_layer']} in the layer",
+    ]
+    if "structural_rule_agreement" in layer:
+        a = layer["structural_rule_agreement"]
+        lines.append(
+            f"structural rule vs declared layer: {a['both']} of {a['declared']} found "
+            f"(precision {a['precision']:.2f}, recall {a['recall']:.2f})"
+        )
+    click.echo("\n".join(lines))
+    keys = [o.key for o in CLAIM_OUTCOMES if any(o.key in r for r in net["outcomes"])]
+    rows = [
+        {
+            "budget": r["budget"],
+            "strategy": r["strategy"],
+            "removed": f"{r['removed']:.1f}",
+            "cost": f"{r['cost']:.1f}",
+            "in_layer": f"{r['in_layer']:.2f}" if r["in_layer"] == r["in_layer"] else "",
+            **{k: _cell(r, k, 1 if k.startswith("rounds") else 3) for k in keys},
+        }
+        for r in net["outcomes"]
+    ]
+    output.emit(rows)
+    output.emit(_verdict_rows(net["by_claim"]))
+    calls = "; ".join(
+        f"{c['claim']} vs {c['versus']}: {c['call']} ({c['sweep_better']} sweep, "
+        f"{c['hvt_better']} HVT, {c['no_difference']} no difference)"
+        for c in net["claims"]
+    )
+    click.echo(f"claims: {calls}\n")
+
+
+def _verdict_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "budget": r["budget"],
+            "versus": r["versus"],
+            "removed": f"{r['removed_sweep']:.1f} / {r['removed_hvt']:.1f}",
+            **{c: r.get(c, "n/a") for c in (*CLAIMS, STRUCTURE)},
+        }
+        for r in rows
+    ]
+
+
+def _emit_fragmentation(f: dict[str, Any], output: Output) -> None:
+    prominent = ", ".join(f"{p['group']} ({p['ties']})" for p in f["prominent"][:5])
+    click.echo(
+        f"{f['network']} — organisations: {f['groups']} groups, {f['alliances']} alliances, "
+        f"{f['rivalries']} rivalries; most ties: {prominent}\n"
+        f"leader-removal model: {', '.join(f'{k}={v}' for k, v in f['model'].items())}"
+    )
+    output.emit(
+        [
+            {
+                "targets": r["targets"],
+                "k": r["k"],
+                "new rivalries": _cell(r, "new_rivalries", 1),
+                "new groups": _cell(r, "new_groups", 1),
+                "splits": _cell(r, "splits", 1),
+            }
+            for r in f["scenarios"]
+        ]
+    )
+    sens = f["sensitivity"]
+    click.echo(f"sensitivity (leaders of the {sens['k']} most connected groups removed):")
+    output.emit(
+        [
+            {
+                "parameter": r["parameter"],
+                "value": r["value"],
+                "new rivalries": _cell(r, "new_rivalries", 1),
+            }
+            for r in sens["one_at_a_time"]
+        ]
+    )
+    grid = sens["grid"]
+    click.echo(
+        f"full grid ({grid['combinations']} combinations): mean new rivalries from "
+        f"{grid['lowest']:.1f} to {grid['highest']:.1f}; "
+        f"{grid['share_adding_rivalries']:.0%} of the combinations with splits add at least one\n"
+    )
