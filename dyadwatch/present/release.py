@@ -294,6 +294,18 @@ def _private_store(root: Path, source: Store, released: pa.Table, dyad: str) -> 
     return store
 
 
+def releasable_store(root: Path, store: Store, dyad: str, as_of: date) -> Store:
+    """A new store at ``root`` holding only what a release of ``dyad`` as of ``as_of`` may
+    show: its public-handling events, the indicators, the instrument states and the two
+    countries' volume. Whatever is computed from it cannot betray a withheld event.
+
+    >>> public = releasable_store(tmp / "store", store, "USA-MEX", date(2021, 1, 31))
+    ... # doctest: +SKIP
+    """
+    released, _ = _releasable(store, dyad, as_of)
+    return _private_store(Path(root), store, released, dyad)
+
+
 def _volume(store: Store, countries: Sequence[str]) -> pa.Table:
     table = store.table("volume")
     return table.filter(pc.is_in(table.column("country"), pa.array(list(countries))))

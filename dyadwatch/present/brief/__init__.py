@@ -2,7 +2,7 @@
 
 Public API::
 
-    brief(store, path, as_of, *, dyad="USA-MEX", freq="month") -> Path
+    brief(store, path, as_of, *, dyad="USA-MEX", freq="month", sensitive="mark") -> Path
     write_brief(overview, path) -> Path
     render_html(overview) -> str
     render_pdf(overview) -> bytes

@@ -22,7 +22,7 @@ from typing import Any
 
 from dyadwatch.errors import AnalysisError, UsageError
 from dyadwatch.present.brief.content import BriefContent, Line, brief_content
-from dyadwatch.present.overview import Overview, overview
+from dyadwatch.present.overview import Overview
 from dyadwatch.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -497,15 +497,22 @@ def brief(
     *,
     dyad: str = "USA-MEX",
     freq: str = "month",
+    sensitive: str = "mark",
 ) -> Path:
     """Compute the overview as of ``as_of`` and write its brief to ``path``.
 
+    ``sensitive``: ``mark`` shows sensitive-handling events marked as such; ``omit``
+    computes the brief without them (:mod:`dyadwatch.present.brief.handling`).
+
     Examples
     --------
-    >>> brief(store, "brief.html", date(2021, 1, 31))  # doctest: +SKIP
+    >>> brief(store, "brief.html", date(2021, 1, 31), sensitive="omit")  # doctest: +SKIP
     """
+    from dyadwatch.present.brief.handling import overview_for
+
     brief_format(path)  # a bad extension fails before any work
-    return write_brief(overview(store, as_of, dyad=dyad, freq=freq), path)
+    ov = overview_for(store, as_of, dyad=dyad, freq=freq, sensitive=sensitive)
+    return write_brief(ov, path)
 
 
 __all__ = [

@@ -38,15 +38,27 @@ from dyadwatch.settings import Settings
     show_default=True,
     help="Index periods for the headline and turning points.",
 )
+@click.option(
+    "--sensitive",
+    type=click.Choice(["mark", "omit"]),
+    default="mark",
+    show_default=True,
+    help="Sensitive-handling events: show them marked [SENSITIVE HANDLING], or compute the "
+    "whole brief without them (for sharing).",
+)
 @store_options
-def brief(as_of: date | None, path: Path | None, dyad: str, freq: str, settings: Settings) -> None:
+def brief(
+    as_of: date | None, path: Path | None, dyad: str, freq: str, sensitive: str, settings: Settings
+) -> None:
     """Write a brief: headline, index chart, what changed, rules met, instruments, sources.
 
-    Prints the path written.
+    Prints the path written. Sensitive-handling events are marked where they appear
+    (--sensitive mark) or left out of every figure and line (--sensitive omit).
 
     \b
     Example:
       dyadwatch brief --as-of 2021-01-31 -o brief.pdf
+      dyadwatch brief --as-of 2021-01-31 --sensitive omit -o shareable.html
     """
     from dyadwatch.present.brief import brief as write
     from dyadwatch.present.brief import brief_format
@@ -56,7 +68,7 @@ def brief(as_of: date | None, path: Path | None, dyad: str, freq: str, settings:
     target = path or Path(f"brief-{day.isoformat()}.html")
     brief_format(target)
     store = Store.open(settings.store)
-    click.echo(str(write(store, target, day, dyad=dyad, freq=freq)))
+    click.echo(str(write(store, target, day, dyad=dyad, freq=freq, sensitive=sensitive)))
 
 
 __all__ = ["brief"]
