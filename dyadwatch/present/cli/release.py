@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from dyadwatch.errors import UsageError
+from dyadwatch.errors import AnalysisError
 from dyadwatch.present.cli.options import DATE, DYAD, Output, output_options, store_options
 from dyadwatch.settings import Settings
 from dyadwatch.store import Store
@@ -137,7 +137,8 @@ def identify_cmd(path: Path, settings: Settings, output: Output) -> None:
     for conflict in found.conflicts:
         click.echo(f"conflict: {conflict}", err=True)
     if not found.matches:
-        raise UsageError(f"{path} matches no copy in the release register of {settings.store}.")
+        # The command ran and found nothing: a failure (exit 1), not a wrong argument.
+        raise AnalysisError(f"{path} matches no copy in the release register of {settings.store}.")
     output.emit(found.rows_out())
 
 
@@ -149,5 +150,5 @@ def verify_cmd(directory: Path) -> None:
 
     problems = verify(directory)
     if problems:
-        raise UsageError(f"{directory}: " + "; ".join(problems))
+        raise AnalysisError(f"{directory}: " + "; ".join(problems))
     click.echo(f"{directory}: every file matches its manifest.")
