@@ -22,6 +22,7 @@ from typing import Any
 
 from dyadwatch.errors import AnalysisError, UsageError
 from dyadwatch.present.brief.content import BriefContent, Line, brief_content
+from dyadwatch.present.brief.handling import overview_for
 from dyadwatch.present.overview import Overview
 from dyadwatch.store.store import Store
 
@@ -508,8 +509,6 @@ def brief(
     --------
     >>> brief(store, "brief.html", date(2021, 1, 31), sensitive="omit")  # doctest: +SKIP
     """
-    from dyadwatch.present.brief.handling import overview_for
-
     brief_format(path)  # a bad extension fails before any work
     ov = overview_for(store, as_of, dyad=dyad, freq=freq, sensitive=sensitive)
     return write_brief(ov, path)
