@@ -20,7 +20,9 @@ What it does:
    (ms) and requests per second. Answers are cached per store generation and as-of date, so
    the warm numbers measure serving a computed page; the cold number is the computation.
    A small static file is loaded the same way as a baseline (``--no-baseline`` skips it):
-   the ceiling of uvicorn plus this Python load generator on the same cores.
+   the ceiling of uvicorn plus this Python load generator on the same cores. An answer
+   that is not 200, or that lacks the security headers every response carries
+   (``dyadwatch.present.api.app.SECURITY_HEADERS``), counts as an error.
 
 The machine has two cores shared by the server, this load generator and anything else that
 runs; the load average is printed with the results. Results are also written as JSON to
@@ -100,12 +102,24 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[rank - 1]
 
 
+def security_headers() -> tuple[tuple[str, str], ...]:
+    from dyadwatch.present.api.app import SECURITY_HEADERS
+
+    return SECURITY_HEADERS
+
+
+def secured(response: httpx.Response, expected: tuple[tuple[str, str], ...]) -> bool:
+    """Whether the response carries every security header with its value."""
+    return all(response.headers.get(name) == value for name, value in expected)
+
+
 async def load(
     base: str, path: str, connections: int, requests: int, duration: float
 ) -> dict[str, Any]:
     latencies: list[float] = []
     errors = 0
     issued = 0
+    expected = security_headers()
     deadline = time.perf_counter() + duration
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
@@ -118,7 +132,7 @@ async def load(
                 r = await client.get(path)
                 await r.aread()
                 latencies.append((time.perf_counter() - t0) * 1000)
-                if r.status_code != 200:
+                if r.status_code != 200 or not secured(r, expected):
                     errors += 1
 
         start = time.perf_counter()
@@ -172,6 +186,8 @@ def main() -> None:
             cold = (time.perf_counter() - t0) * 1000
             if r.status_code != 200:
                 raise SystemExit(f"{path}: HTTP {r.status_code}: {r.text[:300]}")
+            if not secured(r, security_headers()):
+                raise SystemExit(f"{path}: an answer without the security headers")
             runs = [
                 asyncio.run(load(base, path, c, args.requests, args.duration)) for c in CONCURRENCY
             ]
