@@ -10,10 +10,11 @@
   occupy the most central positions, so targeting by declared rank disrupts less than
   targeting by centrality.
 * Duijn, Kashirin & Sloot (2014), "The relative ineffectiveness of criminal network
-  disruption", Scientific Reports 4:4238 — once the network is allowed to recover (contacts of
-  removed actors rewire), the damage of targeted disruption largely disappears. Duijn et al.
-  modelled a Dutch cannabis network we do not have; we check the same qualitative effect on
-  CAVIAR and Montagna.
+  disruption", Scientific Reports 4:4238, studied a Dutch cannabis-cultivation network we do
+  not have, with its value-chain roles and their own recovery model, and found that disrupted
+  networks can recover and come back more efficient. That is not reproduced here and cannot
+  be: the last test pins only what *our* recovery models do on CAVIAR and Montagna — they
+  restore connectivity, and CAVIAR does not come back more efficient.
 
 Seeds are fixed; no timing is asserted.
 """
@@ -81,7 +82,7 @@ def test_caviar_aggregate_collapses_under_betweenness_targeting(caviar: Network)
 
 
 @pytest.mark.parametrize(("name", "layers"), [("caviar", None), ("montagna", ["meetings"])])
-def test_duijn_recovery_undoes_most_of_the_disruption(
+def test_our_recovery_restores_connectivity_not_a_more_efficient_network(
     request: pytest.FixtureRequest, name: str, layers: list[str] | None
 ) -> None:
     net = request.getfixturevalue(name)
@@ -99,3 +100,7 @@ def test_duijn_recovery_undoes_most_of_the_disruption(
         recovered["hvt-betweenness"]["efficiency_share"]
         > plain["hvt-betweenness"]["efficiency_share"]
     )
+    if name == "caviar":  # not Duijn et al.'s finding: CAVIAR stays less efficient
+        for model in ("second-neighbour", "preferential"):
+            rows = by_strategy(simulate(net, ["hvt-betweenness"], recovery=model, **kw), "recovery")
+            assert rows["hvt-betweenness"]["efficiency_share_hi"] < 0.8
