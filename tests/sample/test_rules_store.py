@@ -169,6 +169,8 @@ def test_a_repair_met_beside_until_things_improve_advice_is_explained(
     assert "Not a contradiction" in findings["stop_returning_suspects"].explanation
     assert "lasting_structures" in findings["stop_returning_suspects"].explanation
     assert "Not a contradiction" in findings["repair_resume_dialogues"].explanation
+    # first among the evidence, so the brief and the dashboard show it with the finding
+    assert findings["stop_returning_suspects"].evidence[0].ref.startswith("why-both:")
 
 
 def test_silence_after_the_last_event_is_unknown_not_not_met(store: Store, rules: RuleSet) -> None:

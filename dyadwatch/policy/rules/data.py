@@ -22,7 +22,7 @@ import pyarrow as pa
 from dyadwatch.errors import RuleError
 from dyadwatch.model import Evidence, Instrument, as_of_timestamp
 from dyadwatch.policy.instruments import states_from_table
-from dyadwatch.policy.rules.index_series import read_series
+from dyadwatch.policy.rules.index_series import SeriesReader
 from dyadwatch.store.query import parse_dyad
 from dyadwatch.store.store import Store
 
@@ -48,7 +48,7 @@ EVENT_COLUMNS = (
 
 _EPOCH = date(1970, 1, 1)
 
-SeriesReader = Callable[[str, date, str], pa.Table]
+SeriesFn = Callable[[str, date, str], pa.Table]
 """(name, as_of, direction) → the named series as known at as_of (:func:`read_series`)."""
 
 
@@ -100,7 +100,7 @@ class RuleData:
         indicators: pa.Table,
         *,
         dyad: str = "USA-MEX",
-        series_reader: SeriesReader | None = None,
+        series_reader: SeriesFn | None = None,
     ) -> None:
         self.dyad = "-".join(parse_dyad(dyad))
         self.series_reader = series_reader
@@ -167,10 +167,7 @@ class RuleData:
         finally:
             con.close()
 
-        def reader(name: str, as_of: date, direction: str) -> pa.Table:
-            return read_series(store, name, as_of, direction=direction)
-
-        return cls(events, states, indicators, dyad=dyad, series_reader=reader)
+        return cls(events, states, indicators, dyad=dyad, series_reader=SeriesReader(store))
 
     def series(self, name: str, direction: str, as_of: date) -> list[dict[str, Any]]:
         """The index's named series as known at ``as_of``, one dict per month (cached).
@@ -335,4 +332,4 @@ def glob_match(value: str, pattern: str) -> bool:
     return fnmatch.fnmatchcase(value, pattern)
 
 
-__all__ = ["EventQuery", "RuleData", "SeriesReader", "View", "glob_match"]
+__all__ = ["EventQuery", "RuleData", "SeriesFn", "View", "glob_match"]

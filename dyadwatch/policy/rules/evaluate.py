@@ -504,11 +504,22 @@ def reconcile(
                 f"not hold yet ({missing})."
             )
     for f in findings:
-        extra = list(dict.fromkeys(notes.get(f.rule_id, [])))
+        extra = list(dict.fromkeys(notes.get(f.rule_id, [])))[:3]
         if not extra:
             out.append(f)
             continue
-        out.append(replace(f, explanation=f.explanation + " " + " ".join(extra[:3])))
+        # Also first among the evidence, so that every view listing a finding's evidence (the
+        # brief, the dashboard) shows why the two findings do not contradict each other.
+        why = Evidence(
+            kind="metric", ref=f"why-both:{f.rule_id}", date=f.as_of, text=" ".join(extra)
+        )
+        out.append(
+            replace(
+                f,
+                explanation=f.explanation + " " + " ".join(extra),
+                evidence=(why, *f.evidence[: MAX_EVIDENCE - 1]),
+            )
+        )
     return out
 
 

@@ -3,24 +3,28 @@
 Conditions never pool raw events across sources to judge the relationship; they read one of
 the index's named series (docs/measurement.md, "Fusion"): ``relationship`` (state-to-state
 events, their relational effect, fused over sources; the default) or ``environment``. Every
-read goes through :func:`read_series`, so the rules follow the index when it changes.
+read goes through this module, so the rules follow the index when it changes:
+:func:`read_series` for one date, :class:`SeriesReader` for many (a backtest reads the
+store's rows once per series and computes each month as known then).
 
 Examples
 --------
 >>> SERIES_NAMES
 ('relationship', 'environment')
 >>> table = read_series(store, "relationship", date(2021, 1, 31))  # doctest: +SKIP
->>> table.column_names[:4]  # doctest: +SKIP
-['series', 'source', 'period', 'period_start']
+>>> table.column_names[:3]  # doctest: +SKIP
+['period', 'period_start', 'period_end']
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 
+from dyadwatch.analyse.index import FUSED, load_series, make_query, series
 from dyadwatch.errors import RuleError
 from dyadwatch.store.store import Store
 
@@ -40,10 +44,23 @@ SERIES_COLUMNS: tuple[str, ...] = (
 )
 """The columns rules use: one row per month, ``value`` null unless ``status`` is ``ok``."""
 
+T = TypeVar("T")
 
-def read_series(
-    store: Store, name: str, as_of: date, *, direction: str = "both", session: Any = None
-) -> pa.Table:
+
+def _params(direction: str) -> dict[str, Any]:
+    return {"freq": "month", **({"direction": direction} if direction != "both" else {})}
+
+
+def _guard(name: str, read: Callable[[], T]) -> T:
+    try:
+        return read()
+    except RuleError:
+        raise
+    except Exception as exc:  # the index's own errors name what is wrong
+        raise RuleError(f"the index series {name!r} could not be read: {exc}") from exc
+
+
+def read_series(store: Store, name: str, as_of: date, *, direction: str = "both") -> pa.Table:
     """The monthly named series ``name`` as known at the end of ``as_of``.
 
     Parameters
@@ -65,25 +82,35 @@ def read_series(
     Raises
     ------
     RuleError
-        When the index cannot give the series (the name is unknown, the store cannot be read).
+        When the index cannot give the series (unknown name, unreadable store).
     """
-    try:
-        # Until dyadwatch.analyse.index exports ``series`` (issue 12), read it from its module.
-        from dyadwatch.analyse.index.named import series
-    except ImportError as exc:  # the named series are not installed: say so, do not guess
-        raise RuleError(f"the index's named series are not available: {exc}") from exc
-    params: dict[str, Any] = {"freq": "month", "as_of": as_of}
-    if direction != "both":
-        params["direction"] = direction
-    if session is not None:
-        params["session"] = session
-    try:
-        table = series(store, name, **params)
-    except RuleError:
-        raise
-    except Exception as exc:  # the index's own errors name what is wrong
-        raise RuleError(f"the index series {name!r} could not be read: {exc}") from exc
+    table = _guard(name, lambda: series(store, name, as_of=as_of, **_params(direction)))
     return table.select(list(SERIES_COLUMNS))
 
 
-__all__ = ["SERIES_COLUMNS", "SERIES_NAMES", "read_series"]
+class SeriesReader:
+    """Reads a store's named series for many dates: rows once per series, each date as known.
+
+    Calling it as ``reader(name, as_of, direction)`` answers what :func:`read_series` answers.
+
+    Examples
+    --------
+    >>> reader = SeriesReader(store)  # doctest: +SKIP
+    >>> reader("relationship", date(2021, 1, 31), "both").num_rows  # doctest: +SKIP
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._loaded: dict[tuple[str, str], Any] = {}
+
+    def __call__(self, name: str, as_of: date, direction: str = "both") -> pa.Table:
+        key = (name, direction)
+        if key not in self._loaded:
+            query = _guard(name, lambda: make_query(name, _params(direction)))
+            self._loaded[key] = _guard(name, lambda: load_series(self.store, query))
+        data = self._loaded[key]
+        table = _guard(name, lambda: data.at(as_of).source_rows(FUSED))
+        return table.select(list(SERIES_COLUMNS))
+
+
+__all__ = ["SERIES_COLUMNS", "SERIES_NAMES", "SeriesReader", "read_series"]
