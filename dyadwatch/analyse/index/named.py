@@ -20,8 +20,8 @@ How a value is made, per source and period (``freq`` steps; a value at step P po
 
 1. the dyad's events public by ``as_of`` (:mod:`dyadwatch.visibility`), in scope;
 2. one event per duplicate group (the first to become public), as the index counts them;
-3. an **episode** counts once per window, by its strongest step (``episodes="all"``: every
-   step);
+3. an **episode** counts once per period, by its strongest step (``episodes="all"``: every
+   step), before periods are pooled into windows;
 4. ``n``, the mean, its 90 % t interval (:mod:`~dyadwatch.analyse.index.interval`); fewer
    than ``min_n`` (:data:`MIN_N`) events make the value null with the reason "insufficient
    evidence";
@@ -376,28 +376,29 @@ def _coverage_days(
 def pooled(frame: pl.DataFrame, freq: str, window: int, episodes: str) -> pl.DataFrame:
     """Per (src, target step): the events of the ``window`` periods ending at the target.
 
-    With ``episodes == "once"`` an episode keeps only its strongest step in each window
-    (largest |v|; ties: the earliest, then the lowest id).
+    With ``episodes == "once"`` an episode keeps only its strongest step in each *period*
+    (largest |v|; ties: the earliest, then the lowest id) before periods are pooled into
+    windows: a law passed, published and put in force in one month counts once that month,
+    and an affair that runs over four months counts in each month it moved.
     """
     if frame.is_empty():
         return frame.with_columns(target=pl.lit(0, pl.Int64))
-    out = (
-        frame.with_columns(p=_ordinal_expr("event_date", freq))
-        .with_columns(k=pl.int_ranges(0, window))
-        .explode("k")
-        .with_columns(target=pl.col("p") + pl.col("k"))
-        .drop("p", "k")
-    )
+    out = frame.with_columns(p=_ordinal_expr("event_date", freq))
     if episodes == "once":
         out = (
             out.with_columns(_key=pl.coalesce("episode", "event_id"), _mag=pl.col("v").abs())
             .sort(
                 ["_mag", "event_date", "event_id"], descending=[True, False, False], nulls_last=True
             )
-            .unique(subset=["src", "target", "_key"], keep="first", maintain_order=True)
+            .unique(subset=["src", "p", "_key"], keep="first", maintain_order=True)
             .drop("_key", "_mag")
         )
-    return out
+    return (
+        out.with_columns(k=pl.int_ranges(0, window))
+        .explode("k")
+        .with_columns(target=pl.col("p") + pl.col("k"))
+        .drop("p", "k")
+    )
 
 
 def window_stats(events: pl.DataFrame) -> pl.DataFrame:
