@@ -13,7 +13,8 @@ Each run ``r`` (of ``runs``):
    ``sweep``            the middle layer's top brokers (betweenness), all at once;
    ``hvt-betweenness``  the top broker, then recompute, and so on (a campaign of arrests);
    ``hvt-rank``         the most senior declared rank first (only where ranks are declared);
-   ``random``           a random order of all actors (the baseline; no verdict uses it).
+   ``random``           a random order of all actors (the structural baseline: no verdict
+                        uses it, and it is not put through recovery).
 
    Removal is complete before anyone reorganises: both strategies get the same time to
    recover afterwards. A strategy that runs out of targets before its budget is spent (CAVIAR
@@ -56,6 +57,7 @@ RECOVERY_KEYS: dict[RecoveryModel, str] = {"second-neighbour": "sn", "preferenti
 
 SWEEP = "sweep"
 HVT = ("hvt-betweenness", "hvt-rank")
+RANDOM = "random"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +113,7 @@ def strategies_for(graph: igraph.Graph) -> list[str]:
         RANK_COLUMN in graph.vs.attributes()
         and not np.isnan(np.asarray(graph.vs[RANK_COLUMN], dtype=float)).all()
     )
-    return [SWEEP, "hvt-betweenness", *(["hvt-rank"] if ranked else []), "random"]
+    return [SWEEP, "hvt-betweenness", *(["hvt-rank"] if ranked else []), RANDOM]
 
 
 def run_network(
@@ -181,9 +183,7 @@ def _one_run(graph: igraph.Graph, name: str, params: ClaimParams, run: int) -> l
     orders = {
         SWEEP: [int(v) for v in sweep_order],
         "hvt-betweenness": campaign(g, ctx.cost, need, max(limits.values(), default=0.0)),
-        "random": [
-            int(v) for v in stream(params.seed, "random", name, run).permutation(g.vcount())
-        ],
+        RANDOM: [int(v) for v in stream(params.seed, RANDOM, name, run).permutation(g.vcount())],
     }
     if "hvt-rank" in strategies_for(g):
         rank = np.asarray(g.vs[RANK_COLUMN], dtype=float)
@@ -270,7 +270,7 @@ def _outcomes(ctx: _Run, strategy: str, budget: Budget, targets: Sequence[int]) 
     where[alive] = np.arange(alive.size)
     orphans = [[int(where[u]) for u in g.neighbors(v) if u not in gone] for v in targets]
     for model, key in RECOVERY_KEYS.items():
-        if model in ctx.params.recovery_models:
+        if model in ctx.params.recovery_models and strategy != RANDOM:
             rng = stream(
                 ctx.params.seed, "recovery", model, ctx.name, ctx.run, strategy, budget.label
             )

@@ -246,15 +246,17 @@ def sensitivity(
     """New rivalries after removing the ``k`` most prominent groups' leaders, as the model varies.
 
     ``one_at_a_time``: each parameter over its :data:`GRID` values, the others at ``base``
-    (``runs`` runs each). ``grid``: the lowest and highest mean over every combination of the
-    grid (``grid_runs`` runs each: 720 combinations), and the share of combinations with
-    ``p_split > 0`` that add at least one rivalry on average.
+    (``runs`` runs each, on the random streams :func:`scenarios` uses, so the row of the
+    base model repeats its ``prominent`` row for the same ``k``). ``grid``: the lowest and
+    highest mean over every combination of the grid (``grid_runs`` runs each: 720
+    combinations), and the share of combinations with ``p_split > 0`` that add at least one
+    rivalry on average.
     """
     targets = relations.prominent(k)
 
     def mean_new(model: SplitModel, n: int = runs) -> tuple[float, float | None, float | None]:
         values = [
-            float(decapitate(relations, targets, model, np.random.default_rng([seed, r]))[
+            float(decapitate(relations, targets, model, np.random.default_rng([seed, k, r]))[
                 "new_rivalries"
             ])
             for r in range(n)
