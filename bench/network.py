@@ -2,15 +2,17 @@
 
 1. The full strategy comparison with recovery on every real network in
    ``../shared/data/networks`` (default strategies, budget 10%, second-neighbour recovery,
-   20 runs).
+   20 runs), then ``essay_claim`` over the same networks (what ``dyadwatch network
+   essay-claim`` runs; it should take under two minutes).
 2. The same on a synthetic hierarchical network of 1,000,000 actors (boss → 8 regional
    bosses → … → 32,768 cell leaders, each running a cell of ~29 soldiers with ties inside the
    cell, sibling ties among managers and a few cross-cell ties). Betweenness and efficiency
    are estimated from sampled actors at this size (``--samples``).
-3. igraph against NetworkX doing the same computation (same strategies, same recovery, same
-   random streams, exact measures) on synthetic hierarchies of doubling size, up to the largest
-   size NetworkX finishes within ``--nx-bound`` seconds. The last line printed is the ratio
-   NetworkX time / igraph time at that size.
+3. igraph against NetworkX doing the same computation (same strategies — the percentile-band
+   sweep in place of the middle-layer one — same recovery, same random streams, exact measures)
+   on synthetic hierarchies of doubling size, up to the largest size NetworkX finishes within
+   ``--nx-bound`` seconds. The last line printed is the ratio NetworkX time / igraph time at
+   that size.
 
 Run::
 
@@ -32,12 +34,23 @@ import igraph
 import networkx as nx
 import numpy as np
 
-from dyadwatch.analyse.network import Strategy, load, simulate
+from dyadwatch.analyse.network import (
+    ClaimParams,
+    EssayParams,
+    Strategy,
+    essay_claim,
+    load,
+    shared_networks,
+    simulate,
+)
 from dyadwatch.analyse.network.strategies import percentiles, top
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("DYADWATCH_SHARED_DATA", REPO.parent / "shared" / "data"))
 STRATEGIES = ("hvt-degree", "hvt-betweenness", "sweep", "random")
+PEER_STRATEGIES = ("hvt-degree", "hvt-betweenness", "sweep-betweenness", "random")
+"""The NetworkX peer repeats the percentile-band sweep; the middle-layer sweep (``sweep``) has
+no NetworkX counterpart to compare."""
 
 
 def hierarchical(
@@ -119,77 +132,100 @@ def nx_simulate(
     """The library's simulation (exact measures, second-neighbour recovery) in NetworkX."""
     n0 = g0.number_of_nodes()
     b0 = nx.betweenness_centrality(g0, normalized=False)
-    total_b = sum(b0.values())
-    h0 = sum(nx.harmonic_centrality(g0).values())
-    e0 = h0 / (n0 * (n0 - 1))
+    ref = (n0, b0, sum(b0.values()), sum(nx.harmonic_centrality(g0).values()) / (n0 * (n0 - 1)))
     rows: list[dict[str, Any]] = []
-
-    def record(g: nx.Graph, name: str, step: int, stage: str, removed: int) -> None:
-        sizes = [len(c) for c in nx.connected_components(g)]
-        eff = sum(nx.harmonic_centrality(g).values()) / (n0 * (n0 - 1))
-        rows.append(
-            {
-                "strategy": name,
-                "step": step,
-                "stage": stage,
-                "removed": removed,
-                "lcc_share": max(sizes, default=0) / n0,
-                "components": len(sizes),
-                "successor_groups": sum(1 for s in sizes if s >= min_group_size),
-                "efficiency_share": eff / e0,
-                "brokerage_share": sum(b0[v] for v in g) / total_b,
-            }
-        )
-
     for name in strategies:
         rng = stream(seed, name, 0)
         g = g0.copy()
-        record(g, name, 0, "removal", 0)
+        rows.append(nx_record(g, ref, name, 0, "removal", 0, min_group_size))
         removed, step = 0, 0
         while removed < budget:
             step += 1
-            nodes = sorted(g.nodes())  # igraph keeps surviving vertices in original order
-            order = np.asarray(nodes)
-            once = name == "sweep"
-            if once and step > 1:
+            if name == "sweep-betweenness" and step > 1:
                 break
-            k = budget - removed if once else min(step_size, budget - removed)
-            if name == "random":
-                picked = rng.choice(len(nodes), size=min(k, len(nodes)), replace=False)
-            else:
-                if name == "hvt-degree":
-                    values = np.asarray([g.degree(v) for v in nodes], dtype=float)
-                else:
-                    bc = nx.betweenness_centrality(g, normalized=False)
-                    values = np.round(np.asarray([bc[v] for v in nodes], dtype=float), 9)
-                if name == "sweep":
-                    pct = percentiles(values)
-                    values = np.where((pct >= band[0]) & (pct <= band[1]), values, math.nan)
-                picked = top(values, k, order)
-            if len(picked) == 0:
+            k = (
+                budget - removed
+                if name == "sweep-betweenness"
+                else min(step_size, budget - removed)
+            )
+            targets = nx_targets(g, name, k, band, rng)
+            if not targets:
                 break
-            targets = [nodes[int(i)] for i in picked]
             gone = set(targets)
             orphans = [sorted(u for u in g.neighbors(v) if u not in gone) for v in targets]
             g.remove_nodes_from(targets)
             removed += len(targets)
-            record(g, name, step, "removal", removed)
-            new: set[tuple[int, int]] = set()
-            for group in orphans:
-                if len(group) < 2:
-                    continue
-                members = np.asarray(group)
-                for u in members:
-                    if rng.random() >= 1.0:
-                        continue
-                    others = members[members != u]
-                    w = int(others[rng.integers(others.size)])
-                    key = (int(u), w) if u < w else (w, int(u))
-                    if not g.has_edge(int(u), w) and key not in new:
-                        new.add(key)
-            g.add_edges_from(new)
-            record(g, name, step, "recovery", removed)
+            rows.append(nx_record(g, ref, name, step, "removal", removed, min_group_size))
+            g.add_edges_from(nx_rewire(g, orphans, rng))
+            rows.append(nx_record(g, ref, name, step, "recovery", removed, min_group_size))
     return rows
+
+
+def nx_record(
+    g: nx.Graph,
+    ref: tuple[int, dict[Any, float], float, float],
+    name: str,
+    step: int,
+    stage: str,
+    removed: int,
+    min_group_size: int,
+) -> dict[str, Any]:
+    """The library's outcome measures of ``g``, computed with NetworkX."""
+    n0, b0, total_b, e0 = ref
+    sizes = [len(c) for c in nx.connected_components(g)]
+    eff = sum(nx.harmonic_centrality(g).values()) / (n0 * (n0 - 1))
+    return {
+        "strategy": name,
+        "step": step,
+        "stage": stage,
+        "removed": removed,
+        "lcc_share": max(sizes, default=0) / n0,
+        "components": len(sizes),
+        "successor_groups": sum(1 for s in sizes if s >= min_group_size),
+        "efficiency_share": eff / e0,
+        "brokerage_share": sum(b0[v] for v in g) / total_b,
+    }
+
+
+def nx_targets(
+    g: nx.Graph, name: str, k: int, band: tuple[float, float], rng: np.random.Generator
+) -> list[Any]:
+    """The actors a strategy removes next (igraph keeps survivors in original order)."""
+    nodes = sorted(g.nodes())
+    order = np.asarray(nodes)
+    if name == "random":
+        picked = rng.choice(len(nodes), size=min(k, len(nodes)), replace=False)
+    else:
+        if name == "hvt-degree":
+            values = np.asarray([g.degree(v) for v in nodes], dtype=float)
+        else:
+            bc = nx.betweenness_centrality(g, normalized=False)
+            values = np.round(np.asarray([bc[v] for v in nodes], dtype=float), 9)
+        if name == "sweep-betweenness":
+            pct = percentiles(values)
+            values = np.where((pct >= band[0]) & (pct <= band[1]), values, math.nan)
+        picked = top(values, k, order)
+    return [nodes[int(i)] for i in picked]
+
+
+def nx_rewire(
+    g: nx.Graph, orphans: list[list[Any]], rng: np.random.Generator
+) -> set[tuple[int, int]]:
+    """Second-neighbour recovery at rate 1, drawing from the same stream as the library."""
+    new: set[tuple[int, int]] = set()
+    for group in orphans:
+        if len(group) < 2:
+            continue
+        members = np.asarray(group)
+        for u in members:
+            if rng.random() >= 1.0:
+                continue
+            others = members[members != u]
+            w = int(others[rng.integers(others.size)])
+            key = (int(u), w) if u < w else (w, int(u))
+            if not g.has_edge(int(u), w) and key not in new:
+                new.add(key)
+    return new
 
 
 def to_networkx(graph: igraph.Graph) -> nx.Graph:
@@ -200,11 +236,7 @@ def to_networkx(graph: igraph.Graph) -> nx.Graph:
 
 
 def bench_real(runs: int) -> None:
-    folder = SHARED / "networks"
-    paths = [
-        p for p in sorted(folder.iterdir()) if p.is_dir() and p.name != "ucinet_covert_matrices"
-    ]
-    paths += sorted((folder / "ucinet_covert_matrices").glob("*.csv"))
+    paths = shared_networks(SHARED / "networks")
     print(f"real networks: {', '.join(STRATEGIES)}; budget 10%; second-neighbour; {runs} runs")
     total = 0.0
     for path in paths:
@@ -226,6 +258,19 @@ def bench_real(runs: int) -> None:
     print(f"  all real networks: {total:.1f}s")
 
 
+def bench_essay(runs: int) -> None:
+    """``dyadwatch network essay-claim`` over every shared network, as the command runs it."""
+    t = time.perf_counter()
+    report = essay_claim(SHARED / "networks", EssayParams(ClaimParams(runs=runs)))
+    dt = time.perf_counter() - t
+    print(
+        f"essay-claim: {len(report['networks'])} networks + the fragmentation model, "
+        f"{runs} runs each: {dt:.1f}s"
+    )
+    for line in report["summary"]["text"]:
+        print(f"  {line}")
+
+
 def bench_synthetic(n: int, samples: int, budget: float, steps: int) -> None:
     t = time.perf_counter()
     graph = hierarchical(n)
@@ -235,10 +280,9 @@ def bench_synthetic(n: int, samples: int, budget: float, steps: int) -> None:
     )
     k = max(1, round(budget * n))
     step_size = max(1, math.ceil(k / steps))
-    # The synthetic network declares ranks (levels) for managers only, so a rank sweep can
-    # take the middle layer literally: percentile band 0.4-0.95 of the 37,449 managers holds the
-    # cell leaders and their bosses, the operational layer under the regional leadership.
-    strategies = (*STRATEGIES, "hvt-rank", Strategy("sweep", "rank", band=(0.4, 0.95)))
+    # The synthetic network declares ranks (levels) for managers only, so ``sweep`` takes the
+    # declared middle layer: every manager below the top boss, its best brokers first.
+    strategies: tuple[str | Strategy, ...] = (*STRATEGIES, "hvt-rank")
     t = time.perf_counter()
     res = simulate(
         graph,
@@ -265,7 +309,7 @@ def bench_synthetic(n: int, samples: int, budget: float, steps: int) -> None:
 
 
 def bench_peer(bound: float, start: int, budget: float, steps: int) -> str:
-    print(f"igraph vs NetworkX (exact measures; {', '.join(STRATEGIES)}; second-neighbour):")
+    print(f"igraph vs NetworkX (exact measures; {', '.join(PEER_STRATEGIES)}; second-neighbour):")
     n = start
     best: tuple[int, float, float, bool] | None = None
     while True:
@@ -274,13 +318,13 @@ def bench_peer(bound: float, start: int, budget: float, steps: int) -> str:
         step_size = max(1, math.ceil(k / steps))
         t = time.perf_counter()
         res = simulate(
-            graph, STRATEGIES, budget=k, step_size=step_size, recovery="second-neighbour",
+            graph, PEER_STRATEGIES, budget=k, step_size=step_size, recovery="second-neighbour",
             runs=1, seed=1, exact_limit=10**9,
         )  # fmt: skip
         t_ig = time.perf_counter() - t
         g = to_networkx(graph)
         t = time.perf_counter()
-        rows = nx_simulate(g, STRATEGIES, budget=k, step_size=step_size, seed=1)
+        rows = nx_simulate(g, PEER_STRATEGIES, budget=k, step_size=step_size, seed=1)
         t_nx = time.perf_counter() - t
         ours = [
             (r["strategy"], r["step"], r["stage"], r["removed"], round(r["lcc_share"], 9),
@@ -322,12 +366,15 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=0.01, help="share removed (synthetic)")
     parser.add_argument("--steps", type=int, default=4, help="removal steps (synthetic)")
     parser.add_argument("--runs", type=int, default=20, help="runs on the real networks")
+    parser.add_argument("--skip-synthetic", action="store_true", help="leave out the 1M network")
     parser.add_argument("--nx-bound", type=float, default=90.0, help="NetworkX bound, seconds")
     parser.add_argument("--nx-start", type=int, default=250, help="first NetworkX size")
     args = parser.parse_args()
     t = time.perf_counter()
     bench_real(args.runs)
-    bench_synthetic(args.nodes, args.samples, args.budget, args.steps)
+    bench_essay(args.runs)
+    if not args.skip_synthetic:
+        bench_synthetic(args.nodes, args.samples, args.budget, args.steps)
     ratio = bench_peer(args.nx_bound, args.nx_start, budget=0.05, steps=5)
     print(f"total {time.perf_counter() - t:.0f}s")
     print(ratio)
