@@ -77,7 +77,11 @@ def test_too_few_changes_is_insufficient_data() -> None:
 def test_agreement_and_the_lag_at_which_the_lever_follows() -> None:
     cond = [False] * 10 + [True] * 10 + [False] * 20
     used = [False] * 13 + [True] * 10 + [False] * 17  # 3 months later
-    assert oc.agreement(list(zip(cond, used, strict=True))).both == 7
+    a = oc.agreement(list(zip(cond, used, strict=True)))
+    assert a.both == 7 and a.kappa is not None and 0 < a.kappa < 1
+    # a rare condition and a lever never used agree by chance only: kappa says so
+    chance = oc.agreement([(False, False)] * 38 + [(True, False)] * 2)
+    assert chance.agreement == 0.95 and chance.kappa == 0.0
     lag = oc.best_lag(cond, used)
     assert lag is not None and lag[0] == 3 and lag[1] == 1.0
     assert oc.best_lag(cond, [False] * 40) is None  # a lever never used has no lag

@@ -19,8 +19,8 @@ range — because they ask what happened, not what was known at the time.
 
 Examples
 --------
->>> delta_after(lambda m: {date(2020, 1, 1): 1.0, date(2020, 4, 1): 3.0}.get(m),
-...             date(2020, 2, 10), 3)
+>>> values = {date(2020, 1, 1): 1.0, date(2020, 5, 1): 3.0}
+>>> delta_after(values.get, date(2020, 2, 10), 3)
 2.0
 """
 
@@ -249,10 +249,29 @@ class Agreement:
     lever_only: int
     neither: int
 
+    @property
+    def kappa(self) -> float | None:
+        """Cohen's kappa: agreement beyond what the two shares alone would give by chance.
+
+        A rarely met condition and a rarely used lever agree in most months by chance
+        ("neither"); kappa is 0 then, and None when either never varies.
+        """
+        n = self.months
+        if not n or self.agreement is None:
+            return None
+        p_cond = (self.both + self.condition_only) / n
+        p_used = (self.both + self.lever_only) / n
+        chance = p_cond * p_used + (1 - p_cond) * (1 - p_used)
+        if chance >= 1:
+            return None
+        return (self.agreement - chance) / (1 - chance)
+
     def as_dict(self) -> dict[str, Any]:
+        kappa = self.kappa
         return {
             "months": self.months,
             "agreement": None if self.agreement is None else round(self.agreement, 3),
+            "kappa": None if kappa is None else round(kappa, 3),
             "both": self.both,
             "condition_only": self.condition_only,
             "lever_only": self.lever_only,
@@ -263,8 +282,9 @@ class Agreement:
 def agreement(pairs: Sequence[tuple[bool, bool]]) -> Agreement:
     """Share of months where the condition held exactly when the lever was in use.
 
-    >>> agreement([(True, True), (False, False), (True, False)]).agreement
-    0.6666666666666666
+    >>> a = agreement([(True, True), (False, False), (True, False), (False, False)])
+    >>> a.agreement, round(a.kappa, 2)
+    (0.75, 0.5)
     """
     both = sum(c and u for c, u in pairs)
     cond = sum(c and not u for c, u in pairs)

@@ -488,7 +488,9 @@ def _effect_text(e: dict[str, Any]) -> str:
 def _share(a: dict[str, Any] | None, part: str) -> str:
     if not a or a[part]["agreement"] is None:
         return "-"
-    return f"{a[part]['agreement']:.0%} of {a[part]['months']}"
+    kappa = a[part].get("kappa")
+    k = "" if kappa is None else f", kappa {kappa:+.2f}"
+    return f"{a[part]['agreement']:.0%} of {a[part]['months']}{k}"
 
 
 def _flat_outcome(r: dict[str, Any]) -> dict[str, Any]:
@@ -519,8 +521,9 @@ def _outcomes_text(start: date, end: date, rows: list[dict[str, Any]]) -> str:
     lines = [
         f"Outcomes {start:%Y-%m} … {end:%Y-%m}",
         "agreement: share of decided months in which the condition held exactly when the lever",
-        "was in use (in sample: up to the rule's calibration split; out of sample: after); lag:",
-        "months by which the lever followed (+) or led (-) the condition at best agreement.",
+        "was in use, and Cohen's kappa (agreement beyond chance; 0 when it is all 'neither'),",
+        "in sample (up to the rule's calibration split) and out of sample (after); lag: months",
+        "by which the lever followed (+) or led (-) the condition at best agreement.",
         "effects: change of the measure from the month before a change of the lever's state",
         "to 3/6/12 months after, minus the same after placebo dates of the same years",
         "(90 % bootstrap interval).",
