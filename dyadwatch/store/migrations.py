@@ -87,6 +87,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE TABLE dataset_versions (dataset VARCHAR PRIMARY KEY, version VARCHAR NOT NULL);
         """,
     ),
+    Migration(
+        4,
+        "quarantine history: an entry is resolved when its artifact is later ingested",
+        """
+        -- A quarantine entry stays in the table as history; the commit of a later version of
+        -- the same artifact marks every earlier unresolved entry of it resolved
+        -- (ArtifactRun._finish). Readers show open entries: resolved_at IS NULL.
+        ALTER TABLE quarantine ADD COLUMN resolved_at TIMESTAMPTZ;
+        ALTER TABLE quarantine ADD COLUMN resolved_by VARCHAR;  -- run_id of that ingest
+        """,
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -98,6 +98,7 @@ def status_report(store: Store) -> StatusReport:
     report.quarantine = store.catalog_query(
         "SELECT source, reason, count(*) AS rows FROM ("
         "  SELECT source, regexp_replace(reason, '''.*''', '…') AS reason FROM quarantine"
+        "  WHERE resolved_at IS NULL"
         ") GROUP BY source, reason ORDER BY rows DESC LIMIT 20"
     ).to_pylist()
     return report

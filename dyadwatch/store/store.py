@@ -710,9 +710,18 @@ class ArtifactRun:
                             for p in self.parts
                         ],
                     )
+            if status == "done":
+                # This version of the artifact is now the stored one: what earlier runs set
+                # aside from it is resolved (its own rejects, if any, are new open entries).
+                con.execute(
+                    "UPDATE quarantine SET resolved_at = ?, resolved_by = ? WHERE source = ? "
+                    "AND artifact = ? AND resolved_at IS NULL",
+                    [finished, self.run_id, self.artifact.source, self.artifact.key],
+                )
             if self.rejects:
                 con.executemany(
-                    "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    'INSERT INTO quarantine (run_id, source, artifact, line, "column", reason, '
+                    "raw, quarantined_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         [
                             self.run_id,
