@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pyarrow as pa
 
@@ -28,9 +29,26 @@ log = logging.getLogger(__name__)
 
 @dataclass(slots=True)
 class IngestSummary:
-    """What a run did, artifact by artifact."""
+    """What a run did, artifact by artifact.
+
+    Counts are in input rows: ``rows_read`` (data rows read), ``rows_kept`` (rows that went
+    into the store), ``rows_quarantined``, ``rows_duplicate``. Most sources store one record
+    per row kept; a source whose chunks say how many rows they used (``rows_used``: a
+    statistics file, whose row may hold two figures or be summed with others) stores a
+    different number of records, kept in :attr:`records` and reported apart.
+    """
 
     artifacts: list[ArtifactSummary] = field(default_factory=list)
+    records: dict[str, int] = field(default_factory=dict)
+    """Records stored, by artifact key, where they are not one per row kept."""
+
+    def stored(self, artifact: ArtifactSummary) -> int:
+        """Records stored for ``artifact`` (its rows kept, unless :attr:`records` says)."""
+        return self.records.get(artifact.artifact, artifact.rows_kept)
+
+    @property
+    def rows_stored(self) -> int:
+        return sum(self.stored(a) for a in self.artifacts)
 
     def count(self, status: str) -> int:
         return sum(1 for a in self.artifacts if a.status == status)
@@ -57,11 +75,18 @@ class IngestSummary:
         return self.count("failed") == 0
 
     def describe(self) -> str:
-        """One paragraph for a person: the run's totals."""
+        """One paragraph for a person: the run's totals.
+
+        >>> IngestSummary([ArtifactSummary("cdc_vsrr", "f.csv", "done", 10, 8, 1)],
+        ...               records={"f.csv": 16}).describe().split("; ")[1]
+        'rows read 10, kept 8 (stored as 16 records), quarantined 1, already stored 0.'
+        """
+        stored = self.rows_stored
+        records = f" (stored as {stored} records)" if stored != self.rows_kept else ""
         return (
             f"{len(self.artifacts)} artifact(s): {self.count('done')} ingested, "
             f"{self.count('skipped')} unchanged (skipped), {self.count('failed')} failed; "
-            f"rows read {self.rows_read}, kept {self.rows_kept}, "
+            f"rows read {self.rows_read}, kept {self.rows_kept}{records}, "
             f"quarantined {self.rows_quarantined}, already stored {self.rows_duplicate}."
         )
 
@@ -133,11 +158,15 @@ def ingest(
                     progress(artifact, done)
                 continue
             run = writer.begin(artifact)
+            used: int | None = None
             try:
                 for chunk in source.read(artifact):
                     run.rows_read += (
                         chunk.rows_read if chunk.rows_read is not None else chunk.table.num_rows
                     )
+                    rows_used = getattr(chunk, "rows_used", None)  # statistics' FiguresChunk
+                    if rows_used is not None:
+                        used = (used or 0) + rows_used
                     run.reject(_handle_rejects(chunk.rejects, strictness, artifact))
                     if chunk.dataset == "events":
                         table, rejects = normalise(chunk.table, ctx, steps)
@@ -148,8 +177,11 @@ def ingest(
                         raise ArtifactError(f"source produced unknown dataset {chunk.dataset!r}")
                     run.write(chunk.dataset, _drop_private(table))
                 result = run.commit()
+                if used is not None:
+                    summary.records[result.artifact] = result.rows_kept
+                    result.rows_kept = used
             except ArtifactError as exc:
-                log.warning("%s: %s", artifact.key, exc)
+                log.warning("%s", _about(artifact, str(exc)))
                 result = run.fail(str(exc))
             except BaseException:
                 # RowRejected under strictness=raise, KeyboardInterrupt, bugs: record the
@@ -160,6 +192,15 @@ def ingest(
             if progress:
                 progress(artifact, result)
     return summary
+
+
+def _about(artifact: Artifact, message: str) -> str:
+    """``message`` led by the artifact's name, unless it already names it."""
+    names = [artifact.key, Path(artifact.key).name]
+    if artifact.path is not None:
+        names += [str(artifact.path), artifact.path.name]
+    named = any(n and message.startswith(n) for n in names)
+    return message if named else f"{artifact.key}: {message}"
 
 
 def _drop_private(table: pa.Table) -> pa.Table:

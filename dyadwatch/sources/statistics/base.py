@@ -19,6 +19,13 @@ row's ``note``, so that an as-of query never sees a figure before the data it co
 A file of another format (wrong header) fails as a whole with a message that names the
 columns expected; a row that cannot be read (bad number, unknown month, wrong field count) is
 set aside with its line and reason, and the rest of the file is kept.
+
+Counting: a file's *rows* are its data lines and its *figures* the indicator values stored.
+The two differ — a CDC row holds a reported and a predicted count (two figures), a CBP file
+is summed into monthly totals (fewer figures than rows) — so each chunk says both:
+``rows_read`` (data lines read), ``rows_used`` (lines that gave at least one figure) and its
+table (the figures). The ingest summary reports rows read and kept in rows, and the figures
+stored apart, instead of comparing figures with lines.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ import hashlib
 import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -85,6 +92,14 @@ def parse_number(text: str) -> float:
     if not cleaned:
         raise ValueError("empty")
     return float(cleaned)
+
+
+@dataclass(slots=True)
+class FiguresChunk(Chunk):
+    """An ``indicators`` chunk that also says how many input rows its figures came from."""
+
+    rows_used: int = 0
+    """Data rows that gave at least one figure (the rest were set aside or held none)."""
 
 
 class StatisticsSource(Source):
@@ -195,11 +210,18 @@ class StatisticsSource(Source):
         for row in rows:
             row.update(vintage=vintage, known_at=known_at, note=note)
 
-    def chunk(self, rows: Iterable[dict[str, Any]], rejects: list[Reject], rows_read: int) -> Chunk:
+    def chunk(
+        self,
+        rows: Iterable[dict[str, Any]],
+        rejects: list[Reject],
+        rows_read: int,
+        rows_used: int,
+    ) -> FiguresChunk:
+        """The figures of one file, with its data rows read and used (see the module)."""
         table: pa.Table = rows_to_table(
             ({**r, "source": r.get("source") or self.name} for r in rows), INDICATOR_SCHEMA
         )
-        return Chunk("indicators", table, rejects, rows_read=rows_read)
+        return FiguresChunk("indicators", table, rejects, rows_read=rows_read, rows_used=rows_used)
 
 
 class CsvRows:
@@ -253,6 +275,7 @@ __all__ = [
     "MONTHS",
     "MONTH_NAMES",
     "CsvRows",
+    "FiguresChunk",
     "StatisticsSource",
     "month_end",
     "parse_number",

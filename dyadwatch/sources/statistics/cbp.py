@@ -76,6 +76,7 @@ class CbpSeizuresSource(StatisticsSource):
         lbs: dict[tuple[str, str, int, int], float] = defaultdict(float)
         events: dict[tuple[str, str, int, int], float] = defaultdict(float)
         last: date | None = None
+        used = 0
         for line, fields in rows:
             try:
                 fy = int(fields[col["FY"]].strip())
@@ -91,6 +92,7 @@ class CbpSeizuresSource(StatisticsSource):
             except ValueError as exc:
                 rows.reject(line, fields, exc)
                 continue
+            used += 1
             drug = slug(fields[col["Drug Type"]]) or "unspecified"
             component = fields[col["Component"]].strip()
             scopes = ["nationwide"]
@@ -106,7 +108,7 @@ class CbpSeizuresSource(StatisticsSource):
             end = month_end(year, month)
             last = end if last is None or end > last else last
         if last is None:
-            yield self.chunk([], rows.rejects, rows.read)
+            yield self.chunk([], rows.rejects, rows.read, used)
             return
         kind = "amo" if amo else "nationwide"
         known_at, note = self.release(last)
@@ -136,7 +138,7 @@ class CbpSeizuresSource(StatisticsSource):
                         "note": note,
                     }
                 )
-        yield self.chunk(out, rows.rejects, rows.read)
+        yield self.chunk(out, rows.rejects, rows.read, used)
 
 
 __all__ = ["CbpSeizuresSource"]

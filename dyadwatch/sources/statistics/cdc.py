@@ -62,6 +62,7 @@ class CdcVsrrSource(StatisticsSource):
         predicted = col.get("Predicted Value")
         parsed: list[dict[str, Any]] = []
         last: date | None = None
+        used = 0
         for line, fields in rows:
             try:
                 year = int(fields[col["Year"]].strip())
@@ -92,6 +93,7 @@ class CdcVsrrSource(StatisticsSource):
             start = date(year - 1, month + 1, 1) if month < 12 else date(year, 1, 1)
             unit = "percent" if indicator.lower().startswith("percent") else "deaths"
             name = fields[col["State Name"]].strip() or state
+            used += bool(numbers)
             for kind, value in numbers.items():
                 what = "predicted (adjusted for reporting delays)" if kind else "reported"
                 parsed.append(
@@ -110,7 +112,7 @@ class CdcVsrrSource(StatisticsSource):
                     }
                 )
         self.stamp(parsed, last)
-        yield self.chunk(parsed, rows.rejects, rows.read)
+        yield self.chunk(parsed, rows.rejects, rows.read, used)
 
 
 __all__ = ["CdcVsrrSource"]

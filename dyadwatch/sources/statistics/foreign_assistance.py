@@ -89,6 +89,7 @@ class ForeignAssistanceSource(StatisticsSource):
         col, path = rows.col, rows.path
         parsed: list[dict[str, Any]] = []
         last_end: date | None = None
+        used = 0
         for line, fields in rows:
             country = fields[col["country_code"]].strip().upper()
             try:
@@ -108,6 +109,7 @@ class ForeignAssistanceSource(StatisticsSource):
             if self.countries is not None and country not in self.countries:
                 continue
             name = fields[col["country_name"]].strip()
+            used += bool(amounts)
             for basis, value in amounts.items():
                 parsed.append(
                     {
@@ -123,7 +125,7 @@ class ForeignAssistanceSource(StatisticsSource):
                     }
                 )
         self.stamp(parsed, last_end)
-        yield self.chunk(parsed, rows.rejects, rows.read)
+        yield self.chunk(parsed, rows.rejects, rows.read, used)
 
 
 __all__ = ["ForeignAssistanceSource"]

@@ -92,7 +92,7 @@ class SesnspVictimsSource(StatisticsSource):
         totals: dict[tuple[str, str, int, int], int] = defaultdict(int)
         states: dict[str, str] = {}
         rejects: list[Reject] = []
-        read = 0
+        read = used = 0
         last: date | None = None
         slugs: dict[str, str] = {}
         while True:
@@ -124,6 +124,7 @@ class SesnspVictimsSource(StatisticsSource):
                     Reject(f"cannot read row: {exc}", line=reader.line_num, raw=raw_line(fields))
                 )
                 continue
+            used += 1
             sub = fields[i_sub]
             s = slugs.get(sub) or slugs.setdefault(sub, slug(sub))
             totals[(s, "national", year, month)] += n
@@ -138,7 +139,7 @@ class SesnspVictimsSource(StatisticsSource):
             if last is None or (year, month) > (last.year, last.month):
                 last = date(year, month, 1)
         if last is None:
-            return self.chunk([], rejects, read)
+            return self.chunk([], rejects, read, used)
         end = month_end(last.year, last.month)
         known_at, note = self.release(end)
         vintage = self.vintage(end)
@@ -164,7 +165,7 @@ class SesnspVictimsSource(StatisticsSource):
             }
             for (what, where, year, month), n in sorted(totals.items())
         ]
-        return self.chunk(out, rejects, read)
+        return self.chunk(out, rejects, read, used)
 
 
 # Column order of the table after its two header rows (see the module docstring).
@@ -266,7 +267,7 @@ class InegiSesnspSource(StatisticsSource):
             values.append((year, line, cells))
         years = [y for y, _, cells in values if any(c is not None for c in cells[1:])]
         if not years:
-            return iter([self.chunk([], rejects, read)])
+            return iter([self.chunk([], rejects, read, 0)])
         end = date(max(years), 12, 31)
         known_at, note = self.release(end)
         vintage = self.vintage(end)
@@ -291,7 +292,8 @@ class InegiSesnspSource(StatisticsSource):
                         "note": note,
                     }
                 )
-        return iter([self.chunk(out, rejects, read)])
+        used = sum(1 for _, _, cells in values if any(c is not None for c in cells))
+        return iter([self.chunk(out, rejects, read, used)])
 
 
 __all__ = ["InegiSesnspSource", "SesnspVictimsSource"]
