@@ -15,6 +15,7 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from types import MappingProxyType
 from typing import Any, Literal
 
 import pyarrow as pa
@@ -234,6 +235,69 @@ EVENT_COLUMNS: tuple[str, ...] = tuple(EVENT_SCHEMA.names)
 
 REQUIRED_EVENT_COLUMNS: tuple[str, ...] = ("source", "source_key", "event_date", "known_at")
 """Columns an input table must provide; the normalise steps derive or default the rest."""
+
+EVENT_COLUMN_MEANINGS: Mapping[str, str] = MappingProxyType(
+    {
+        "event_id": "stable id: a hash of source and source_key (computed; a repeat of the "
+        "same record gets the same id)",
+        "source": "the source that reported the event (ingest file: default 'file'; names "
+        "dyadwatch writes itself, such as curated or gdelt, are refused)",
+        "source_key": "the source's own id of the record, unique within the source",
+        "event_date": "the day the event happened (YYYY-MM-DD)",
+        "known_at": "when the event became public, UTC; 'as of D' shows it only from then "
+        "(default: the end of event_date)",
+        "ingested_at": "when the record was ingested, if the source recorded it",
+        "actor1_code": "actor 1 (who acts) as the source codes it: a CAMEO actor code such as "
+        "MEXGOV, or a curated agency code such as MEX:SEDENA",
+        "actor1_name": "actor 1's name in words",
+        "actor1_country": "actor 1's country: a CAMEO country code (USA, MEX)",
+        "actor1_agent": "actor 1's sector: a CAMEO agent type (GOV, MIL, COP, JUD, CRM …)",
+        "actor2_code": "actor 2 (who is acted on), coded as actor1_code",
+        "actor2_name": "actor 2's name in words",
+        "actor2_country": "actor 2's country: a CAMEO country code",
+        "actor2_agent": "actor 2's sector: a CAMEO agent type",
+        "cameo_code": "CAMEO event code as text with its leading zeros ('010', '0211', '190')",
+        "cameo_root": "the code's two-digit root (filled from the codebook when absent)",
+        "quad_class": "1 verbal cooperation, 2 material cooperation, 3 verbal conflict, "
+        "4 material conflict (filled from the code when absent)",
+        "goldstein": "Goldstein weight of the code, -10 (conflict) to +10 (cooperation) "
+        "(filled from the codebook when absent)",
+        "plover_type": "PLOVER event type (filled from CAMEO's crosswalk when absent)",
+        "plover_mode": "PLOVER mode of the event type",
+        "plover_context": "PLOVER context",
+        "num_mentions": "mentions of the event in the source's coverage (GDELT)",
+        "num_sources": "distinct outlets that reported it (GDELT)",
+        "num_articles": "articles that reported it (GDELT)",
+        "avg_tone": "average tone of the reporting articles (GDELT)",
+        "action_country": "where it happened: country code",
+        "action_adm1": "where it happened: first-level administrative unit code",
+        "action_name": "where it happened, in words",
+        "action_lat": "latitude of the place (decimal degrees)",
+        "action_lon": "longitude of the place (decimal degrees)",
+        "instruments": "policy instruments the event bears on (CSV: a;b;c)",
+        "source_urls": "pages that report the event (CSV: a;b;c)",
+        "source_titles": "titles of those pages, in the same order (CSV: a;b;c)",
+        "summary": "one line: what happened",
+        "confidence": "how sure the source is of the event, 0 to 1 (default: the source's)",
+        "handling": "public or sensitive (sensitive events are withheld from partner "
+        "releases; default public)",
+        "date_precision": "day, month or year: how precisely event_date is known (default day)",
+        "dedupe_group": "events of one duplicate group (same actors, code and day) share it "
+        "(computed)",
+        "relation_effect": "what the event did to cooperation between the two governments, "
+        "-10 to +10 (docs/measurement.md)",
+        "effect_basis": "where relation_effect came from: editor, source, cameo or rule:<id>",
+        "effect_rationale": "one line: why that effect",
+        "episode": "the episode the event is a step of, if any",
+        "source_published": "publication date of each page in source_urls (CSV: a;b;c)",
+        "source_outlets": "the outlet of each page in source_urls (CSV: a;b;c)",
+        "fatalities": "deaths reported for the event",
+        "attributes": "source-native fields kept as they were (a JSON object)",
+        "coder": "the text coder and model that produced the event, if machine-coded here",
+    }
+)
+"""What each canonical event column means, in one line (``dyadwatch schema events``,
+docs/events-schema.md). A test checks it names every column of :data:`EVENT_SCHEMA`."""
 
 
 # --- Other stored datasets -------------------------------------------------------------------
