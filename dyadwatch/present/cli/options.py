@@ -1,4 +1,4 @@
-"""Option bundles shared by every command: store, period, dyad, output format.
+"""Option bundles shared by every command: store, period, dyad, output format, verbosity.
 
 A bundle is a decorator that adds its options and passes one parsed object to the command::
 
@@ -6,6 +6,13 @@ A bundle is a decorator that adds its options and passes one parsed object to th
     @store_options
     @output_options
     def events(store: Settings, output: Output) -> None: ...
+
+Inputs are parsed here, once, by the library's own checks: ``--dyad`` by
+:func:`dyadwatch.store.query.parse_dyad` (the CAMEO codebook, with a did-you-mean) and
+``--as-of`` by :func:`dyadwatch.visibility.check_as_of` (a future date is refused), so every
+command that takes them fails the same way, in one line. ``-v``/``--verbose`` and
+``-q``/``--quiet`` are added to every command by :func:`add_common_options`; :func:`note`
+writes a progress or status line to stderr unless ``--quiet``.
 
 Rendering lives here too, so ``--json`` and ``--csv`` mean the same thing everywhere.
 """
@@ -15,6 +22,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,7 +37,10 @@ import numpy as np
 import pyarrow as pa
 
 from dyadwatch import settings as settings_mod
+from dyadwatch.errors import UsageError
 from dyadwatch.settings import Settings
+from dyadwatch.store.query import parse_dyad
+from dyadwatch.visibility import check_as_of
 
 F = TypeVar("F", bound=Callable[..., Any])
 Format = Literal["table", "json", "csv"]
@@ -59,20 +70,137 @@ class DateParam(click.ParamType):
 DATE = DateParam()
 
 
+class AsOfParam(DateParam):
+    """A :class:`DateParam` that is not in the future (:func:`~dyadwatch.visibility.check_as_of`).
+
+    Every ``--as-of`` uses it, so ``--as-of 2030-01-01`` is the same one-line usage error
+    in every command instead of an answer that quietly means "as of today".
+    """
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        day = super().convert(value, param, ctx)
+        try:
+            check_as_of(day)
+        except UsageError as exc:
+            self.fail(str(exc), param, ctx)
+        return day
+
+
+AS_OF = AsOfParam()
+
+
 class DyadParam(click.ParamType):
-    """``USA-MEX``: two three-letter CAMEO country codes."""
+    """``USA-MEX``: two CAMEO country codes, checked by :func:`~dyadwatch.store.parse_dyad`."""
 
     name = "dyad"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        text = str(value).strip().upper()
-        parts = text.split("-")
-        if len(parts) != 2 or not all(len(p) == 3 and p.isalpha() for p in parts):
-            self.fail(f"{value!r} is not a dyad like USA-MEX.", param, ctx)
-        return text
+        try:
+            return "-".join(parse_dyad(str(value)))
+        except UsageError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 DYAD = DyadParam()
+
+
+# --- verbosity: -v and --quiet on every command ---------------------------------------------
+
+_VERBOSE = "dyadwatch.verbose"
+_QUIET = "dyadwatch.quiet"
+LOGGER = logging.getLogger("dyadwatch")
+
+
+def _root_meta() -> dict[str, Any]:
+    ctx = click.get_current_context(silent=True)
+    return ctx.find_root().meta if ctx is not None else {}
+
+
+def configure_logging(verbose: int = 0, quiet: bool = False) -> None:
+    """Level of dyadwatch's log on stderr: warnings (default), info (-v), debug (-vv), or
+    errors only (--quiet). Records read ``warning: …`` (with the logger's name at -vv)."""
+    if not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(_Formatter())
+        logging.getLogger().addHandler(handler)
+    level = logging.ERROR if quiet else logging.WARNING - 10 * min(verbose, 2)
+    LOGGER.setLevel(level)
+
+
+class _Formatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        head = record.levelname.lower()
+        if LOGGER.level <= logging.DEBUG:
+            head += f" {record.name}"
+        return f"{head}: {record.getMessage()}"
+
+
+def _verbose_callback(ctx: click.Context, param: click.Parameter, value: int) -> None:
+    if value:
+        meta = ctx.find_root().meta
+        meta[_VERBOSE] = meta.get(_VERBOSE, 0) + value
+        configure_logging(meta[_VERBOSE], bool(meta.get(_QUIET)))
+
+
+def _quiet_callback(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        meta = ctx.find_root().meta
+        meta[_QUIET] = True
+        configure_logging(meta.get(_VERBOSE, 0), True)
+
+
+def common_options() -> list[click.Option]:
+    """Fresh ``-v/--verbose`` and ``-q/--quiet`` options (a click option belongs to one
+    command, so each command gets its own)."""
+    return [
+        click.Option(
+            ["-v", "--verbose"],
+            count=True,
+            expose_value=False,
+            is_eager=True,
+            callback=_verbose_callback,
+            help="More log output on stderr (-v info, -vv debug).",
+        ),
+        click.Option(
+            ["-q", "--quiet"],
+            is_flag=True,
+            expose_value=False,
+            is_eager=True,
+            callback=_quiet_callback,
+            help="No progress bars or status lines; errors only on stderr.",
+        ),
+    ]
+
+
+def add_common_options(command: click.Command) -> click.Command:
+    """Give ``command`` and every subcommand ``-v`` and ``--quiet``, and make every
+    ``--as-of`` an :data:`AS_OF` (once; idempotent).
+
+    Applied by the top-level group as each command loads, so no command can miss either:
+    a command module that declares ``--as-of`` with the plain :data:`DATE` type still
+    refuses a future date with the same line as every other.
+    """
+    names = {opt for p in command.params for opt in getattr(p, "opts", [])}
+    if "--verbose" not in names and "--quiet" not in names:
+        command.params.extend(common_options())
+    for param in command.params:
+        if "--as-of" in getattr(param, "opts", []) and type(param.type) is DateParam:
+            param.type = AS_OF
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            add_common_options(sub)
+    return command
+
+
+def quiet() -> bool:
+    """Whether ``--quiet`` was given (anywhere on the command line)."""
+    return bool(_root_meta().get(_QUIET))
+
+
+def note(message: str) -> None:
+    """A status line on stderr (what the command is doing, a summary), unless ``--quiet``."""
+    if not quiet():
+        click.echo(message, err=True)
 
 
 def store_options(func: F) -> F:
@@ -117,16 +245,16 @@ def period_options(func: F) -> F:
     @click.option(
         "--as-of",
         "as_of",
-        type=DATE,
+        type=AS_OF,
         default=None,
-        help="Only what was public by the end of this day (point in time).",
+        help="Only what was public by the end of this day (point in time; not in the future).",
     )
     @wraps(func)
     def wrapper(
         *args: Any, since: date | None, until: date | None, as_of: date | None, **kwargs: Any
     ) -> Any:
         if since and until and since > until:
-            raise click.BadParameter(f"--since {since} is after --until {until}.")
+            raise click.UsageError(f"--since {since} is after --until {until}.")
         kwargs["period"] = Period(since, until, as_of)
         return func(*args, **kwargs)
 
@@ -208,8 +336,35 @@ def _cell(value: Any, exact: bool = False) -> str:
     return str(value)
 
 
+def _fit(text: str, width: int | None) -> str:
+    """``text`` in at most ``width`` characters, never cut silently or mid-word.
+
+    A cell of the last column is whole (nothing follows it on the line). A longer cell ends
+    in ``…`` after its last whole word; a path keeps its end (``…/name.csv``).
+
+    >>> _fit("header lacks required column(s) source_key, event_date", 30)
+    'header lacks required …'
+    >>> _fit("/data/statistics/us_cdc/VSRR_Provisional.csv", 30)
+    '…/us_cdc/VSRR_Provisional.csv'
+    """
+    text = " ".join(text.splitlines())
+    if width is None or len(text) <= width:
+        return text
+    if "/" in text and " " not in text:
+        tail = text[-(width - 1) :]
+        return "…" + (tail[tail.index("/") :] if "/" in tail else tail)
+    cut = text[: width - 1]
+    if " " in cut and not text[width - 1].isspace():
+        cut = cut[: cut.rindex(" ") + 1]
+    return cut + "…"
+
+
 def render(data: Any, fmt: Format, *, title: str | None = None, max_width: int = 60) -> str:
-    """Render a table, a list of rows or a mapping as text, JSON or CSV."""
+    """Render a table, a list of rows or a mapping as text, JSON or CSV.
+
+    A text table cuts no cell silently: a cell over ``max_width`` characters ends in ``…``
+    (after a whole word), and the last column is never cut. JSON and CSV are whole.
+    """
     rows = _rows(data)
     if fmt == "json":
         payload = rows if rows is not None else data
@@ -231,7 +386,11 @@ def render(data: Any, fmt: Format, *, title: str | None = None, max_width: int =
         for r in rows:
             writer.writerow([_cell(r.get(c), exact=True) for c in columns])
         return buf.getvalue()
-    cells = [[_cell(r.get(c))[:max_width] for c in columns] for r in rows]
+    last = len(columns) - 1
+    cells = [
+        [_fit(_cell(r.get(c)), max_width if i < last else None) for i, c in enumerate(columns)]
+        for r in rows
+    ]
     widths = [max([len(c), *(len(row[i]) for row in cells)]) for i, c in enumerate(columns)]
     lines = []
     if title:
@@ -247,13 +406,18 @@ def render(data: Any, fmt: Format, *, title: str | None = None, max_width: int =
 
 
 __all__ = [
+    "AS_OF",
     "DATE",
     "DYAD",
     "Output",
     "Period",
     "Settings",
+    "add_common_options",
+    "configure_logging",
+    "note",
     "output_options",
     "period_options",
+    "quiet",
     "render",
     "store_options",
 ]
