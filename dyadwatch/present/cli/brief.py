@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from dyadwatch.present.cli.options import DATE, DYAD, store_options
+from dyadwatch.present.cli.options import AS_OF, DYAD, store_options
 from dyadwatch.settings import Settings
 
 
@@ -18,7 +18,7 @@ from dyadwatch.settings import Settings
 @click.option(
     "--as-of",
     "as_of",
-    type=DATE,
+    type=AS_OF,
     default=None,
     help="Only what was public by the end of this day [default: today, UTC].",
 )

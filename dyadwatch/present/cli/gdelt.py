@@ -12,12 +12,17 @@ lock, right after the ingest, by re-reading it and merging this run's outcome, s
 runs never lose each other's entries.
 (``dyadwatch ingest gdelt PATH…`` needs nothing here: the generic ingest command reads local
 files, zipped or not, through the registered source.)
+
+Long work is never silent: :func:`update_gdelt` reports each stage through ``report`` (the
+command prints it on stderr — "reading GDELT's file list at …" comes before a network that
+is down can fail) and each ingested file through ``ingest_progress`` (the command's progress
+bar). It prints nothing itself.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -26,7 +31,8 @@ import click
 
 from dyadwatch import pipeline
 from dyadwatch.errors import StoreLockedError, UsageError
-from dyadwatch.present.cli.options import DATE, Output, output_options, store_options
+from dyadwatch.present.cli.options import DATE, Output, note, output_options, store_options
+from dyadwatch.present.cli.progress import Bar, wanted
 from dyadwatch.present.cli.store_cmds import warm_index_cache
 from dyadwatch.settings import Settings
 from dyadwatch.sources.gdelt import FetchResult, GdeltSource
@@ -116,6 +122,8 @@ def update_gdelt(
     gap_max_age: timedelta = DEFAULT_MAX_AGE,
     lock_wait: float = LOCK_WAIT,
     now: datetime | None = None,
+    report: Callable[[str], None] | None = None,
+    ingest_progress: Callable[[int, int], None] | None = None,
     **source_options: Any,
 ) -> UpdateResult:
     """Download and ingest the GDELT files published since the last ingest (or ``since``).
@@ -127,6 +135,9 @@ def update_gdelt(
     An unreadable gaps file is a warning, not an error: its gaps are not retried, and the
     file is moved aside (``gdelt-gaps.json.corrupt-<time>``) when this run records its own.
     ``source_options`` go to :meth:`GdeltSource.from_settings` (``backoff=0.1``, …).
+    ``report`` receives one line per stage (what is being read, downloaded, ingested);
+    ``ingest_progress`` (files ingested, files to ingest) after each file; ``progress``
+    turns on the downloader's own bar.
 
     Examples
     --------
@@ -134,6 +145,7 @@ def update_gdelt(
     >>> print(result.fetch.gaps.text())  # doctest: +SKIP
     """
     clock = now or datetime.now(UTC)
+    say = report or (lambda _line: None)
     store = Store.open(settings.store, create=True)
     gaps_path = store.root / GAPS_FILE
     warnings: list[str] = []
@@ -186,23 +198,37 @@ def update_gdelt(
             max_age=gap_max_age,
             base_url=source.base_url,
         )
+    period = (
+        f"after {after:%Y-%m-%d %H:%M} UTC (the last interval ingested)"
+        if after is not None
+        else f"{since} to {until or 'the latest'}"
+    )
+    say(
+        f"reading GDELT's file list at {source.base_url} for {period}"
+        + (f", and retrying {len(retry)} earlier gap(s)" if retry else "")
+        + " …"
+    )
     fetched = source.fetch(since, until, after=after, skip_keys=done, retry=retry)
-    bar = None
-    if progress and fetched.artifacts:
-        from tqdm import tqdm
+    total = len(fetched.artifacts)
+    say(
+        f"downloaded {sum(1 for d in fetched.downloads if d.ok)} of {len(fetched.downloads)} "
+        f"file(s); ingesting {total} …"
+    )
+    files_done = 0
 
-        bar = tqdm(total=len(fetched.artifacts), unit="file", desc="gdelt ingest", leave=False)
-    try:
-        summary = pipeline.ingest(
-            source,
-            fetched.artifacts,
-            store,
-            strictness=strictness or settings.strictness,
-            progress=(lambda _a, _s: bar.update(1)) if bar is not None else None,
-        )
-    finally:
-        if bar is not None:
-            bar.close()
+    def one_more(_artifact: Any, _summary: Any) -> None:
+        nonlocal files_done
+        files_done += 1
+        if ingest_progress is not None:
+            ingest_progress(files_done, total)
+
+    summary = pipeline.ingest(
+        source,
+        fetched.artifacts,
+        store,
+        strictness=strictness or settings.strictness,
+        progress=one_more,
+    )
     result = UpdateResult(fetch=fetched, ingest=summary, after=after, warnings=warnings)
     status = {a.artifact: a for a in summary.artifacts}
     ingested = {k for k, a in status.items() if a.status in ("done", "skipped")}
@@ -379,28 +405,31 @@ def gdelt(
       dyadwatch update gdelt        # what is new, after retrying earlier failed downloads
     """
     if since and until and since > until:
-        raise click.BadParameter(f"--since {since} is after --until {until}.")
-    result = update_gdelt(
-        settings,
-        since,
-        until,
-        streams=streams or DEFAULT_STREAMS,
-        strictness=strictness,
-        progress=not no_progress,
-        retry_gaps=retry_gaps,
-        gap_attempts=gap_attempts,
-        gap_max_age=timedelta(days=gap_max_age),
-    )
+        raise click.UsageError(f"--since {since} is after --until {until}.")
+    bars = wanted() and not no_progress
+    with Bar("gdelt ingest", total=None, unit="file(s)", enabled=bars) as bar:
+        result = update_gdelt(
+            settings,
+            since,
+            until,
+            streams=streams or DEFAULT_STREAMS,
+            strictness=strictness,
+            progress=bars,
+            retry_gaps=retry_gaps,
+            gap_attempts=gap_attempts,
+            gap_max_age=timedelta(days=gap_max_age),
+            report=note,
+            ingest_progress=bar.update,
+        )
     gaps = result.fetch.gaps
     if output.format == "table":
         click.echo(gaps.text())
     else:
         output.emit(gaps.rows())
-    click.echo(
+    note(
         f"downloaded {sum(1 for d in result.fetch.downloads if d.ok)} file(s), "
         f"{result.fetch.skipped} already ingested; {result.describe_gaps(retry_gaps)}; "
-        f"{result.ingest.describe()}",
-        err=True,
+        f"{result.ingest.describe()}"
     )
     for line in result.warnings:
         click.echo(f"warning: {line}", err=True)

@@ -12,7 +12,7 @@ from typing import Any
 import click
 import pyarrow as pa
 
-from dyadwatch.present.cli.options import DATE, Output, output_options, store_options
+from dyadwatch.present.cli.options import AS_OF, DATE, Output, output_options, store_options
 from dyadwatch.settings import Settings
 
 ROOT_OPTION = click.option(
@@ -267,7 +267,7 @@ def add(
 @click.option(
     "--as-of",
     "as_of",
-    type=DATE,
+    type=AS_OF,
     default=None,
     help="State on this day, as known by the end of it [default: today].",
 )
@@ -310,7 +310,7 @@ def instruments(as_of: date | None, history: bool, settings: Settings, output: O
 @click.option(
     "--as-of",
     "as_of",
-    type=DATE,
+    type=AS_OF,
     default=None,
     help="Only figures public by the end of this day (earlier vintages).",
 )

@@ -1,4 +1,9 @@
-"""Store commands: init, ingest, events, status, quarantine, sources, run."""
+"""Store commands: init, ingest, events, status, quarantine, sources, run.
+
+An empty answer says why on stderr (``note: no events: …``, from
+:func:`dyadwatch.store.query.why_empty`); ``ingest`` shows a progress bar over its files
+when it runs long (:mod:`~dyadwatch.present.cli.progress`).
+"""
 
 from __future__ import annotations
 
@@ -14,15 +19,18 @@ from dyadwatch.present.cli.options import (
     DYAD,
     Output,
     Period,
+    note,
     output_options,
     period_options,
     render,
     store_options,
 )
+from dyadwatch.present.cli.progress import Bar
 from dyadwatch.settings import Settings
 from dyadwatch.sources import get_source, source_class, source_names
 from dyadwatch.store import EventFilter, Store, count_events
 from dyadwatch.store import events as query_events
+from dyadwatch.store.query import quarantine_entries, why_empty
 from dyadwatch.store.status import status_report
 
 
@@ -118,15 +126,38 @@ def ingest(
     source = get_source(source_name, settings, **options)
     store = Store.open(settings.store, create=True)
     artifacts = list(source.artifacts_for_paths(list(paths)))
-    summary = pipeline.ingest(
-        source, artifacts, store, strictness=strictness or settings.strictness
-    )
-    rows = [
+    with Bar(f"{source_name} ingest", total=len(artifacts), unit="file(s)") as bar:
+        summary = pipeline.ingest(
+            source,
+            artifacts,
+            store,
+            strictness=strictness or settings.strictness,
+            progress=lambda _artifact, _summary: bar.advance(),
+        )
+    output.emit(ingest_rows(summary))
+    note(summary.describe())
+    warm_index_cache(store, settings, summary)
+    if not summary.ok:
+        click.get_current_context().exit(1)
+
+
+def shown_path(key: str) -> str:
+    """An artifact key as a person gave it: relative to the working directory when under it."""
+    try:
+        return str(Path(key).relative_to(Path.cwd()))
+    except ValueError:
+        return key
+
+
+def ingest_rows(summary: pipeline.IngestSummary) -> list[dict[str, Any]]:
+    """One row per artifact: what was read, kept (input rows), stored (records), set aside."""
+    return [
         {
-            "artifact": a.artifact,
+            "artifact": shown_path(a.artifact),
             "status": a.status,
             "read": a.rows_read,
             "kept": a.rows_kept,
+            "stored": summary.stored(a),
             "quarantined": a.rows_quarantined,
             "already_stored": a.rows_duplicate,
             "seconds": round(a.seconds, 3),
@@ -134,11 +165,6 @@ def ingest(
         }
         for a in summary.artifacts
     ]
-    output.emit(rows)
-    click.echo(summary.describe(), err=True)
-    warm_index_cache(store, settings, summary)
-    if not summary.ok:
-        click.get_current_context().exit(1)
 
 
 def warm_index_cache(store: Store, settings: Settings, summary: pipeline.IngestSummary) -> None:
@@ -148,7 +174,7 @@ def warm_index_cache(store: Store, settings: Settings, summary: pipeline.IngestS
     from dyadwatch.analyse.index.daily import warm
 
     for dyad, seconds in warm(store, settings.dyads).items():
-        click.echo(f"index cache for {dyad} rebuilt in {seconds:.2f} s", err=True)
+        note(f"index cache for {dyad} rebuilt in {seconds:.2f} s")
 
 
 @click.command()
@@ -203,8 +229,12 @@ def events(
             click.echo(n)
         else:
             output.emit([{"count": n}])
+        if n == 0:
+            note(f"note: no events: {why_empty(store, flt)}")
         return
     table = query_events(store, flt, limit=limit)
+    if table.num_rows == 0:
+        note(f"note: no events: {why_empty(store, flt)}")
     if not all_columns and output.format == "table":
         table = table.select(
             [
@@ -243,23 +273,32 @@ def status(settings: Settings, output: Output) -> None:
 @click.command()
 @click.option("--source", default=None, help="Only this source.")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option(
+    "--all",
+    "history",
+    is_flag=True,
+    help="Resolved entries too (set aside by an earlier version of a file since ingested).",
+)
 @store_options
 @output_options
-def quarantine(source: str | None, limit: int, settings: Settings, output: Output) -> None:
-    """Rows and files set aside, with their reasons.
+def quarantine(
+    source: str | None, limit: int, history: bool, settings: Settings, output: Output
+) -> None:
+    """Rows and files set aside, with their reasons (open entries; --all: the history).
+
+    An entry is resolved — and no longer shown without --all — once a later version of
+    its file is ingested.
 
     \b
     Example:
       dyadwatch quarantine --source gdelt --limit 20
+      dyadwatch quarantine --all --json
     """
     store = Store.open(settings.store)
-    sql = 'SELECT source, artifact, line, "column", reason, raw, quarantined_at FROM quarantine'
-    params: list[str] = []
-    if source:
-        sql += " WHERE source = ?"
-        params.append(source)
-    sql += f" ORDER BY quarantined_at DESC, artifact, line LIMIT {int(limit)}"
-    output.emit(store.catalog_query(sql, params))
+    table = quarantine_entries(store, source, limit=limit, history=history)
+    output.emit(table)
+    if table.num_rows == 0:
+        note("note: nothing is set aside" + ("" if history else " (--all shows resolved entries)"))
 
 
 @click.command()
