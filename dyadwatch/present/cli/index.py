@@ -1,6 +1,8 @@
 """``dyadwatch index``: the dyad index, its turning points, "lowest since", evidence, chart.
 
 Each command is one call of :mod:`dyadwatch.analyse.index` (or :mod:`dyadwatch.analyse.chart`).
+A period outside the series is one error that gives the series' range
+(:func:`check_in_series`); an empty answer inside it says why on stderr.
 """
 
 from __future__ import annotations
@@ -31,8 +33,17 @@ from dyadwatch.analyse.index import (
     series_turning_points,
     turning_points,
 )
-from dyadwatch.analyse.index.spec import MEASURES
-from dyadwatch.present.cli.options import DATE, DYAD, Output, output_options, store_options
+from dyadwatch.analyse.index.spec import MEASURES, parse_period, period_label
+from dyadwatch.errors import AnalysisError
+from dyadwatch.present.cli.options import (
+    AS_OF,
+    DATE,
+    DYAD,
+    Output,
+    note,
+    output_options,
+    store_options,
+)
 from dyadwatch.settings import Settings
 from dyadwatch.store import Store
 
@@ -94,7 +105,7 @@ def spec_options(func: F) -> F:
         show_default=True,
     )
     @click.option(
-        "--as-of", "as_of", type=DATE, default=None, help="Knowledge cut-off (end of day)."
+        "--as-of", "as_of", type=AS_OF, default=None, help="Knowledge cut-off (end of day)."
     )
     @click.option("--since", type=DATE, default=None, help="First event date (whole periods).")
     @click.option("--until", type=DATE, default=None, help="Last event date (whole periods).")
@@ -418,6 +429,36 @@ def turning_points_cmd(
     output.emit(rows)
 
 
+def check_in_series(period: str, freq: str, table: Any, what: str) -> dict[str, Any] | None:
+    """The row of ``period`` in a series table (None if it has none); an
+    :class:`AnalysisError` giving the series' range if ``period`` lies outside it.
+
+    The series runs from its first to its last period with events (``n`` > 0).
+    """
+    start = parse_period(period, freq)
+    label = period_label(start, freq)
+    rows = table.to_pylist()
+    counted = [r for r in rows if r.get("n")]
+    if not counted:
+        raise AnalysisError(
+            f"the {what} series has no events at all: nothing to read for {label} "
+            "(check --dyad, --source, --as-of and the store)."
+        )
+    first, last = counted[0], counted[-1]
+    span = f"the {what} series runs {first['period']} to {last['period']} (by {freq})"
+    if start < first["period_start"]:
+        raise AnalysisError(f"{label} is before the first record: {span}.")
+    if start > last["period_start"]:
+        raise AnalysisError(f"{label} is after the last record: {span}.")
+    return next((r for r in rows if r["period_start"] == start), None)
+
+
+def _why_no_evidence(period: str, row: dict[str, Any] | None) -> None:
+    """A note on stderr: why a period inside the series has no events to show."""
+    why = (row or {}).get("reason") or "no events were counted in it"
+    note(f"note: no events behind {period}: {why}.")
+
+
 def _top_series_event(store: Store, run: Any, period: str, source: str, sign: int) -> str:
     """The event pulling a named series' value of ``period`` most in direction ``sign``."""
     rows = series_evidence(store, period, source=source, limit=1, sign=sign, run=run).to_pylist()
@@ -551,6 +592,7 @@ def lowest_since_cmd(
     named = _named_run(ctx, settings, spec, series, reading, measure)
     if named is not None:
         run, store, source = named
+        check_in_series(period, run.query.freq, run.source_rows(source), _what(measure, source))
         found = series_lowest_since(store, period, source=source, run=run)
         if output.format == "table":
             click.echo(found.text())
@@ -559,6 +601,8 @@ def lowest_since_cmd(
         return
     spec, series = _inherit(ctx, spec, series)
     store = Store.open(settings.store)
+    whole = dyad_index(store, spec, source=FUSED if series == "all" else series)
+    check_in_series(period, spec.freq, whole, _what(measure, series))
     answer = lowest_since(
         store, period, spec, source=FUSED if series == "all" else series, measure=measure
     )
@@ -599,7 +643,12 @@ def evidence_cmd(
     named = _named_run(ctx, settings, spec, series, reading, measure)
     if named is not None:
         run, store, source = named
+        row = check_in_series(
+            period, run.query.freq, run.source_rows(source), _what(measure, source)
+        )
         table = series_evidence(store, period, source=source, limit=limit, run=run)
+        if table.num_rows == 0:
+            _why_no_evidence(period, row)
         if output.format == "table":
             output.emit(
                 [
@@ -620,14 +669,13 @@ def evidence_cmd(
         return
     spec, series = _inherit(ctx, spec, series)
     store = Store.open(settings.store)
-    table = evidence(
-        store,
-        period,
-        spec,
-        source=FUSED if series == "all" else series,
-        measure=measure,
-        limit=limit,
+    source = FUSED if series == "all" else series
+    row = check_in_series(
+        period, spec.freq, dyad_index(store, spec, source=source), _what(measure, source)
     )
+    table = evidence(store, period, spec, source=source, measure=measure, limit=limit)
+    if table.num_rows == 0:
+        _why_no_evidence(period, row)
     if output.format == "table":
         table = table.select(
             [
@@ -701,4 +749,9 @@ def chart_cmd(
     click.echo(f"wrote {written}")
 
 
-__all__ = ["index"]
+def _what(measure: str, source: str) -> str:
+    """``relationship (fused)``: the series a message is about."""
+    return f"{measure} ({source})"
+
+
+__all__ = ["check_in_series", "index"]
