@@ -9,8 +9,8 @@ with ``--steps``); ``info`` calls :meth:`Network.describe`; ``essay-claim`` call
 from __future__ import annotations
 
 import contextlib
+import math
 import os
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from dyadwatch.analyse.network.verdicts import CLAIMS, STRUCTURE
 from dyadwatch.analyse.network.verdicts import OUTCOMES as CLAIM_OUTCOMES
 from dyadwatch.errors import UsageError
 from dyadwatch.present.cli.options import Output, output_options
+from dyadwatch.present.cli.progress import Bar, wanted
 
 STRATEGY_HELP = (
     "Comma-separated: hvt-degree, hvt-betweenness, hvt-rank (add -once for all at once), "
@@ -41,22 +42,49 @@ def _split(text: str | None) -> list[str]:
     return [p.strip() for p in (text or "").split(",") if p.strip()]
 
 
-def parse_budget(text: str) -> int | float:
-    """``10`` actors, ``10%`` or ``0.1`` of the network.
+def parse_budget(text: str, actors: int | None = None) -> int | float:
+    """``10`` actors, ``10%`` or ``0.1`` of the network; anything else is a usage error.
+
+    A count is a whole number from 1 to one less than the network's ``actors`` (removing
+    everyone measures nothing); a percent lies strictly between 0% and 100%, a share
+    strictly between 0 and 1. An error says the valid ranges in the user's own terms
+    (``200%``, not ``2.0``).
 
     >>> parse_budget("10%"), parse_budget("0.1"), parse_budget("7")
     (0.1, 0.1, 7)
+    >>> try:
+    ...     parse_budget("200", actors=101)
+    ... except UsageError as exc:
+    ...     print(str(exc).split(" (")[0])
+    --budget 200: the network has 101 actors, so a count must be 1 to 100
     """
     raw = text.strip()
+    counts = f"1 to {actors - 1}" if actors is not None else "1 or more"
+    forms = (
+        f"give a count of actors ({counts}), a percent above 0% and below 100% (10%), "
+        "or a share above 0 and below 1 (0.1)"
+    )
+    percent = raw.endswith("%")
     try:
-        if raw.endswith("%"):
-            return float(raw[:-1]) / 100.0
-        value = float(raw)
+        value = float(raw[:-1] if percent else raw)
     except ValueError:
+        raise UsageError(f"--budget {text!r} is not a number: {forms}.") from None
+    if not math.isfinite(value):
+        raise UsageError(f"--budget {text!r} is not a finite number: {forms}.")
+    if percent:
+        if not 0 < value < 100:
+            raise UsageError(f"--budget {raw}: a percent must be above 0% and below 100%.")
+        return value / 100.0
+    if 0 < value < 1:
+        return value
+    if value < 1 or value != int(value):
+        raise UsageError(f"--budget {raw} is neither a share nor a whole count: {forms}.")
+    if actors is not None and value >= actors:
         raise UsageError(
-            f"--budget {text!r}: give actors (10), a percent (10%) or a share (0.1)."
-        ) from None
-    return int(value) if value >= 1 and value == int(value) else value
+            f"--budget {raw}: the network has {actors} actors, so a count must be {counts} "
+            "(or give a percent such as 10%, or a share such as 0.1)."
+        )
+    return int(value)
 
 
 def parse_band(text: str) -> tuple[float, float]:
@@ -93,12 +121,10 @@ def _compact(summary: pa.Table) -> list[dict[str, Any]]:
 
 @contextlib.contextmanager
 def _progress(label: str, output: Output) -> Iterator[Callable[[int, int], None]]:
-    """A progress bar on stderr for table output on a terminal; otherwise a no-op."""
-    if not (sys.stderr.isatty() and output.format == "table"):
-        yield lambda done, total: None
-        return
-    with click.progressbar(length=100, label=label, file=sys.stderr) as bar:
-        yield lambda done, total: bar.update(done * 100 // total - bar.pos)
+    """A progress bar on stderr (after two seconds) for table output on a terminal, not
+    with --quiet; otherwise a no-op (:mod:`dyadwatch.present.cli.progress`)."""
+    with Bar(label, total=None, enabled=wanted() and output.format == "table") as bar:
+        yield bar.update
 
 
 @click.group()
@@ -238,14 +264,16 @@ def simulate(
           --strategy hvt-betweenness,sweep,random --budget 10% \\
           --recovery second-neighbour --runs 50 --seed 1 --plot montagna.png
     """
+    parse_budget(budget)  # a malformed budget fails before the network is read
     net = load(file, format=fmt, nodes=nodes_path)
     if rank_attribute:
         net = net.with_rank(rank_attribute, _split(rank_order) or None)
+    removed = parse_budget(budget, actors=net.to_igraph(_split(layers) or None).vcount())
     with _progress("simulating", output) as progress:
         result = run_simulation(
             net,
             _split(strategies),
-            budget=parse_budget(budget),
+            budget=removed,
             recovery=recovery,
             runs=runs,
             seed=seed,
