@@ -1,24 +1,24 @@
-"""Benchmark: the default rule set as of one date, and a monthly backtest 2018–today.
+"""Benchmark and record: do the default rules discriminate, and what did the levers do?
 
 Not a test. Run from the repository root::
 
     .venv/bin/python bench/rules.py                       # builds ./bench/out/rules-store once
-    .venv/bin/python bench/rules.py --store /tmp/s --repeat 20
+    .venv/bin/python bench/rules.py --store /tmp/s --from 2007-01 --to 2026-11
 
 The store is the embedded one: the curated knowledge base ingested by the main job
-(``dyadwatch run``). Timings, each the median of ``--repeat`` runs after one warm-up:
+(``dyadwatch run``). It prints:
 
-- ``load``: :meth:`RuleData.load` (one DuckDB connection: dyad events, instrument states,
-  indicators);
-- ``evaluate``: :func:`evaluate` of the whole default rule set as of ``--as-of`` from the
-  store (load included) — the number the issue asks to keep well under a second;
-- ``evaluate_loaded``: the same over already-loaded data;
-- ``backtest``: :func:`backtest` every month from ``--from`` to today (load included).
+1. the time to evaluate the default rule set as of ``--as-of`` (median of ``--repeat``);
+2. the discrimination report (:func:`dyadwatch.policy.rules.report.report`) over the range:
+   share of decided months met, changes of finding, months unknown and not yet asked for,
+   and the flag of every rule met in more than 90 % or fewer than 2 % of decided months,
+   with its file's explanation when the condition is structural;
+3. the outcomes of the backtest (:mod:`dyadwatch.policy.rules.outcomes`): per rule with a
+   lever, agreement of condition and lever use (all, in sample, out of sample; with Cohen's
+   kappa), the best lead/lag, and the event-study effect on the default index 3, 6 and 12
+   months after each distinct change of the lever's state, with its 90 % interval.
 
-The first call in a process also pays one-time costs (imports, and the instrument catalogue
-that :mod:`dyadwatch.policy.instruments` reads from the knowledge base); ``cold`` reports it.
-
-Last line: ``rules_eval_ms=… backtest_s=… months=…``.
+Last line: ``rules_eval_ms=… flagged=… unexplained=… levers_with_effects=… backtest_s=…``.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import argparse
 import statistics
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,53 +45,92 @@ def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     return statistics.median(runs), result
 
 
+def month(text: str) -> date:
+    return datetime.strptime(text, "%Y-%m").date()
+
+
+def fmt_share(a: dict[str, Any] | None) -> str:
+    if not a or a["agreement"] is None:
+        return "-"
+    k = "" if a.get("kappa") is None else f" k{a['kappa']:+.2f}"
+    return f"{a['agreement']:.0%}/{a['months']}{k}"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--store", type=Path, default=HERE / "out" / "rules-store")
     ap.add_argument("--as-of", default="2021-01-31")
-    ap.add_argument("--from", dest="start", default="2018-01-01")
-    ap.add_argument("--repeat", type=int, default=10)
+    ap.add_argument("--from", dest="start", default="2007-01")
+    ap.add_argument("--to", dest="end", default="2026-11")
+    ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
 
-    t0 = time.perf_counter()
-    from dyadwatch.policy.rules import RuleData, backtest, evaluate, load_rules
+    from dyadwatch.policy.rules import backtest, evaluate, load_rules
+    from dyadwatch.policy.rules.backtest import outcome_rows
+    from dyadwatch.policy.rules.report import report
     from dyadwatch.present.jobs import main_job
     from dyadwatch.settings import Settings
     from dyadwatch.store import Store
 
-    t_import = time.perf_counter() - t0
-    if not (args.store / "catalog.duckdb").exists() and not args.store.exists():
+    if not args.store.exists():
         main_job(Settings(store=args.store))
     store = Store.open(args.store)
-    as_of = date.fromisoformat(args.as_of)
-    start = date.fromisoformat(args.start)
-    today = datetime.now(UTC).date()
-
-    t = time.perf_counter()
     rules = load_rules()
-    t_rules = time.perf_counter() - t
-    t = time.perf_counter()
-    findings = evaluate(store, rules, as_of)
-    cold = time.perf_counter() - t
+    as_of = date.fromisoformat(args.as_of)
+    start, end = month(args.start), month(args.end)
 
-    load_s, data = timed(lambda: RuleData.load(store), args.repeat)
     eval_s, findings = timed(lambda: evaluate(store, rules, as_of), args.repeat)
-    loaded_s, _ = timed(lambda: evaluate(data, rules, as_of), args.repeat)
-    bt_s, bt = timed(lambda: backtest(store, rules, start, today), max(1, args.repeat // 3))
-    months = len(bt.histories[0].months)
-
-    print(f"store: {store.root} ({data.n} dyad events)")
-    print(f"imports: {t_import * 1000:.0f} ms; load_rules: {t_rules * 1000:.1f} ms "
-          f"({len(rules)} rules)")  # fmt: skip
-    print(f"cold first evaluate (one-time catalogue and imports): {cold * 1000:.0f} ms")
-    print(f"load (median of {args.repeat}): {load_s * 1000:.1f} ms")
-    print(f"evaluate {len(findings)} rules as of {as_of} from the store: {eval_s * 1000:.1f} ms")
-    print(f"evaluate over loaded data: {loaded_s * 1000:.1f} ms")
-    print(f"backtest {start} .. {today}: {months} months x {len(rules)} rules: {bt_s:.2f} s "
-          f"({bt_s / months * 1000:.1f} ms per month)")  # fmt: skip
     met = sum(f.status == "met" for f in findings)
-    print(f"findings as of {as_of}: {met} met of {len(findings)}")
-    print(f"rules_eval_ms={eval_s * 1000:.1f} backtest_s={bt_s:.2f} months={months}")
+    print(f"evaluate {len(findings)} rules as of {as_of}: {eval_s * 1000:.0f} ms ({met} met)")
+
+    t = time.perf_counter()
+    rep = report(store, rules, start, end)
+    report_s = time.perf_counter() - t
+    print(f"\nreport {rep.start:%Y-%m} .. {rep.end:%Y-%m} ({report_s:.1f} s)")
+    print(f"{'rule':32} {'met%':>5} {'met':>4} {'not':>4} {'unk':>4} {'n/a':>4} {'chg':>4}  flag")
+    for r in rep.rows:
+        share = "-" if r.share_met is None else f"{r.share_met:.0%}"
+        flag = (r.flag or "") + (" [structural]" if r.structural else "")
+        print(
+            f"{r.id:32} {share:>5} {r.met:>4} {r.not_met:>4} {r.unknown:>4} "
+            f"{r.not_applicable:>4} {r.changes:>4}  {flag}"
+        )
+
+    t = time.perf_counter()
+    bt = backtest(store, rules, start, end, outcomes=True)
+    bt_s = time.perf_counter() - t
+    rows = outcome_rows(bt.summary())
+    print(f"\noutcomes ({bt_s:.1f} s); agreement all / in / out of sample (months, kappa)")
+    with_effects = set()
+    for r in rows:
+        a = r["agreement"] or {}
+        lag = r["lead_lag"]
+        print(
+            f"{r['rule_id']:32} {r['lever']:22} "
+            f"{fmt_share(a.get('all'))} | {fmt_share(a.get('in_sample'))} | "
+            f"{fmt_share(a.get('out_of_sample'))}" + (f" | lag {lag['months']:+d}" if lag else "")
+        )
+        if r["status"] != "ok":
+            print(f"    {r['reason']}")
+            continue
+        for st in r["studies"]:
+            parts = []
+            for e in st["effects"]:
+                if e["status"] == "ok":
+                    with_effects.add(r["lever"])
+                    parts.append(
+                        f"{e['horizon_months']}m {e['effect']:+.2f} "
+                        f"[{e['lo']:+.2f}, {e['hi']:+.2f}]"
+                    )
+                else:
+                    parts.append(f"{e['horizon_months']}m n/a")
+            print(f"    {st['measure']}: " + "; ".join(parts))
+
+    flagged = sum(1 for r in rep.rows if r.flag)
+    print(
+        f"rules_eval_ms={eval_s * 1000:.0f} flagged={flagged} unexplained={len(rep.unexplained)} "
+        f"levers_with_effects={len(with_effects)} backtest_s={bt_s:.1f}"
+    )
 
 
 if __name__ == "__main__":
