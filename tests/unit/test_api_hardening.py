@@ -238,6 +238,18 @@ def test_the_corpus_gets_4xx_in_the_error_shape(
     assert "Traceback" not in err["message"] and len(r.content) < 5000, what
 
 
+def test_a_refused_path_is_echoed_only_in_part(writable: tuple[Any, str, Path]) -> None:
+    """A 16 MB path once came back twice in a 32 MB 403; now paths are bounded and clipped."""
+    client, token, _ = writable
+    auth = {"Authorization": f"Bearer {token}"}
+    body = {"source": "file", "paths": ["/elsewhere/" + "q/" * 2000 + "x.csv"]}
+    r = client.post("/api/ingest", json=body, headers=auth)
+    assert_error(r, 403, "path_not_allowed")
+    assert len(r.content) < 1500
+    body = {"source": "file", "paths": ["/elsewhere/" + "q" * 5000]}
+    assert_error(client.post("/api/ingest", json=body, headers=auth), 422)
+
+
 def test_a_spoofed_curated_row_through_the_api_is_quarantined(
     writable: tuple[Any, str, Path],
 ) -> None:
