@@ -94,6 +94,7 @@ class Settings:
     download_timeout: float = 60.0
     api_read_access: str = "open"
     api_ingest_dirs: tuple[Path, ...] = ()
+    stale_after_days: int = 60
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -122,6 +123,11 @@ SETTINGS_TABLE: Mapping[str, tuple[Callable[[Any], Any], str]] = {
     "api_ingest_dirs": (
         _paths,
         "Directories POST /api/ingest may read files from (default <store>/inbox).",
+    ),
+    "stale_after_days": (
+        _positive_int,
+        "A brief warns that it is out of date when its newest event is older than this many "
+        "days (default 60).",
     ),
 }
 """Every setting: name → (parser, help). Config keys and ``DYADWATCH_<NAME>`` use these names."""
