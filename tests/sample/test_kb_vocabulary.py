@@ -118,4 +118,5 @@ def test_state_level_cases_start_with_the_governor_extradited_in_2010(
         s for s in shipped["indictments"].states if s.state == "state_level_officials_charged"
     )
     assert state.valid_from < date(2010, 5, 8)
-    assert "2010-05-08-villanueva-extradited" in state.evidence
+    assert "2010-05-villanueva-extradited" in state.evidence
+    assert "2007-06-21-villanueva-rearrested-on-us-request" in state.evidence
