@@ -369,3 +369,32 @@ def test_rules_of_two_dyads_each_read_their_own(store: Store) -> None:
     can = Rule("can", "c", cond, dyad="USA-CAN")
     f_mex, f_can = evaluate(store, [mex, can], ESSAY)
     assert (f_mex.status, f_can.status) == ("met", "unknown")  # no USA-CAN record at all
+
+
+@pytest.mark.slow
+def test_over_2007_2026_no_rule_is_flagged_without_a_reason_and_levers_have_effects(
+    store: Store, rules: RuleSet
+) -> None:
+    """Issue 13, done when: the report flags no default rule whose file does not explain why
+    its condition is structural, and every lever with enough distinct changes has an
+    event-study effect with its interval (one backtest serves both)."""
+    from dyadwatch.policy.rules.backtest import outcome_rows
+    from dyadwatch.policy.rules.outcomes import MIN_CHANGES
+    from dyadwatch.policy.rules.report import row_of
+
+    bt = backtest(store, rules, date(2007, 1, 1), date(2026, 11, 1), outcomes=True)
+    by_id = {r.id: r for r in rules}
+    rows = [row_of(h, by_id[h.rule_id]) for h in bt.histories]
+    assert [r.id for r in rows if r.flag and not r.structural] == []
+    assert all(r.share_met is not None for r in rows)
+    enough = 0
+    for o in outcome_rows(bt.summary()):
+        index = next(s for s in o["studies"] if s["measure"] == "index:relationship")
+        if len(o["distinct_changes"]) < MIN_CHANGES:
+            assert o["status"] == "insufficient_data" and "insufficient data" in o["reason"]
+            continue
+        enough += 1
+        for e in index["effects"]:
+            if e["status"] == "ok":
+                assert e["lo"] <= e["effect"] <= e["hi"] and e["level"] == 0.9
+    assert enough >= 3
