@@ -120,14 +120,20 @@ class ActorDictionary:
     """Longest-match lookup of actor phrases in a token sequence."""
 
     def __init__(self, entries: Iterable[Entry]) -> None:
-        by_first: dict[str, list[Entry]] = {}
+        # Phrases of two or more words are found by their first two words, single words by
+        # themselves: a common first word ("the", "el") then costs one look-up, not hundreds.
+        by_pair: dict[tuple[str, str], list[Entry]] = {}
+        by_word: dict[str, list[Entry]] = {}
         for e in entries:
-            if e.phrase:
-                by_first.setdefault(e.phrase[0], []).append(e)
-        for bucket in by_first.values():
+            if len(e.phrase) >= 2:
+                by_pair.setdefault((e.phrase[0], e.phrase[1]), []).append(e)
+            elif e.phrase:
+                by_word.setdefault(e.phrase[0], []).append(e)
+        for bucket in [*by_pair.values(), *by_word.values()]:
             bucket.sort(key=lambda e: (-len(e.phrase), e.code))
-        self._by_first = by_first
-        self.size = sum(len(b) for b in by_first.values())
+        self._by_pair = by_pair
+        self._by_word = by_word
+        self.size = sum(len(b) for b in [*by_pair.values(), *by_word.values()])
 
     @classmethod
     def from_rows(
@@ -163,18 +169,22 @@ class ActorDictionary:
         i = 0
         n = len(toks)
         while i < n:
-            bucket = self._by_first.get(toks[i].norm)
             found = None
-            if bucket:
+            pair = self._by_pair.get((toks[i].norm, toks[i + 1].norm)) if i + 1 < n else None
+            for bucket in (pair, self._by_word.get(toks[i].norm)):
+                if not bucket:
+                    continue
                 for e in bucket:
                     k = len(e.phrase)
                     if i + k > n or not e.valid_on(day):
                         continue
-                    if all(toks[i + j].norm == e.phrase[j] for j in range(1, k)):
+                    if all(toks[i + j].norm == e.phrase[j] for j in range(2, k)):
                         if e.exact_case and not toks[i].text.replace(".", "").isupper():
                             continue
                         found = e
                         break
+                if found is not None:
+                    break
             if found is not None:
                 out.append((i, i + len(found.phrase), found))
                 i += len(found.phrase)
@@ -198,6 +208,8 @@ class ActorDictionary:
                 name = e.name
                 if e.agent:
                     agent = agent or e.agent
+            elif agent is None and e.agent and e.country == country:
+                agent, name = e.agent, e.name  # "US" + "Secretary of State"
         if country and agent:
             code: str | None = country + agent
         else:

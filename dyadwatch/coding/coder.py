@@ -41,11 +41,11 @@ import numpy as np
 from dyadwatch.codebooks import cameo, plover
 from dyadwatch.coding.actors import ActorDictionary, ResolvedActor, Token, usmx_rows
 from dyadwatch.coding.documents import Document, Rejected, detect_language, split_sentences
-from dyadwatch.coding.features import bag, tokens
+from dyadwatch.coding.features import Featurizer, bag, csr_from_ids, scores, tokens
 from dyadwatch.coding.gold import PENTA_NAMES, ROOT_PENTA
 from dyadwatch.coding.lexicon import Lexicon
 from dyadwatch.coding.linear import Artefact, digest
-from dyadwatch.coding.tagger import TAGS, spans_of, token_bags
+from dyadwatch.coding.tagger import TAGS, actor_spans, token_features
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ CODER_NAME = "dyadwatch-coder"
 CODER_VERSION = "1.0"
 MIN_TOKENS = 3
 """A sentence with fewer word tokens (a dateline, a byline) gives no event."""
-BATCH = 64
+BATCH = 256
 _FUNCTION_WORDS = frozenset(
     [
         "a",
@@ -231,6 +231,10 @@ class Coder:
         self.tagger = artefact.heads["tagger"]
         self.insight = artefact.heads.get("insight")
         self.throughput = Throughput()
+        self._penta_features = Featurizer(self.penta.vocab, self.lexicon, self.penta.chars)
+        self._plover_features = Featurizer(
+            self.plover_head.vocab, self.lexicon, self.plover_head.chars
+        )
 
     @classmethod
     def load(cls, folder: Path | None = None) -> Coder:
@@ -265,38 +269,55 @@ class Coder:
         self, sentences: Sequence[str], day: date | None = None, langs: Sequence[str] | None = None
     ) -> list[CodedEvent | None]:
         """One event (or None) per sentence; ``sentence`` indices are positions in the list."""
-        n = len(sentences)
-        if n == 0:
-            return []
-        toks = [tokens(s) for s in sentences]
-        bags = [bag(t, self.lexicon) for t in toks]
-        penta = self.penta.proba(bags)
-        plov = self.plover_head.proba(bags)
-        out: list[CodedEvent | None] = []
-        for i, text in enumerate(sentences):
-            lang = langs[i] if langs else detect_language(text) or "en"
-            out.append(self._event(i, text, toks[i], penta[i], plov[i], day, lang))
-        return out
+        items = [
+            _Sentence(0, i, 0, len(s), s, langs[i] if langs else detect_language(s) or "en")
+            for i, s in enumerate(sentences)
+        ]
+        events, _ = self._code(items, [day])
+        return events
+
+    def _code(
+        self, items: Sequence[_Sentence], days: Sequence[date | None]
+    ) -> tuple[list[CodedEvent | None], np.ndarray]:
+        """Events and penta probabilities for sentences of several documents, in batches."""
+        events: list[CodedEvent | None] = []
+        probs = np.zeros((len(items), len(self.penta.classes)), dtype=np.float32)
+        for lo in range(0, len(items), BATCH):
+            batch = items[lo : lo + BATCH]
+            words = [tokens(it.text) for it in batch]
+            penta = self.penta.proba_csr(self._penta_features.transform(words))
+            plov = self.plover_head.proba_csr(self._plover_features.transform(words))
+            probs[lo : lo + len(batch)] = penta
+            todo = [k for k, w in enumerate(words) if len(w) >= MIN_TOKENS]
+            toks = [Token.split(batch[k].text) for k in todo]
+            found = [
+                self.actors.matches(t, days[batch[k].doc]) for k, t in zip(todo, toks, strict=True)
+            ]
+            cues = [self.lexicon.cues([x.norm for x in t]) for t in toks]
+            tags = self._tags(toks, found, [c[0][0] if c else None for c in cues])
+            out: list[CodedEvent | None] = [None] * len(batch)
+            for j, k in enumerate(todo):
+                it = batch[k]
+                day = days[it.doc]
+                source, target = self._actors(toks[j], found[j], tags[j], day)
+                if source is None:  # _actors puts a lone actor first: no source, no actor
+                    continue
+                out[k] = self._event(it, penta[k], plov[k], cues[j], source, target)
+            events.extend(out)
+        return events, probs
 
     def _event(
         self,
-        index: int,
-        text: str,
-        words: list[str],
+        it: _Sentence,
         penta: np.ndarray,
         plov: np.ndarray,
-        day: date | None,
-        lang: str,
-    ) -> CodedEvent | None:
-        if len(words) < MIN_TOKENS:
-            return None
-        toks = Token.split(text)
-        source, target = self.actors_of(toks, day)
-        if source is None and target is None:
-            return None
+        cues: list[tuple[int, str]],
+        source: ResolvedActor,
+        target: ResolvedActor | None,
+    ) -> CodedEvent:
         k = int(penta.argmax())
         cls = int(self.penta.classes[k])
-        code = self._cameo_code([t.norm for t in toks], cls)
+        code = self._cameo_code(cues, cls)
         ptype = self.plover_head.classes[int(plov.argmax())]
         root = code[:2] if code else self._root_for_plover.get((ptype, cls))
         book = cameo()
@@ -307,9 +328,9 @@ class Coder:
             if mapping is not None and mapping.event_type == ptype:
                 mode = mapping.mode
         return CodedEvent(
-            sentence=index,
-            span=(0, len(text)),
-            text=text,
+            sentence=it.index,
+            span=(it.start, it.end),
+            text=it.text,
             penta_class=cls,
             confidence=float(penta[k]),
             cameo_code=code or root,
@@ -319,15 +340,15 @@ class Coder:
             plover_type=ptype,
             plover_mode=mode,
             plover_confidence=float(plov.max()),
-            source=source,
-            target=target,
-            lang=lang,
+            source=_moved(source, it.start),
+            target=_moved(target, it.start),
+            lang=it.lang,
         )
 
-    def _cameo_code(self, norms: list[str], penta: int) -> str | None:
+    def _cameo_code(self, cues: list[tuple[int, str]], penta: int) -> str | None:
         """The first verb cue whose root agrees with the penta class, as a codebook code."""
         events = cameo().events
-        for _, code in self.lexicon.cues(norms):
+        for _, code in cues:
             if ROOT_PENTA.get(code[:2]) != penta:
                 continue
             for candidate in (code, code[:3], code[:2]):
@@ -335,28 +356,53 @@ class Coder:
                     return candidate
         return None
 
+    def _tags(
+        self,
+        toks: Sequence[Sequence[Token]],
+        found: Sequence[list[tuple[int, int, Any]]],
+        verbs: Sequence[int | None],
+    ) -> list[list[str]]:
+        """BIO actor tags of several sentences, scored in one call."""
+        index = self.tagger.vocab.index
+        rows: list[list[int]] = []
+        sizes = []
+        for t, matches, verb_at in zip(toks, found, verbs, strict=True):
+            dict_tags = ["-"] * len(t)
+            for a, b, e in matches:
+                kind = "agt" if e.code.startswith("~") else "inst" if e.agent else "ctry"
+                for j in range(a, b):
+                    dict_tags[j] = kind
+            for feats in token_features(
+                [x.text for x in t], [x.norm for x in t], dict_tags, verb_at
+            ):
+                rows.append([index[f] for f in feats if f in index])
+            sizes.append(len(t))
+        if not rows:
+            return [[] for _ in toks]
+        best = scores(csr_from_ids(self.tagger.vocab, rows), self.tagger.weights).argmax(axis=1)
+        names = [self.tagger.classes[int(j)] for j in best]
+        out, pos = [], 0
+        for n in sizes:
+            out.append(names[pos : pos + n])
+            pos += n
+        return out
+
     def tag(self, toks: Sequence[Token], day: date | None = None) -> list[str]:
         """BIO actor tags for ``toks``."""
-        if not toks:
-            return []
-        norms = [t.norm for t in toks]
-        dict_tags = ["-"] * len(toks)
-        for a, b, e in self.actors.matches(toks, day):
-            kind = "agt" if e.code.startswith("~") else "inst" if e.agent else "ctry"
-            for j in range(a, b):
-                dict_tags[j] = kind
-        cues = self.lexicon.cues(norms)
-        verb_at = cues[0][0] if cues else None
-        bags = token_bags([t.text for t in toks], norms, dict_tags, verb_at)
-        probs = self.tagger.proba(bags)
-        return [self.tagger.classes[int(j)] for j in probs.argmax(axis=1)]
+        cues = self.lexicon.cues([t.norm for t in toks])
+        found = self.actors.matches(toks, day)
+        return self._tags([toks], [found], [cues[0][0] if cues else None])[0]
 
-    def actors_of(
-        self, toks: Sequence[Token], day: date | None = None
+    def _actors(
+        self,
+        toks: Sequence[Token],
+        found: list[tuple[int, int, Any]],
+        tags: list[str],
+        day: date | None,
     ) -> tuple[ResolvedActor | None, ResolvedActor | None]:
         """Source and target of a sentence: tagged spans first, dictionary matches after."""
         source = target = None
-        for role, a, b in spans_of(self.tag(toks, day)):
+        for role, a, b in self._widen(actor_spans(tags, [t.norm for t in toks]), found):
             if not any(t.norm not in _FUNCTION_WORDS and t.norm.isalnum() for t in toks[a:b]):
                 continue  # a span of only "and", "the" or punctuation names nobody
             actor = self.actors.resolve(toks, a, b, day)
@@ -365,11 +411,10 @@ class Coder:
             elif role in ("T", "R") and target is None:
                 target = actor
         if source is None or target is None:
-            found = [
-                (a, b) for a, b, e in self.actors.matches(toks, day) if not e.code.startswith("~")
-            ]
             taken = [(x.start, x.end) for x in (source, target) if x is not None]
-            for a, b in found:
+            for a, b, e in found:
+                if e.code.startswith("~"):
+                    continue
                 actor = self.actors.resolve(toks, a, b, day)
                 if any(actor.start < end and start < actor.end for start, end in taken):
                     continue  # already part of a tagged actor
@@ -378,101 +423,158 @@ class Coder:
                 elif target is None:
                     target = actor
                 taken.append((actor.start, actor.end))
+        if source is None and target is not None:
+            source, target = target, None
         return source, target
+
+    @staticmethod
+    def _widen(
+        spans: list[tuple[str, int, int]], found: list[tuple[int, int, Any]]
+    ) -> list[tuple[str, int, int]]:
+        """Spans grown over dictionary matches they touch or cut ("US" + "Secretary of State")."""
+        out = []
+        for role, a, b in spans:
+            for x, y, _ in found:
+                if y == a or (x < a < y):
+                    a = x
+                if x == b or (x < b < y):
+                    b = y
+            out.append((role, a, b))
+        return out
+
+    def actors_of(
+        self, toks: Sequence[Token], day: date | None = None
+    ) -> tuple[ResolvedActor | None, ResolvedActor | None]:
+        """Source and target of one tokenised sentence."""
+        found = self.actors.matches(toks, day)
+        return self._actors(toks, found, self.tag(toks, day), day)
 
     def code_document(self, doc: Document) -> CodedDocument:
         """Code one document (as checked by :func:`~dyadwatch.coding.read_documents`)."""
+        return self._code_docs([doc])[0]
+
+    def _code_docs(self, docs: Sequence[Document]) -> list[CodedDocument]:
         started = time.process_time()
-        spans = split_sentences(doc.text)
-        sentences = [doc.text[a:b] for a, b in spans]
-        langs = [doc.lang or detect_language(s) or "" for s in sentences]
-        doc_lang = doc.lang or _majority(langs)
-        langs = [lang or doc_lang or "en" for lang in langs]
-        day = doc.published.date() if doc.published else None
-        result = CodedDocument(
-            doc.doc_id,
-            doc.file,
-            doc.line,
-            doc.published,
-            doc.url,
-            doc_lang,
-            len(sentences),
-            notes=list(doc.notes),
-        )
-        if len(set(langs)) > 1:
-            result.notes.append("mixed languages: " + ", ".join(sorted(set(langs))))
-        totals = np.zeros(len(self.penta.classes))
-        fallback = np.zeros(len(self.penta.classes))
-        for start in range(0, len(sentences), BATCH):
-            chunk = sentences[start : start + BATCH]
-            bags = [bag(tokens(s), self.lexicon) for s in chunk]
-            probs = self.penta.proba(bags)
-            plov = self.plover_head.proba(bags)
-            fallback += probs.sum(axis=0)
-            for j, text in enumerate(chunk):
-                i = start + j
-                event = self._event(i, text, tokens(text), probs[j], plov[j], day, langs[i])
-                if event is None:
-                    continue
-                a, b = spans[i]
-                event = _shift(event, a, b)
-                result.events.append(event)
-                totals += probs[j]
-        best = totals if totals.any() else fallback
-        result.penta_class = int(self.penta.classes[int(best.argmax())]) if best.any() else None
+        items: list[_Sentence] = []
+        results = []
+        for n, doc in enumerate(docs):
+            spans = split_sentences(doc.text)
+            langs = [doc.lang or detect_language(doc.text[a:b]) or "" for a, b in spans]
+            doc_lang = doc.lang or _majority(langs)
+            result = CodedDocument(
+                doc.doc_id,
+                doc.file,
+                doc.line,
+                doc.published,
+                doc.url,
+                doc_lang,
+                len(spans),
+                notes=list(doc.notes),
+            )
+            if len({lang for lang in langs if lang}) > 1:
+                result.notes.append("mixed languages: " + ", ".join(sorted(set(langs) - {""})))
+            items.extend(
+                _Sentence(n, i, a, b, doc.text[a:b], lang or doc_lang or "en")
+                for i, ((a, b), lang) in enumerate(zip(spans, langs, strict=True))
+            )
+            results.append(result)
+        days = [d.published.date() if d.published else None for d in docs]
+        events, probs = self._code(items, days)
+        classes = self.penta.classes
+        totals = np.zeros((len(docs), len(classes)))
+        fallback = np.zeros((len(docs), len(classes)))
+        for it, event, p in zip(items, events, probs, strict=True):
+            fallback[it.doc] += p
+            if event is not None:
+                results[it.doc].events.append(event)
+                totals[it.doc] += p
+        for n, result in enumerate(results):
+            best = totals[n] if totals[n].any() else fallback[n]
+            result.penta_class = int(classes[int(best.argmax())]) if best.any() else None
         if self.insight is not None:
-            probs = self.insight.proba([bag(tokens(doc.text[:20000]), None, chars=False)])[0]
-            thresholds = self.insight.thresholds or (0.5,) * len(probs)
-            result.labels = [
-                c for c, p, t in zip(self.insight.classes, probs, thresholds, strict=True) if p >= t
-            ]
-        self.throughput.sentences += len(sentences)
+            ins = self.insight.proba([bag(tokens(d.text[:20000]), None, chars=False) for d in docs])
+            thresholds = self.insight.thresholds or (0.5,) * ins.shape[1]
+            for result, row in zip(results, ins, strict=True):
+                result.labels = [
+                    c
+                    for c, p, t in zip(self.insight.classes, row, thresholds, strict=True)
+                    if p >= t
+                ]
+        self.throughput.sentences += len(items)
         self.throughput.seconds += time.process_time() - started
-        return result
+        return results
 
     def code_documents(
         self, items: Iterable[Document | Rejected], workers: int = 1
     ) -> Iterator[CodedDocument]:
-        """Code a stream, in order; rejected inputs come out as quarantined documents."""
+        """Code a stream, in order; rejected inputs come out as quarantined documents.
+
+        Documents are coded in small groups (:data:`GROUP`), so output starts at once and
+        memory stays bounded whatever the length of the stream.
+        """
+        groups = _groups(items)
         if workers <= 1:
-            for item in items:
-                yield (
-                    CodedDocument.rejected(item)
-                    if isinstance(item, Rejected)
-                    else self.code_document(item)
-                )
+            for group in groups:
+                yield from self._code_group(group)
             return
         ctx = multiprocessing.get_context("fork")
         self.throughput.workers = workers
         with ctx.Pool(workers, initializer=_init_worker, initargs=(self,)) as pool:
-            for result, sentences, seconds in pool.imap(_work, items, chunksize=8):
+            for results, sentences, seconds in pool.imap(_work, groups):
                 self.throughput.sentences += sentences
                 self.throughput.seconds += seconds
-                yield result
+                yield from results
+
+    def _code_group(self, group: list[Document | Rejected]) -> list[CodedDocument]:
+        docs = [d for d in group if isinstance(d, Document)]
+        coded = iter(self._code_docs(docs) if docs else [])
+        return [
+            CodedDocument.rejected(d) if isinstance(d, Rejected) else next(coded) for d in group
+        ]
+
+
+GROUP = 32
+"""Documents coded together (their sentences share the classifiers' batches)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    doc: int
+    index: int
+    start: int
+    end: int
+    text: str
+    lang: str
+
+
+def _groups(items: Iterable[Document | Rejected]) -> Iterator[list[Document | Rejected]]:
+    group: list[Document | Rejected] = []
+    for item in items:
+        group.append(item)
+        if len(group) >= GROUP:
+            yield group
+            group = []
+    if group:
+        yield group
+
+
+def _moved(actor: ResolvedActor | None, offset: int) -> ResolvedActor | None:
+    if actor is None or offset == 0:
+        return actor
+    return ResolvedActor(
+        actor.text,
+        actor.start + offset,
+        actor.end + offset,
+        actor.code,
+        actor.country,
+        actor.agent,
+        actor.name,
+    )
 
 
 def _majority(langs: Sequence[str]) -> str | None:
     counts = Counter(lang for lang in langs if lang)
     return counts.most_common(1)[0][0] if counts else None
-
-
-def _shift(event: CodedEvent, a: int, b: int) -> CodedEvent:
-    def move(actor: ResolvedActor | None) -> ResolvedActor | None:
-        if actor is None:
-            return None
-        return ResolvedActor(
-            actor.text,
-            actor.start + a,
-            actor.end + a,
-            actor.code,
-            actor.country,
-            actor.agent,
-            actor.name,
-        )
-
-    from dataclasses import replace
-
-    return replace(event, span=(a, b), source=move(event.source), target=move(event.target))
 
 
 _WORKER: Coder | None = None
@@ -483,14 +585,12 @@ def _init_worker(coder: Coder) -> None:
     _WORKER = coder
 
 
-def _work(item: Document | Rejected) -> tuple[CodedDocument, int, float]:
+def _work(group: list[Document | Rejected]) -> tuple[list[CodedDocument], int, float]:
     assert _WORKER is not None
-    if isinstance(item, Rejected):
-        return CodedDocument.rejected(item), 0, 0.0
     before = (_WORKER.throughput.sentences, _WORKER.throughput.seconds)
-    result = _WORKER.code_document(item)
+    results = _WORKER._code_group(group)
     return (
-        result,
+        results,
         _WORKER.throughput.sentences - before[0],
         _WORKER.throughput.seconds - before[1],
     )

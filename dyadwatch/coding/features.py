@@ -141,29 +141,31 @@ class Vocabulary:
     def transform(self, bags: Sequence[Counter[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """CSR arrays ``(data, indices, indptr)`` of the weighted, normalised rows.
 
-        Every row holds the bias column (weight 1), so no row is empty.
+        Every row ends with the bias column (weight 1), so no row is empty.
         """
         index = self.index
-        idf = self.idf
-        data: list[float] = []
         cols: list[int] = []
+        counts: list[int] = []
         indptr = [0]
         for b in bags:
-            row_cols = [index[f] for f in b if f in index]
-            row_vals = [(1.0 + math.log(b[f])) for f in b if f in index]
-            if row_cols:
-                weights = np.asarray(row_vals, dtype=np.float32) * idf[row_cols]
-                weights /= float(np.sqrt(np.dot(weights, weights)))
-                data.extend(weights.tolist())
-                cols.extend(row_cols)
-            data.append(1.0)
+            for f, c in b.items():
+                j = index.get(f)
+                if j is not None:
+                    cols.append(j)
+                    counts.append(c)
             cols.append(0)
+            counts.append(1)
             indptr.append(len(cols))
-        return (
-            np.asarray(data, dtype=np.float32),
-            np.asarray(cols, dtype=np.int32),
-            np.asarray(indptr, dtype=np.int64),
-        )
+        col = np.asarray(cols, dtype=np.int32)
+        ptr = np.asarray(indptr, dtype=np.int64)
+        w = (1.0 + np.log(np.asarray(counts, dtype=np.float32))) * self.idf[col]
+        bias = ptr[1:] - 1
+        w[bias] = 0.0
+        norm = np.sqrt(np.add.reduceat(w * w, ptr[:-1])) if len(bags) else np.zeros(0)
+        norm[norm == 0] = 1.0
+        w = (w / np.repeat(norm, np.diff(ptr))).astype(np.float32)
+        w[bias] = 1.0
+        return w, col, ptr
 
 
 def scores(csr: tuple[np.ndarray, np.ndarray, np.ndarray], weights: np.ndarray) -> np.ndarray:
@@ -178,3 +180,91 @@ def scores(csr: tuple[np.ndarray, np.ndarray, np.ndarray], weights: np.ndarray) 
         return np.zeros((0, weights.shape[1]), dtype=np.float32)
     contrib = weights[indices] * data[:, None]
     return np.add.reduceat(contrib, indptr[:-1], axis=0).astype(np.float32, copy=False)
+
+
+class Featurizer:
+    """The coding-time path of :func:`bag` + :meth:`Vocabulary.transform` for one vocabulary.
+
+    It gives the same rows (up to float rounding) but never builds feature strings twice:
+    each distinct word's known columns (its ``w:`` feature and character n-grams) are cached,
+    and the counting is done by numpy over the whole batch.
+    """
+
+    CACHE_WORDS = 200_000
+
+    def __init__(self, vocab: Vocabulary, lexicon: Lexicon | None, chars: bool = True) -> None:
+        self.vocab = vocab
+        self.lexicon = lexicon
+        self.chars = chars
+        self._cache: dict[str, tuple[int, ...]] = {}
+
+    def _word(self, t: str) -> tuple[int, ...]:
+        ids = self._cache.get(t)
+        if ids is not None:
+            return ids
+        index = self.vocab.index
+        found = [index.get("w:" + t)]
+        if self.chars and len(t) >= 3 and not t.isdigit():
+            padded = f"<{t}>"
+            n = len(padded)
+            for size in (3, 4, 5):
+                found.extend(index.get("c:" + padded[i : i + size]) for i in range(n - size + 1))
+        ids = tuple(j for j in found if j is not None)
+        if len(self._cache) >= self.CACHE_WORDS:
+            self._cache.clear()
+        self._cache[t] = ids
+        return ids
+
+    def ids(self, toks: Sequence[str]) -> list[int]:
+        """The known columns of one token sequence, repeated as often as the feature occurs."""
+        index = self.vocab.index
+        out: list[int] = []
+        for t in toks:
+            out.extend(self._word(t))
+        for a, b in itertools.pairwise(toks):
+            j = index.get(f"b:{a}_{b}")
+            if j is not None:
+                out.append(j)
+        if self.lexicon is not None:
+            for _, code in self.lexicon.cues(toks):
+                root = code[:2]
+                penta = _ROOT_PENTA.get(root)
+                for name in ("v:" + code[:3], "r:" + root, f"p:{penta}" if penta else ""):
+                    j = index.get(name)
+                    if j is not None:
+                        out.append(j)
+        return out
+
+    def transform(self, rows: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """CSR arrays of token sequences, as :meth:`Vocabulary.transform` of their bags."""
+        return csr_from_ids(self.vocab, [self.ids(toks) for toks in rows])
+
+
+def csr_from_ids(
+    vocab: Vocabulary, lists: Sequence[Sequence[int]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSR arrays of rows given as column lists (a column repeated = a feature counted twice).
+
+    The same weighting as :meth:`Vocabulary.transform`; the counting is done by numpy.
+    """
+    size = len(vocab)
+    lengths = np.fromiter((len(x) + 1 for x in lists), dtype=np.int64, count=len(lists))
+    flat = np.fromiter(
+        itertools.chain.from_iterable([0, *x] for x in lists),
+        dtype=np.int64,
+        count=int(lengths.sum()),
+    )
+    row = np.repeat(np.arange(len(lists), dtype=np.int64), lengths)
+    keys, counts = np.unique(row * size + flat, return_counts=True)
+    r = keys // size
+    col = (keys % size).astype(np.int32)
+    ptr = np.zeros(len(lists) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(r, minlength=len(lists)), out=ptr[1:])
+    w = (1.0 + np.log(counts.astype(np.float32))) * vocab.idf[col]
+    bias = ptr[:-1]  # column 0 sorts first in every row
+    w[bias] = 0.0
+    norm = np.sqrt(np.add.reduceat(w * w, ptr[:-1])) if len(lists) else np.zeros(0)
+    norm[norm == 0] = 1.0
+    w = (w / np.repeat(norm, np.diff(ptr))).astype(np.float32)
+    w[bias] = 1.0
+    return w, col, ptr

@@ -67,7 +67,14 @@ class LinearHead:
 
     def proba(self, bags: Sequence[Counter[str]]) -> np.ndarray:
         """Calibrated probabilities, rows × classes."""
-        z = self.raw(bags) / self.temperature
+        return self.calibrated(self.raw(bags))
+
+    def proba_csr(self, csr: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+        """Calibrated probabilities of rows already in CSR form (a :class:`Featurizer`'s)."""
+        return self.calibrated(scores(csr, self.weights))
+
+    def calibrated(self, raw: np.ndarray) -> np.ndarray:
+        z = raw / self.temperature
         return sigmoid(z) if self.multilabel else softmax(z)
 
 
