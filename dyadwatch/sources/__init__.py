@@ -18,6 +18,7 @@ from dyadwatch.sources.base import Artifact, Chunk, Reject, Source, file_artifac
 REGISTRY: dict[str, str] = {
     "memory": "dyadwatch.sources.memory:MemorySource",
     "file": "dyadwatch.sources.file:FileSource",
+    "text": "dyadwatch.sources.text:TextSource",
     "gdelt": "dyadwatch.sources.gdelt:GdeltSource",
     "curated": "dyadwatch.sources.curated:CuratedSource",
     "icews": "dyadwatch.sources.icews:IcewsSource",
