@@ -76,7 +76,7 @@ def test_token_cli_create_list_revoke(tmp_path: Path, capsys: pytest.CaptureFixt
     assert [t["name"] for t in listed] == ["ci"] and token not in json.dumps(listed)
     assert main(["token", "revoke", listed[0]["id"], "--store", str(store)]) == 0
     assert "revoked" in capsys.readouterr().out
-    assert main(["token", "revoke", "nope", "--store", str(store)]) == 1
+    assert main(["token", "revoke", "nope", "--store", str(store)]) == 2  # given wrong
     assert "no token with id" in capsys.readouterr().err
 
 
