@@ -11,6 +11,8 @@ from typing import Any
 import click
 
 from dyadwatch.coding import Coder, read_documents
+from dyadwatch.errors import ArtifactError
+from dyadwatch.present.cli.options import quiet
 
 CSV_COLUMNS = (
     "id",
@@ -170,10 +172,14 @@ def code(
     if as_json:
         out.write("\n]\n" if count else "]\n")
     t = coder.throughput
-    click.echo(
-        f"{count} document(s), {quarantined} quarantined; {t.sentences} sentence(s), "
-        f"{t.per_core:,.0f} sentences/s per core ({t.workers} worker(s)); coder {coder.version}",
-        err=True,
-    )
+    if not quiet():
+        click.echo(
+            f"{count} document(s), {quarantined} quarantined; {t.sentences} sentence(s), "
+            f"{t.per_core:,.0f} sentences/s per core ({t.workers} worker(s)); "
+            f"coder {coder.version}",
+            err=True,
+        )
     if count and quarantined == count:
-        click.get_current_context().exit(1)
+        raise ArtifactError(
+            "every document was quarantined; the reason of each is printed with it above."
+        )
