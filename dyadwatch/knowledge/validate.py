@@ -17,7 +17,7 @@ module adds the checks that need several records or the codebook:
 - indicators: a series defined once; each observation's series defined, its unit and scope
   the series' own (units and scopes are never mixed in one series), its period in the
   series' frequency, one row per (series, period, vintage), known_at not before the period
-  begins.
+  begins; no row whose note or title says the value is from memory (issue 18).
 
 Examples
 --------
@@ -28,6 +28,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -103,6 +104,7 @@ def validate(
     problems += _check_instruments(kb)
     problems += _check_vocabulary(kb)
     problems += _check_indicators(kb)
+    problems += _check_indicator_provenance(kb)
     return sorted(problems, key=lambda p: (p.file or "", p.line or 0))
 
 
@@ -202,8 +204,9 @@ def _check_events(kb: KnowledgeBase, book: Any, today: date) -> list[Problem]:
     return out
 
 
-EFFECT_SEVERITY: Severity = "warning"
-"""How ``kb validate`` treats an event without an editor's effect and rationale."""
+EFFECT_SEVERITY: Severity = "error"
+"""How ``kb validate`` treats an event without an editor's effect and rationale: an error now
+that every event has both (a warning while editors were annotating)."""
 
 
 def _check_effects(kb: KnowledgeBase) -> list[Problem]:
@@ -524,6 +527,36 @@ def _check_indicators(kb: KnowledgeBase) -> list[Problem]:
                 )
             )
         public[(r.indicator, r.period)][r.known_at] = r.vintage
+    return out
+
+
+FROM_MEMORY_RE = re.compile(r"\bfrom memory\b", re.IGNORECASE)
+"""How an editor marks an indicator value that no found page showed (issue 18's audit)."""
+
+
+def _check_indicator_provenance(kb: KnowledgeBase) -> list[Problem]:
+    """Refuse indicator rows whose ``note`` or ``source_title`` says the value is from memory.
+
+    A figure recalled rather than read on the cited page cannot be checked by anyone; the row
+    must cite a page that states it, or go.
+
+    Examples
+    --------
+    >>> _check_indicator_provenance(load())  # doctest: +SKIP
+    []
+    """
+    out: list[Problem] = []
+    for o in kb.observations:
+        r = o.record
+        marked = [f for f in ("note", "source_title") if FROM_MEMORY_RE.search(getattr(r, f) or "")]
+        if marked:
+            out.append(
+                o.problem(
+                    f"{r.indicator} {r.period}: the {marked[0]} says the value is from memory; "
+                    "cite a page that states the figure, or remove the row",
+                    marked[0],
+                )
+            )
     return out
 
 

@@ -46,6 +46,8 @@ EVENTS = """\
     - url: https://example.org/law
       title: Law passed
   verified: true
+  relation_effect: -6
+  effect_rationale: A law restricting the partner's agents curtails cooperation.
 
 - id: 2021-01-14-guidelines
   date: 2021-01-14
@@ -61,6 +63,8 @@ EVENTS = """\
     - url: https://example.org/guidelines
       title: Guidelines
   verified: false
+  relation_effect: -4
+  effect_rationale: Guidelines putting the restrictions into practice.
 """
 
 SERIES = """\
@@ -155,7 +159,7 @@ def test_wrong_types_name_field_and_line(tmp_path: Path) -> None:
     problems = problems_of(tmp_path)
     p = only(problems, "quoted string")
     assert p.startswith(str(tmp_path / "events" / "events.yaml") + ":6:")
-    assert ":16:" in only(problems, "is not a date")
+    assert ":18:" in only(problems, "is not a date")
 
 
 def test_unknown_actor_and_unknown_instrument(tmp_path: Path) -> None:
@@ -333,6 +337,55 @@ def test_certification_ids_match_their_year_and_missing_anchors_warn(tmp_path: P
     make_kb(tmp_path)
     (tmp_path / "events" / "events.yaml").write_text(text, encoding="utf-8")
     problems = validate(load(tmp_path))
-    assert ":15:" in only([str(p) for p in errors(problems)], "cert-YYYY")
+    assert ":17:" in only([str(p) for p in errors(problems)], "cert-YYYY")
     warnings = [str(p) for p in problems if p.severity == "warning"]
     assert only(warnings, "anchor event '1985-02-07-camarena-kidnapping' is missing")
+
+
+def test_an_event_without_relation_effect_is_an_error(tmp_path: Path) -> None:
+    text = EVENTS.replace(
+        "  relation_effect: -6\n"
+        "  effect_rationale: A law restricting the partner's agents curtails cooperation.\n",
+        "",
+    )
+    make_kb(tmp_path, {"events/events.yaml": text})
+    p = only(problems_of(tmp_path), "no relation_effect")
+    assert "events.yaml:1:" in p and "2020-12-15-law-passed" in p
+
+
+def test_an_event_without_effect_rationale_is_an_error(tmp_path: Path) -> None:
+    text = EVENTS.replace(
+        "  effect_rationale: Guidelines putting the restrictions into practice.\n", ""
+    )
+    make_kb(tmp_path, {"events/events.yaml": text})
+    p = only(problems_of(tmp_path), "has no effect_rationale")
+    assert "events.yaml:31:" in p and "2021-01-14-guidelines" in p
+
+
+def test_an_unknown_episode_is_an_error(tmp_path: Path) -> None:
+    text = EVENTS.replace("  verified: true\n", "  verified: true\n  episode: no-such-affair\n", 1)
+    make_kb(tmp_path, {"events/events.yaml": text})
+    p = only(problems_of(tmp_path), "unknown episode 'no-such-affair'")
+    assert "events.yaml:14:" in p
+
+
+@pytest.mark.parametrize("value", ["11", "-10.5"])
+def test_an_effect_outside_the_scale_is_an_error(tmp_path: Path, value: str) -> None:
+    text = EVENTS.replace("  relation_effect: -6\n", f"  relation_effect: {value}\n", 1)
+    make_kb(tmp_path, {"events/events.yaml": text})
+    p = only(problems_of(tmp_path), "relation_effect")
+    assert "events.yaml:14:" in p
+
+
+def test_an_indicator_row_from_memory_is_refused(tmp_path: Path) -> None:
+    rows = OBSERVATIONS + (
+        'deaths,2022,109680,deaths,"United States, calendar year",final,2023-12-01,'
+        "https://example.org/f,Final,no,value from memory; not shown on the page\n"
+        'deaths,2019,70630,deaths,"United States, calendar year",final,2020-12-01,'
+        'https://example.org/f,"Final — count From Memory",yes,\n'
+    )
+    make_kb(tmp_path, {"indicators/deaths.csv": rows})
+    problems = [p for p in problems_of(tmp_path) if "from memory" in p]
+    assert len(problems) == 2
+    assert ":5:" in problems[0] and "deaths 2022: the note says" in problems[0]
+    assert ":6:" in problems[1] and "deaths 2019: the source_title says" in problems[1]
