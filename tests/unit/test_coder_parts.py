@@ -168,3 +168,17 @@ def test_tiny_heads_train_save_and_load_byte_for_byte(tmp_path: Path) -> None:
     assert np.allclose(
         again.proba([bag(tokens("talks"), None)]), head.proba([bag(tokens("talks"), None)])
     )
+
+
+def test_fast_featurizer_gives_the_rows_of_bag_and_vocabulary() -> None:
+    from dyadwatch.coding.features import Featurizer
+
+    lex = Lexicon({"arrested": "173", "met": "040"}, {})
+    texts = ["Police arrested the rebels in the town", "Leaders met", "", "arrested arrested"]
+    rows = [tokens(t) for t in texts]
+    vocab = Vocabulary.fit([bag(r, lex) for r in rows], min_df=1)
+    w = np.random.default_rng(0).normal(size=(len(vocab), 3)).astype(np.float32)
+    slow = scores(vocab.transform([bag(r, lex) for r in rows]), w)
+    fast = scores(Featurizer(vocab, lex).transform(rows), w)
+    assert np.allclose(slow, fast, atol=1e-5)
+    assert scores(Featurizer(vocab, lex).transform([]), w).shape == (0, 3)
