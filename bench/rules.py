@@ -101,23 +101,23 @@ def main() -> None:
     bt_s = time.perf_counter() - t
     rows = outcome_rows(bt.summary())
     print(f"\noutcomes ({bt_s:.1f} s); agreement all / in / out of sample (months, kappa)")
-    with_effects = set()
-    for r in rows:
-        a = r["agreement"] or {}
-        lag = r["lead_lag"]
+    with_effects: set[str] = set()
+    for o in rows:
+        a = o["agreement"] or {}
+        lag = o["lead_lag"]
         print(
-            f"{r['rule_id']:32} {r['lever']:22} "
+            f"{o['rule_id']:32} {o['lever']:22} "
             f"{fmt_share(a.get('all'))} | {fmt_share(a.get('in_sample'))} | "
             f"{fmt_share(a.get('out_of_sample'))}" + (f" | lag {lag['months']:+d}" if lag else "")
         )
-        if r["status"] != "ok":
-            print(f"    {r['reason']}")
+        if o["status"] != "ok":
+            print(f"    {o['reason']}")
             continue
-        for st in r["studies"]:
+        for st in o["studies"]:
             parts = []
             for e in st["effects"]:
                 if e["status"] == "ok":
-                    with_effects.add(r["lever"])
+                    with_effects.add(o["lever"])
                     parts.append(
                         f"{e['horizon_months']}m {e['effect']:+.2f} "
                         f"[{e['lo']:+.2f}, {e['hi']:+.2f}]"
