@@ -130,12 +130,12 @@ def test_cli_writes_html_and_pdf_and_prints_the_path(
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["-o", "brief.docx"], 1, "must end in .html or .pdf"),
+        (["-o", "brief.docx"], 2, "must end in .html or .pdf"),
         (["--as-of", "2021-13-45"], 2, "is not a date"),
         (["--as-of", "yesterday-ish"], 2, "is not a date"),
         (
             ["--as-of", (datetime.now(UTC).date() + timedelta(days=3)).isoformat()],
-            1,
+            2,
             "in the future",
         ),
     ],

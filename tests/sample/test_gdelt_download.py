@@ -284,9 +284,13 @@ def test_update_continues_after_the_last_ingested_interval(
     assert counts(Store.open(settings.store)) == before
 
 
-def test_update_without_history_asks_for_since(tmp_path: Path) -> None:
+def test_update_without_history_asks_for_since(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code = main(["update", "gdelt", "--store", str(tmp_path / "s"), "--no-progress"])
-    assert code == 1
+    assert code == 2  # given wrong: without history, --since is needed
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("error: nothing from GDELT is in the store yet") and "--since" in line
 
 
 def test_gdelt1_daily_files_from_the_index_page(
