@@ -70,8 +70,8 @@ def test_omit_leaves_the_event_out_of_every_line_and_figure(
     omitted = overview_for(mixed, AS_OF, sensitive="omit")
     assert not any(SECRET in e.summary for e in omitted.changes.events)
     want = overview(plain, AS_OF)
-    assert [(p.period, p.n, p.net_coop) for p in omitted.index] == [
-        (p.period, p.n, p.net_coop) for p in want.index
+    assert [(p.period, p.n, p.value) for p in omitted.index] == [
+        (p.period, p.n, p.value) for p in want.index
     ]
     assert omitted.events_known == want.events_known
     html = brief(mixed, tmp_path / "shareable.html", AS_OF, sensitive="omit").read_text()
