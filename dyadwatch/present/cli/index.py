@@ -1,6 +1,6 @@
 """``dyadwatch index``: the dyad index, its turning points, "lowest since", evidence, chart.
 
-Each command is one call of :mod:`dyadwatch.analyse.index` (or :mod:`dyadwatch.analyse.chart`).
+Each command is one call of :mod:`dyadwatch.analyse.index` (or :mod:`dyadwatch.present.charts`).
 A period outside the series is one error that gives the series' range
 (:func:`check_in_series`); an empty answer inside it says why on stderr.
 """
@@ -33,8 +33,10 @@ from dyadwatch.analyse.index import (
     series_turning_points,
     turning_points,
 )
+from dyadwatch.analyse.index.compare import compare_sources
 from dyadwatch.analyse.index.spec import MEASURES, parse_period, period_label
 from dyadwatch.errors import AnalysisError
+from dyadwatch.present.charts import index_chart
 from dyadwatch.present.cli.options import (
     AS_OF,
     DATE,
@@ -695,22 +697,78 @@ def evidence_cmd(
     output.emit(table)
 
 
-@index.command("chart")
+@index.command("compare")
 @spec_options
 @click.option(
     "--measure",
     type=click.Choice(MEASURES),
     default="net_coop",
     show_default=True,
-    help="The CAMEO-based measure to draw.",
+    help="The index measure to compare.",
 )
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="Periods where the sources disagree most.",
+)
+@click.option(
+    "--events",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Events shown behind each source's value in those periods.",
+)
+@store_options
+@output_options
+@click.pass_context
+def compare_cmd(
+    ctx: click.Context,
+    spec: IndexSpec,
+    series: str,
+    reading: dict[str, Any],
+    measure: str,
+    top: int,
+    events: int,
+    settings: Settings,
+    output: Output,
+) -> None:
+    """Where the datasets disagree: each source's series side by side, their correlation,
+    and the periods of largest disagreement with the events behind each value.
+
+    \b
+    Example:
+      dyadwatch index compare --sources icews,gdelt,phoenix --freq quarter
+      dyadwatch index compare --sources curated,gdelt --measure goldstein_net --json
+    """
+    spec, series = _inherit(ctx, spec, series)
+    result = compare_sources(
+        Store.open(settings.store),
+        spec.sources or [],
+        spec,
+        measure=measure,
+        top=top,
+        events=events,
+    )
+    if output.format == "table":
+        click.echo(result.text(), nl=False)
+    elif output.format == "csv":
+        output.emit(result.values)
+    else:
+        output.emit(result.as_dict())
+
+
+@index.command("chart")
+@spec_options
+@_measure_option
 @click.option(
     "-o",
     "--output",
     "path",
     type=click.Path(path_type=Path, dir_okay=False),
     required=True,
-    help="Image file: .png or .svg.",
+    help="Image file: .svg or .png.",
 )
 @click.option("--penalty", type=float, default=None, help="Turning-point penalty.")
 @click.option("--no-turning-points", is_flag=True, help="Do not mark turning points.")
@@ -727,22 +785,23 @@ def chart_cmd(
     no_turning_points: bool,
     settings: Settings,
 ) -> None:
-    """Draw the index (PNG or SVG) with its turning points marked.
+    """Draw the series (SVG or PNG): each value with its 90 % interval, the events (n)
+    behind it, and the turning points; by default the named series relationship.
 
     \b
     Example:
-      dyadwatch index chart --freq quarter -o index.svg
+      dyadwatch index chart --as-of 2021-01-19 -o relationship.svg
+      dyadwatch index chart --measure net_coop --freq quarter -o net_coop.png
     """
-    from dyadwatch.analyse.chart import index_chart
-
     spec, series = _inherit(ctx, spec, series)
-    store = Store.open(settings.store)
+    reading, measure = _inherit_reading(ctx, reading, measure)
     written = index_chart(
-        store,
+        Store.open(settings.store),
         path,
-        spec,
-        source=FUSED if series == "all" else series,
+        series_query(spec, measure, reading) if measure in NAMED else None,
+        spec=spec,
         measure=measure,
+        source=FUSED if series == "all" else series,
         penalty=penalty,
         turning=not no_turning_points,
     )
