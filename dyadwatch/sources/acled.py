@@ -299,6 +299,7 @@ class AcledSource(EventFileSource):
         "country",
     )
     kind_of_file: ClassVar[str] = "an ACLED export"
+    key_columns: ClassVar[tuple[str, ...]] = ("event_date", "country", "actor1", "actor2")
     default_confidence: float = 0.8
     """ACLED is coded by researchers from sources they review, not by a machine: its events
     are more often real than machine-coded ones (0.5), less often than a verified curated
@@ -372,18 +373,19 @@ class AcledSource(EventFileSource):
         named = apply(names, lambda v: country_of_actor(v, country_codes()))
         return pc.if_else(pc.is_valid(names), pc.coalesce(named, fallback), named)
 
+    def keep(self, table: pa.Table, a1: Any, a2: Any) -> Any:
+        """The events in, or naming an actor of, a country of the watched dyads."""
+        if not self.countries:
+            return pa.array([True] * table.num_rows)
+        wanted = pa.array(self.countries, pa.string())
+        event_country = lookup(table.column("country"), country_codes())
+        keep = pc.or_(
+            pc.or_(pc.is_in(event_country, wanted), pc.is_in(a1, wanted)), pc.is_in(a2, wanted)
+        )
+        return pc.fill_null(keep, False)
+
     def validate(self, table: pa.Table, rejects: list[Reject]) -> pa.Table:
-        """Keep the watched countries' events; set aside unknown types and inter codes."""
-        countries = country_codes()
-        event_country = lookup(table.column("country"), countries)
-        _, a1, a2 = self.keys(table)
-        if self.countries:
-            wanted = pa.array(self.countries, pa.string())
-            keep = pc.or_(
-                pc.or_(pc.is_in(event_country, wanted), pc.is_in(a1, wanted)),
-                pc.is_in(a2, wanted),
-            )
-            table = table.filter(pc.fill_null(keep, False))
+        """Set aside unknown event types and actor categories."""
         walk = crosswalk()
         key = join_present(
             [

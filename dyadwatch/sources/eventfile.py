@@ -25,8 +25,12 @@ object), so nothing the source said is lost even when the canonical event cannot
 from __future__ import annotations
 
 import logging
+import mmap
+import zlib
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any, ClassVar
 
 import polars as pl
@@ -37,7 +41,7 @@ from dyadwatch.errors import ArtifactError, UsageError
 from dyadwatch.model import EVENT_SCHEMA, TS, VOLUME_SCHEMA, as_of_timestamp
 from dyadwatch.settings import Settings
 from dyadwatch.sources.base import LINE_COLUMN, Artifact, Chunk, Reject, Source
-from dyadwatch.sources.tabular import Parsed, parse, read_bytes, split_header, to_utf8
+from dyadwatch.sources.tabular import parse, pick_lines, read_bytes, split_header, to_utf8
 from dyadwatch.sources.volume import count_volume, finish_volume
 
 log = logging.getLogger(__name__)
@@ -194,6 +198,9 @@ class EventFileSource(Source):
     required: ClassVar[tuple[str, ...]] = ()
     kind_of_file: ClassVar[str] = "an event file"
     trailing_empty_ok: ClassVar[bool] = False
+    key_columns: ClassVar[tuple[str, ...]] = ()
+    """The columns :meth:`keys` reads: an unquoted file is read for these first, and in full
+    only for the rows kept (empty: every column, in one pass)."""
     lag: ClassVar[timedelta] = timedelta(0)
     """How long after an event's day its record is assumed public when nothing says when."""
 
@@ -237,6 +244,10 @@ class EventFileSource(Source):
         :meth:`validate`."""
         raise NotImplementedError
 
+    def keep(self, table: pa.Table, a1: Any, a2: Any) -> Any:
+        """Which rows to keep (default: those between the watched dyads)."""
+        return dyad_mask(self.dyads, a1, a2)
+
     def validate(self, table: pa.Table, rejects: list[Reject]) -> pa.Table:
         """Set aside rows the mapping cannot read (unknown codes …); default: none."""
         return table
@@ -255,12 +266,45 @@ class EventFileSource(Source):
         """No remote index by default: give files with ``dyadwatch ingest``."""
         return iter(())
 
+    def artifacts_for_paths(self, paths: list[Path]) -> Iterator[Artifact]:
+        """Artifacts for local files; the checksum is a CRC-32 of the bytes and their size
+        (the file's version, as for GDELT: a SHA-256 costs more than reading the file)."""
+        for given in paths:
+            path = Path(given)
+            if not path.exists():
+                raise ArtifactError(f"{path}: no such file.")
+            if not path.is_file():
+                raise ArtifactError(f"{path}: not a file (give files, not directories).")
+            try:
+                checksum = crc32_checksum(path)
+            except OSError as exc:
+                raise ArtifactError(f"{path}: cannot be read ({exc.strerror}).") from None
+            yield Artifact(
+                source=self.name,
+                key=str(path.resolve()),
+                checksum=checksum,
+                path=path,
+                size=path.stat().st_size,
+            )
+
     def read(self, artifact: Artifact) -> Iterator[Chunk]:
         if artifact.path is None:
             raise ArtifactError(f"{artifact.key}: the {self.name} source reads local files only.")
-        parsed = self._parse(read_bytes(artifact.path))
-        table = parsed.table
-        rejects = list(parsed.rejects)
+        layout = self._layout(read_bytes(artifact.path))
+        # Read twice: every row for the columns the filter and the volume counts need, then
+        # the kept rows in full, cut out of the file by line (or, when a quoted field holds a
+        # line break, the whole file again).
+        narrow = bool(self.key_columns)
+        parsed = parse(
+            layout.text,
+            delimiter=layout.delimiter,
+            quoted=layout.quoted,
+            names=layout.names,
+            trailing_empty_ok=self.trailing_empty_ok,
+            header=layout.header,
+            include=self.key_columns if narrow else None,
+        )
+        rejects = layout.rejects + parsed.rejects
         if parsed.repaired:
             log.warning(
                 "%s: %d row(s) had empty fields after the last column (stray delimiters); "
@@ -268,9 +312,11 @@ class EventFileSource(Source):
                 artifact.key,
                 len(parsed.repaired),
             )
-        day, a1, a2 = self.keys(table)
+        day, a1, a2 = self.keys(parsed.table)
         volume = count_volume(day, a1, a2)
-        table = table.filter(dyad_mask(self.dyads, a1, a2))
+        table = parsed.table.filter(self.keep(parsed.table, a1, a2))
+        if narrow:
+            table = self._full_rows(layout, table.column(LINE_COLUMN), parsed.one_line_per_row)
         table = self.validate(table, rejects)
         columns = self.to_canonical(table, artifact, rejects)
         if parsed.repaired:
@@ -296,7 +342,38 @@ class EventFileSource(Source):
             "volume", finish_volume([volume], self.stored_as, artifact.key, known), rows_read=0
         )
 
-    def _parse(self, data: bytes) -> Parsed:
+    def _full_rows(self, layout: Layout, lines: Any, by_line: bool) -> pa.Table:
+        """Every column of the rows at ``lines`` (file line numbers, ascending)."""
+        numbers = pc.cast(lines, pa.int64()).to_numpy(zero_copy_only=False)
+        # Cutting most of a file's lines out costs more than reading it all again.
+        if not by_line or len(numbers) > layout.text.count(b"\n") // 2:
+            whole = parse(
+                layout.text,
+                delimiter=layout.delimiter,
+                quoted=layout.quoted,
+                names=layout.names,
+                trailing_empty_ok=self.trailing_empty_ok,
+                header=layout.header,
+            ).table
+            return whole.filter(pc.is_in(whole.column(LINE_COLUMN), pa.array(numbers)))
+        picked = pick_lines(layout.text, numbers) if len(numbers) else b""
+        full = parse(
+            picked,
+            delimiter=layout.delimiter,
+            quoted=layout.quoted,
+            names=layout.columns,
+            trailing_empty_ok=self.trailing_empty_ok,
+            header=False,
+        )
+        if full.table.num_rows != len(numbers):
+            raise ArtifactError(
+                f"{len(numbers)} kept row(s) read back as {full.table.num_rows}; the file "
+                "changed while it was read?"
+            )
+        table = full.table.drop_columns([LINE_COLUMN])
+        return table.append_column(LINE_COLUMN, pa.array(numbers, pa.int64()))
+
+    def _layout(self, data: bytes) -> Layout:
         text, encoding_rejects, _ = to_utf8(data, self.encoding)
         end = text.find(b"\n")
         first_line = (text if end < 0 else text[:end]).rstrip(b"\r").decode("utf-8", "replace")
@@ -304,23 +381,22 @@ class EventFileSource(Source):
         header, rest = split_header(text, delimiter, quoted)
         headerless = self.headerless_names(header)
         names = headerless or self.column_names(header, _first_row(rest, delimiter))
-        present = set(names if names is not None else header)
-        missing = [c for c in self.required if c not in present]
+        columns = names if names is not None else header
+        missing = [c for c in self.required if c not in set(columns)]
         if missing:
             raise ArtifactError(
                 f"the header lacks {', '.join(repr(m) for m in missing)}; {self.kind_of_file} "
                 f"has {', '.join(self.required)}. Is this a {self.name} file?"
             )
-        parsed = parse(
-            text,
+        return Layout(
+            text=text,
             delimiter=delimiter,
             quoted=quoted,
             names=names,
-            trailing_empty_ok=self.trailing_empty_ok,
+            columns=list(columns),
             header=headerless is None,
+            rejects=encoding_rejects,
         )
-        parsed.rejects = encoding_rejects + parsed.rejects
-        return parsed
 
     def _events(self, columns: dict[str, Any], table: pa.Table) -> pa.Table:
         n = table.num_rows
@@ -361,10 +437,42 @@ class EventFileSource(Source):
         return datetime.combine(last + self.lag, time.max, tzinfo=UTC)
 
 
-def _first_row(rest: bytes, delimiter: str) -> list[str]:
-    end = rest.find(b"\n")
-    line = rest if end < 0 else rest[:end]
+def _first_row(rest: memoryview, delimiter: str) -> list[str]:
+    head = bytes(rest[: 1 << 16])
+    end = head.find(b"\n")
+    line = head if end < 0 else head[:end]
     return line.rstrip(b"\r").decode("utf-8", errors="replace").split(delimiter)
+
+
+def crc32_checksum(path: Path) -> str:
+    """``crc32:<hex>:<size>`` of a file's bytes (read through a memory map).
+
+    >>> import tempfile
+    >>> with tempfile.NamedTemporaryFile() as f:
+    ...     _ = f.write(b"abc"); f.flush(); crc32_checksum(Path(f.name))
+    'crc32:352441c2:3'
+    """
+    size = path.stat().st_size
+    if size == 0:
+        return "crc32:00000000:0"
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as view:
+        return f"crc32:{zlib.crc32(view):08x}:{size}"
+
+
+@dataclass(slots=True)
+class Layout:
+    """A file's text (UTF-8) and how to read it."""
+
+    text: bytes
+    delimiter: str
+    quoted: bool
+    names: list[str] | None
+    """Names to read the rows by, when not the header's (None: the header's)."""
+    columns: list[str]
+    """The column names the rows are read by."""
+    header: bool
+    rejects: list[Reject]
+    """Lines set aside while making the text UTF-8."""
 
 
 __all__ = [

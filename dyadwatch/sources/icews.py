@@ -154,6 +154,7 @@ class IcewsSource(EventFileSource):
         "Target Country",
     )
     kind_of_file: ClassVar[str] = "an ICEWS event file"
+    key_columns: ClassVar[tuple[str, ...]] = ("Event Date", "Source Country", "Target Country")
     default_confidence: float = 0.5
 
     def __init__(
@@ -231,13 +232,13 @@ class IcewsSource(EventFileSource):
             lookup(table.column("Target Country"), countries),
         )
 
-    def validate(self, table: pa.Table, rejects: list[Reject]) -> pa.Table:
-        if "CAMEO Code" not in table.column_names and "Event Text" not in table.column_names:
+    def column_names(self, header: list[str], first_row: list[str]) -> list[str] | None:
+        if "CAMEO Code" not in header and "Event Text" not in header:
             raise ArtifactError(
                 "the header has neither 'CAMEO Code' nor 'Event Text': an ICEWS event file has "
                 "one of them. Is this an ICEWS events file?"
             )
-        return table
+        return None
 
     def to_canonical(
         self, table: pa.Table, artifact: Artifact, rejects: list[Reject]

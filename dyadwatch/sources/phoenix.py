@@ -136,6 +136,7 @@ class PhoenixSource(EventFileSource):
     )
     required: ClassVar[tuple[str, ...]] = ("GID", "Date", "SrcActor", "TgtActor", "CAMEO")
     kind_of_file: ClassVar[str] = "a Phoenix event file"
+    key_columns: ClassVar[tuple[str, ...]] = ("Date", "SrcActor", "TgtActor")
     lag: ClassVar[timedelta] = timedelta(days=1)
     default_confidence: float = 0.5
 

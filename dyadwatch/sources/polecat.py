@@ -226,6 +226,7 @@ class PolecatSource(EventFileSource):
         "Recipient Country",
     )
     kind_of_file: ClassVar[str] = "a POLECAT event file"
+    key_columns: ClassVar[tuple[str, ...]] = ("Event Date", "Actor Country", "Recipient Country")
     trailing_empty_ok: ClassVar[bool] = True
     default_confidence: float = 0.5
 

@@ -87,7 +87,7 @@ def read_bytes(path: Path) -> bytes:
         raise ArtifactError(
             f"truncated or corrupt archive ({exc}); delete it and download it again."
         ) from None
-    if not data.strip():
+    if data.isspace():
         raise ArtifactError("empty file (nothing but whitespace); download it again.")
     start = data.lstrip()[:200].lower()
     if start.startswith(b"<") or b"<html" in start or b"<!doctype" in start:
@@ -111,9 +111,12 @@ def _unzip(raw: bytes) -> bytes:
 
 
 def _is_utf8(data: bytes) -> bool:
+    """Whether ``data`` is valid UTF-8 (Arrow's vectorised validation: no copy, no str)."""
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64).tobytes())
+    array = pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(data)])
     try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
+        array.validate(full=True)
+    except pa.ArrowInvalid:
         return False
     return True
 
@@ -160,11 +163,11 @@ def to_utf8(data: bytes, encoding: str = "utf-8") -> tuple[bytes, list[Reject], 
     return b"\n".join(lines), rejects, "utf-8"
 
 
-def split_header(data: bytes, delimiter: str, quoted: bool) -> tuple[list[str], bytes]:
-    """The header's column names and the rest of the data (from the second line)."""
+def split_header(data: bytes, delimiter: str, quoted: bool) -> tuple[list[str], memoryview]:
+    """The header's column names and the rest of the data (a view: the body is not copied)."""
     end = data.find(b"\n")
     first = data if end < 0 else data[:end]
-    rest = b"" if end < 0 else data[end + 1 :]
+    rest = memoryview(data)[len(data) :] if end < 0 else memoryview(data)[end + 1 :]
     text = first.rstrip(b"\r").decode("utf-8", errors="replace")
     names = next(csv.reader([text], delimiter=delimiter), []) if quoted else text.split(delimiter)
     return [n.strip() for n in names], rest
@@ -179,11 +182,22 @@ class Parsed:
     repaired: list[int] = field(default_factory=list)
     """Lines of rows repaired by dropping empty trailing fields (stray delimiters)."""
     rows_read: int = 0
+    one_line_per_row: bool = True
+    """Whether every row is one line (no quoted field holds a line break), so that rows can
+    be cut out of the file by line (:func:`pick_lines`)."""
 
 
-def _read(data: bytes, names: Sequence[str], delimiter: str, quoted: bool, handler: Any) -> Any:
+def _read(
+    data: Any,
+    names: Sequence[str],
+    delimiter: str,
+    quoted: bool,
+    handler: Any,
+    include: Sequence[str] | None = None,
+) -> Any:
+    wanted = list(include) if include is not None else list(names)
     return pv.read_csv(
-        pa.BufferReader(data),
+        pa.BufferReader(pa.py_buffer(data)),
         read_options=pv.ReadOptions(
             column_names=list(names), use_threads=False, block_size=max(1 << 20, len(data) + 1)
         ),
@@ -196,7 +210,8 @@ def _read(data: bytes, names: Sequence[str], delimiter: str, quoted: bool, handl
             invalid_row_handler=handler,
         ),
         convert_options=pv.ConvertOptions(
-            column_types={n: pa.string() for n in names},
+            include_columns=wanted,
+            column_types={n: pa.string() for n in wanted},
             null_values=list(NULL_VALUES),
             strings_can_be_null=True,
             quoted_strings_can_be_null=True,
@@ -213,13 +228,16 @@ def parse(
     names: Sequence[str] | None = None,
     trailing_empty_ok: bool = False,
     header: bool = True,
+    include: Sequence[str] | None = None,
 ) -> Parsed:
     """Parse UTF-8 ``data`` whose first line is a header into string columns plus ``_line``.
 
     ``names`` replaces the header's names (a header known to be wrong, such as POLECAT's
     with a ``Headline`` column its rows do not have); the first line is skipped either way,
     unless ``header`` is false (a headerless file: ``names`` are required, and the data
-    start on line 1). Empty lines are skipped and count as read.
+    start on line 1). ``include`` keeps only those columns (every row is still checked for
+    its width; a first pass reads only what a filter needs, see :func:`pick_lines`). Empty
+    lines are skipped and count as read.
     """
     if header:
         found, body = split_header(data, delimiter, quoted)
@@ -227,11 +245,13 @@ def parse(
     else:
         if names is None:
             raise ValueError("a headerless file needs its column names")
-        found, body, first_line = [], data, 1
+        found, body, first_line = [], memoryview(data), 1
     columns = list(names) if names is not None else found
     if len(set(columns)) != len(columns):
         dupes = sorted({c for c in columns if columns.count(c) > 1})
         raise ArtifactError(f"the header names {', '.join(dupes)} more than once.")
+    if include is not None:
+        include = [c for c in include if c in columns]
     invalid: list[tuple[int, int, str]] = []
 
     def handler(row: Any) -> str:
@@ -239,14 +259,18 @@ def parse(
         return "skip"
 
     try:
-        table = _read(body, columns, delimiter, quoted, handler)
+        table = _read(body, columns, delimiter, quoted, handler, include)
     except pa.ArrowInvalid as exc:
         raise ArtifactError(f"cannot parse this file as a table ({exc}).") from None
-    records = [n + first_line - 2 for n in _record_lines(body, quoted)]
+    records = record_lines(body, False)
+    one_line = len(records) == table.num_rows + len(invalid)
+    if quoted and not one_line:
+        records = record_lines(body, True)
+    records = records + (first_line - 2)
     rejects: list[Reject] = []
     repaired_rows: list[tuple[int, str]] = []
     for number, width, text in invalid:
-        line = records[number - 1] if 0 < number <= len(records) else None
+        line = int(records[number - 1]) if 0 < number <= len(records) else None
         extra = text.split(delimiter)[len(columns) :]
         if trailing_empty_ok and width > len(columns) and not "".join(extra).strip():
             repaired_rows.append((line or 0, delimiter.join(text.split(delimiter)[: len(columns)])))
@@ -258,8 +282,9 @@ def parse(
                 raw=text[:RAW_LIMIT],
             )
         )
-    bad = {n for n, _, _ in invalid}
-    valid = [records[i] for i in range(len(records)) if i + 1 not in bad]
+    valid = records
+    if invalid:
+        valid = np.delete(records, [n - 1 for n, _, _ in invalid if 0 < n <= len(records)])
     if len(valid) != table.num_rows:
         raise ArtifactError(
             f"cannot match {table.num_rows} parsed rows to line numbers ({len(valid)} lines)."
@@ -268,34 +293,75 @@ def parse(
     repaired: list[int] = []
     if repaired_rows:
         fixed = "\n".join(t for _, t in repaired_rows).encode("utf-8") + b"\n"
-        extra_table = _read(fixed, columns, delimiter, quoted, lambda row: "skip")
+        extra_table = _read(fixed, columns, delimiter, quoted, lambda row: "skip", include)
         if extra_table.num_rows == len(repaired_rows):
             repaired = [n for n, _ in repaired_rows]
             extra_table = extra_table.append_column(LINE_COLUMN, pa.array(repaired, pa.int64()))
             table = pa.concat_tables([table, extra_table]).sort_by(LINE_COLUMN)
-    return Parsed(table, rejects, repaired, rows_read=len(records))
+    return Parsed(table, rejects, repaired, rows_read=len(records), one_line_per_row=one_line)
 
 
-def _record_lines(body: bytes, quoted: bool) -> list[int]:
-    """The file line of each non-blank record of ``body`` (which starts at line 2)."""
-    if not quoted or b'"' not in body:
-        arr = np.frombuffer(body, dtype=np.uint8)
-        ends = np.flatnonzero(arr == 10)
-        starts = np.concatenate(([0], ends + 1))
-        stops = np.concatenate((ends, [len(body)]))
+def line_bounds(data: Any) -> tuple[Any, Any]:
+    """Start and end offsets of every line of ``data`` (numpy arrays; ends exclude the
+    newline)."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(arr == 10)
+    starts = np.concatenate(([0], ends + 1))
+    stops = np.concatenate((ends, [len(arr)]))
+    return starts, stops
+
+
+def record_lines(body: Any, quoted: bool) -> Any:
+    """The file line of each non-blank record of ``body`` (which starts at line 2), as a
+    numpy array."""
+    arr = np.frombuffer(body, dtype=np.uint8)
+    if not quoted or not (arr == 34).any():
+        if not len(arr):
+            return np.zeros(0, dtype=np.int64)
+        starts, stops = line_bounds(body)
         length = stops - starts
         # A line holding only "\r" is empty too (a CRLF file).
-        crlf_only = (length == 1) & (arr[np.minimum(starts, max(len(arr) - 1, 0))] == 13)
-        keep = (length > 0) & ~crlf_only if len(arr) else np.zeros(0, dtype=bool)
-        return (np.flatnonzero(keep) + 2).tolist()
+        crlf_only = (length == 1) & (arr[np.minimum(starts, len(arr) - 1)] == 13)
+        keep = (length > 0) & ~crlf_only
+        return np.flatnonzero(keep).astype(np.int64) + 2
     out: list[int] = []
     line = 2
-    reader = csv.reader(io.StringIO(body.decode("utf-8", errors="replace"), newline=""))
+    text = bytes(body).decode("utf-8", errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""))
     for row in reader:
         if row:
             out.append(line)
         line = reader.line_num + 2
-    return out
+    return np.asarray(out, dtype=np.int64)
+
+
+def pick_lines(data: bytes, lines: Any) -> bytes:
+    r"""The lines of ``data`` numbered ``lines`` (1-based, sorted), joined: the rows a filter
+    kept, to be parsed in full after a first pass read only the columns it needed.
+
+    The lines are viewed as one Arrow binary array over ``data`` (no copy) and taken by
+    index, so no Python loop runs over them.
+
+    >>> pick_lines(b"h\na\nb\nc", [2, 4])
+    b'a\nc\n'
+    """
+    arr = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(arr == 10)
+    offsets = np.concatenate(([0], ends + 1)).astype(np.int64)
+    if offsets[-1] != len(data):
+        offsets = np.append(offsets, len(data))
+    n = len(offsets) - 1
+    whole = pa.Array.from_buffers(
+        pa.large_binary(), n, [None, pa.py_buffer(offsets.tobytes()), pa.py_buffer(data)]
+    )
+    taken = pc.take(whole, pa.array(np.asarray(lines, dtype=np.int64) - 1))
+    if len(taken) == 0:
+        return b""
+    spans = np.frombuffer(taken.buffers()[1], dtype=np.int64)[
+        taken.offset : taken.offset + len(taken) + 1
+    ]
+    out = taken.buffers()[2].to_pybytes()[int(spans[0]) : int(spans[-1])]
+    return out if out.endswith(b"\n") else out + b"\n"
 
 
 def lookup(column: Any, mapping: Mapping[str, str | None]) -> pa.Array:
@@ -330,9 +396,12 @@ __all__ = [
     "NULL_VALUES",
     "Parsed",
     "apply",
+    "line_bounds",
     "lookup",
     "parse",
+    "pick_lines",
     "read_bytes",
+    "record_lines",
     "split_header",
     "to_utf8",
 ]
