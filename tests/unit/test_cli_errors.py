@@ -246,6 +246,16 @@ def test_events_with_no_rows_say_why(store: str, capsys: pytest.CaptureFixture[s
     assert "no events of source gdelt (it holds: file)" in err
 
 
+def test_instruments_and_indicators_with_nothing_say_why(
+    store: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "instruments", "--as-of", "2021-01-31", "--store", store)
+    assert code == 0 and "(no rows)" in out
+    assert err.startswith("note: no instrument state was public by the end of 2021-01-31")
+    code, _, err = run(capsys, "indicators", "--store", store)
+    assert (code, err) == (0, "note: no indicator figures in the store.\n")
+
+
 def test_evidence_before_the_first_record_is_one_error_with_the_range(
     store: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -12,7 +12,14 @@ from typing import Any
 import click
 import pyarrow as pa
 
-from dyadwatch.present.cli.options import AS_OF, DATE, Output, output_options, store_options
+from dyadwatch.present.cli.options import (
+    AS_OF,
+    DATE,
+    Output,
+    note,
+    output_options,
+    store_options,
+)
 from dyadwatch.settings import Settings
 
 ROOT_OPTION = click.option(
@@ -303,6 +310,11 @@ def instruments(as_of: date | None, history: bool, settings: Settings, output: O
                 }
             )
     output.emit(rows, title=f"instruments as of {day}")
+    if not rows:
+        note(
+            f"note: no instrument state was public by the end of {day}"
+            + (" and in force on it (--history shows every state known)." if not history else ".")
+        )
 
 
 @click.command()
@@ -337,9 +349,14 @@ def indicators(
 
     store = Store.open(settings.store)
     if name is None:
-        output.emit(indicator_names(store, as_of))
+        names = indicator_names(store, as_of)
+        output.emit(names)
+        if not names:
+            note(f"note: no indicator figures {_by(as_of)}in the store.")
         return
     table = indicator_series(store, name, as_of, vintage)
+    if table.num_rows == 0:
+        note(f"note: no figures of {name} {_by(as_of)}in the store ({vintage}).")
     if output.format == "table":
         table = table.select(
             ["period_start", "period_end", "value", "unit", "vintage", "known_at", "source_title"]
@@ -349,6 +366,10 @@ def indicators(
         exact = pa.array([_number(v) for v in table.column("value").to_pylist()], pa.string())
         table = table.set_column(table.column_names.index("value"), "value", exact)
     output.emit(table)
+
+
+def _by(as_of: date | None) -> str:
+    return f"public by the end of {as_of} " if as_of is not None else ""
 
 
 def _number(value: float | None) -> str | None:

@@ -395,8 +395,9 @@ def render(data: Any, fmt: Format, *, title: str | None = None, max_width: int =
     lines = []
     if title:
         lines.append(title)
-    lines.append("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
-    lines.append("  ".join("-" * w for w in widths))
+    if columns:
+        lines.append("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+        lines.append("  ".join("-" * w for w in widths))
     lines.extend(
         "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells
     )
