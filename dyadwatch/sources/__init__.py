@@ -77,7 +77,8 @@ def sources_taking(option: str) -> list[str]:
     Examples
     --------
     >>> sources_taking("known_at")  # doctest: +NORMALIZE_WHITESPACE
-    ['cbp_seizures', 'cdc_vsrr', 'foreign_assistance', 'inegi_sesnsp', 'sesnsp_victims']
+    ['acled', 'cbp_seizures', 'cdc_vsrr', 'foreign_assistance', 'icews', 'inegi_sesnsp',
+     'phoenix', 'polecat', 'sesnsp_victims']
     """
     names = []
     for name in source_names():
@@ -102,7 +103,7 @@ def get_source(name: str, settings: Settings | None = None, **kwargs: Any) -> So
 
     Examples
     --------
-    >>> get_source("gdlet")
+    >>> get_source("gdlet")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     dyadwatch.errors.UnknownSourceError: Unknown source 'gdlet'. Did you mean ...
@@ -123,7 +124,7 @@ def check_options(name: str, options: dict[str, Any]) -> None:
     Examples
     --------
     >>> check_options("cbp_seizures", {"known_at": None})
-    >>> check_options("file", {"known_at": None})
+    >>> check_options("file", {"known_at": None})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     dyadwatch.errors.UsageError: Source 'file' does not take known_at; the sources that ...
