@@ -119,7 +119,7 @@ add_common_options(cli)
 def one_line(text: str) -> str:
     """``text`` on one line: its lines joined, runs of spaces kept as they were.
 
-    >>> one_line("first line\n  second line\n")
+    >>> one_line("first line\\n  second line\\n")
     'first line second line'
     """
     return " ".join(part.strip() for part in text.splitlines() if part.strip())

@@ -22,7 +22,7 @@ def type_name(dtype: pa.DataType) -> str:
     """An Arrow type in words a CSV author can use.
 
     >>> type_name(pa.date32()), type_name(pa.list_(pa.string())), type_name(pa.float32())
-    ('date', 'list of string', 'number')
+    ('date', 'list of text', 'number')
     """
     if pa.types.is_list(dtype):
         return f"list of {type_name(dtype.value_type)}"
