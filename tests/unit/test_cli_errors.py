@@ -175,6 +175,19 @@ def test_an_unknown_country_is_one_error_in_every_command(
     assert "cameo_countries.csv" in line
 
 
+@pytest.mark.parametrize("command", ["rules", "instruments", "events", "status"])
+def test_an_unknown_country_in_the_watched_dyads_is_one_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    cfg = tmp_path / "dyadwatch.toml"
+    cfg.write_text('dyads = ["USA-MEX", "USA-XYZ"]\n')
+    code, out, err = run(capsys, command, "--config", str(cfg), "--store", str(tmp_path / "s"))
+    assert code == EXIT_RUNTIME and out == ""
+    assert one_error_line(err).startswith(
+        "error: setting 'dyads': unknown country code 'XYZ' in dyad 'USA-XYZ'."
+    )
+
+
 def test_a_near_miss_gets_a_did_you_mean(capsys: pytest.CaptureFixture[str]) -> None:
     _, _, err = run(capsys, "events", "--dyad", "USA-MXE")
     assert "unknown country code 'MXE' in dyad 'USA-MXE'. Did you mean MEX?" in one_error_line(err)

@@ -37,7 +37,7 @@ import numpy as np
 import pyarrow as pa
 
 from dyadwatch import settings as settings_mod
-from dyadwatch.errors import UsageError
+from dyadwatch.errors import ConfigError, UsageError
 from dyadwatch.settings import Settings
 from dyadwatch.store.query import parse_dyad
 from dyadwatch.visibility import check_as_of
@@ -204,7 +204,11 @@ def note(message: str) -> None:
 
 
 def store_options(func: F) -> F:
-    """``--store PATH`` and ``--config PATH``; passes ``settings: Settings``."""
+    """``--store PATH`` and ``--config PATH``; passes ``settings: Settings``.
+
+    The watched ``dyads`` of the settings go through :func:`~dyadwatch.store.parse_dyad`
+    too, so an unknown country in dyadwatch.toml is one error in every command.
+    """
 
     @click.option(
         "--store",
@@ -224,7 +228,13 @@ def store_options(func: F) -> F:
     def wrapper(
         *args: Any, store_path: Path | None, config_path: Path | None, **kwargs: Any
     ) -> Any:
-        kwargs["settings"] = settings_mod.load(config=config_path, store=store_path)
+        settings = settings_mod.load(config=config_path, store=store_path)
+        for dyad in settings.dyads:  # the watched dyads pass the same check as --dyad
+            try:
+                parse_dyad(dyad)
+            except UsageError as exc:
+                raise ConfigError(f"setting 'dyads': {exc}") from None
+        kwargs["settings"] = settings
         return func(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
