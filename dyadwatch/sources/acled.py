@@ -132,6 +132,30 @@ COLUMNS = (
 )
 """ACLED's export and API columns (31), in order."""
 
+ATTRIBUTE_COLUMNS = (
+    "event_type",
+    "sub_event_type",
+    "disorder_type",
+    "inter1",
+    "inter2",
+    "interaction",
+    "civilian_targeting",
+    "assoc_actor_1",
+    "assoc_actor_2",
+    "time_precision",
+    "geo_precision",
+    "source",
+    "source_scale",
+    "tags",
+    "admin1",
+    "admin2",
+    "admin3",
+    "iso",
+    "region",
+    "timestamp",
+)
+"""ACLED's columns kept, as given, in each event's ``attributes``."""
+
 INTER_CATEGORIES: Mapping[str, int] = {
     "state forces": 1,
     "rebel group": 2,
@@ -484,33 +508,7 @@ class AcledSource(EventFileSource):
             "action_lat": col("latitude"),
             "action_lon": col("longitude"),
             "summary": col("notes"),
-            "attributes": to_json(
-                {
-                    name: col(name)
-                    for name in (
-                        "event_type",
-                        "sub_event_type",
-                        "disorder_type",
-                        "inter1",
-                        "inter2",
-                        "interaction",
-                        "civilian_targeting",
-                        "assoc_actor_1",
-                        "assoc_actor_2",
-                        "time_precision",
-                        "geo_precision",
-                        "source",
-                        "source_scale",
-                        "tags",
-                        "admin1",
-                        "admin2",
-                        "admin3",
-                        "iso",
-                        "region",
-                        "timestamp",
-                    )
-                }
-            ),
+            "attributes": to_json({name: col(name) for name in ATTRIBUTE_COLUMNS}),
         }
 
 
