@@ -44,6 +44,7 @@ OPERATIONS = (
     "GET /api/index/alerts",
     "GET /api/index/lowest-since",
     "GET /api/index/evidence",
+    "GET /api/validate/judgments",
     "GET /api/instruments",
     "GET /api/instruments/{instrument_id}",
     "GET /api/indicators",
@@ -54,6 +55,7 @@ OPERATIONS = (
     "GET /api/token",
     "POST /api/events",
     "POST /api/ingest",
+    "POST /api/rules/validate",
 )
 
 

@@ -61,7 +61,7 @@ def test_events_page_has_totals_and_links(client: Any) -> None:
     assert nxt["offset"] == ["10"] and nxt["limit"] == ["10"]
     ev = body["events"][0]
     assert {"event_id", "event_date", "known_at", "summary", "sources"} <= set(ev)
-    assert all(set(s) == {"url", "title"} for s in ev["sources"])
+    assert all(set(s) == {"url", "title", "outlet", "published"} for s in ev["sources"])
     dates = [e["event_date"] for e in body["events"]]
     assert dates == sorted(dates)
 
@@ -155,43 +155,81 @@ def test_malformed_event_parameters_are_422_naming_the_parameter(
 
 # --- index ----------------------------------------------------------------------------------------
 
+ESSAY = "2021-01-19"
+"""The date of the essay dyadwatch operationalises."""
 
-def test_index_rows_by_series(client: Any) -> None:
-    body = get(client, "/api/index", freq="year", as_of=ESSAY_DAY)
-    assert body["series"] == ["curated", "fused"]
-    assert {r["source"] for r in body["rows"]} == {"curated", "fused"}
-    assert "net_coop" in body["columns"]
-    fused = get(client, "/api/index", freq="year", as_of=ESSAY_DAY, series="fused")["rows"]
-    assert {r["source"] for r in fused} == {"fused"}
-    assert fused[-1]["period"] == "2021"
+
+def test_index_is_the_relationship_series_by_default(client: Any) -> None:
+    body = get(client, "/api/index", as_of=ESSAY)
+    assert body["measure"] == "relationship" and body["named"] is True
+    assert body["sources"] == ["curated", "fused"] and body["windows"]["curated"] >= 1
+    assert body["query"]["freq"] == "month" and body["query"]["as_of"] == ESSAY
+    rows = body["rows"]
+    assert {r["source"] for r in rows} == {"fused"}
+    last = rows[-1]
+    assert last["period"] == "2021-01" and last["status"] == "ok"
+    assert last["lo"] < last["value"] < last["hi"] and last["n"] >= body["min_n"]
+    assert last["value"] < 0  # the exoneration and the released file pull it down
+    thin = [r for r in rows if r["status"] == "insufficient"]
+    assert thin and all(r["value"] is None and "insufficient evidence" in r["reason"] for r in thin)
+    assert {"value", "lo", "hi", "n", "status", "reason", "window"} <= set(body["columns"])
+    every = get(client, "/api/index", as_of=ESSAY, source="all")["rows"]
+    assert {r["source"] for r in every} == {"curated", "fused"}
+
+
+def test_index_measure_selects_environment_or_a_cameo_measure(client: Any) -> None:
+    env = get(client, "/api/index", as_of=ESSAY, measure="environment", freq="year")
+    assert env["measure"] == "environment" and env["named"] is True
+    assert env["rows"][-1]["period"] == "2021"
+    cameo = get(client, "/api/index", freq="year", as_of=ESSAY, measure="net_coop")
+    assert cameo["named"] is False and cameo["windows"] == {} and cameo["level"] is None
+    fused = cameo["rows"]
+    assert fused[-1]["period"] == "2021" and "net_coop" in cameo["columns"]
+    assert all(r["value"] == r["net_coop"] for r in fused)
     assert all(r["net_coop"] is None or -1 <= r["net_coop"] <= 1 for r in fused)
-    assert body["query"]["as_of"] == ESSAY_DAY
 
 
 @pytest.mark.parametrize(
-    ("params", "code"),
+    ("params", "name"),
     [
-        ({"freq": "decade"}, "invalid_parameter"),
-        ({"min_confidence": 2}, "invalid_parameter"),
-        ({"min_confidence": "nan"}, "invalid_parameter"),
-        ({"baseline": 1}, "invalid_parameter"),
-        ({"weights": "curated"}, "invalid_parameter"),
-        ({"sources": "curatd"}, "invalid_parameter"),
-        ({"series": "gdelt"}, "invalid_parameter"),
-        ({"dedupe": "sometimes"}, "invalid_parameter"),
+        ({"freq": "decade"}, "freq"),
+        ({"measure": "vibes"}, "measure"),
+        ({"min_confidence": 2}, "min_confidence"),
+        ({"min_confidence": "nan"}, "min_confidence"),
+        ({"baseline": 1}, "baseline"),
+        ({"window": 0}, "window"),
+        ({"episodes": "some"}, "episodes"),
+        ({"min_n": 1}, "min_n"),
+        ({"level": 1.5}, "level"),
+        ({"weights": "curated"}, None),
+        ({"sources": "curatd"}, None),
+        ({"source": "gdelt"}, None),
+        ({"dedupe": "sometimes"}, "dedupe"),
+        ({"dyad": "USA-XYZ"}, "dyad"),
+        ({"as_of": "2999-01-01"}, "as_of"),
     ],
 )
-def test_malformed_index_parameters(client: Any, params: dict[str, Any], code: str) -> None:
-    err = assert_error(client.get("/api/index", params={"freq": "year", **params}), 422, code)
+def test_malformed_index_parameters(client: Any, params: dict[str, Any], name: str | None) -> None:
+    err = assert_error(client.get("/api/index", params={"freq": "year", **params}), 422)
+    assert err["code"] == "invalid_parameter"
+    if name is not None:
+        assert err["details"] and err["details"][0]["loc"][-1] == name
     if params.get("sources") == "curatd":
         assert "Did you mean curated?" in err["message"]
+    if params.get("dyad"):
+        assert "XYZ" in err["message"]
 
 
 def test_turning_points(client: Any) -> None:
-    body = get(client, "/api/index/turning-points", freq="quarter", as_of=ESSAY_DAY)
-    assert body["rows"], "the curated record has at least one change of level"
-    tp = body["rows"][0]
-    assert tp["direction"] in ("up", "down") and tp["events"]
+    rows = get(client, "/api/index/turning-points", as_of=ESSAY, events=2)["rows"]
+    assert rows, "the relationship has changed level at least once since 1985"
+    assert all(r["sure"] in ("clear", "likely", "uncertain") and r["direction"] in ("up", "down")
+               for r in rows)  # fmt: skip
+    assert all(len(r["events"]) <= 2 for r in rows) and any(r["events"] for r in rows)
+    cameo = get(
+        client, "/api/index/turning-points", freq="quarter", as_of=ESSAY, measure="net_coop"
+    )["rows"]
+    assert cameo and cameo[0]["direction"] in ("up", "down") and cameo[0]["events"]
     assert_error(
         client.get("/api/index/turning-points", params={"penalty": -1}), 422, "invalid_parameter"
     )
@@ -203,46 +241,77 @@ def test_turning_points(client: Any) -> None:
 
 
 def test_alerts(client: Any) -> None:
-    body = get(client, "/api/index/alerts", freq="week", as_of="2020-10-18")
-    assert [(r["period"], r["measure"]) for r in body["rows"]] == [("2020-W42", "n")]
-    assert any("Cienfuegos" in (e["summary"] or "") for e in body["rows"][0]["events"])
-    assert (
-        get(client, "/api/index/alerts", freq="week", as_of="2020-10-18", threshold=1e6)["rows"]
-        == []
-    )
-    for bad in ({"threshold": 0}, {"threshold": "nan"}, {"recent": 0}, {"series": "nope"}):
+    body = get(client, "/api/index/alerts", as_of=ESSAY)
+    alert = next(r for r in body["rows"] if r["measure"] == "value")
+    assert alert["period"] == "2021-01" and alert["reading"] == "more conflictual than usual"
+    assert alert["events"] and all(e["value"] < 0 for e in alert["events"])
+    assert get(client, "/api/index/alerts", as_of=ESSAY, threshold=1e6)["rows"] == []
+    cameo = get(client, "/api/index/alerts", freq="week", as_of="2020-10-18", measure="net_coop")
+    assert [(r["period"], r["measure"]) for r in cameo["rows"]] == [("2020-W42", "n")]
+    assert any("Cienfuegos" in (e["summary"] or "") for e in cameo["rows"][0]["events"])
+    for bad in ({"threshold": 0}, {"threshold": "nan"}, {"recent": 0}, {"source": "nope"}):
         assert_error(client.get("/api/index/alerts", params=bad), 422)
 
 
 def test_lowest_since(client: Any) -> None:
-    body = get(client, "/api/index/lowest-since", freq="year", period="2020", as_of=ESSAY_DAY)
-    assert body["period"] == "2020" and "lowest" in body["text"]
+    body = get(client, "/api/index/lowest-since", period="2021-01", as_of=ESSAY)
+    assert body["period"] == "2021-01" and "lowest since" in body["text"]
     assert body["record_low"] is (body["since"] is None)
-    assert_error(client.get("/api/index/lowest-since", params={"freq": "year"}), 422)
+    assert body["n"] >= 5 and body["lo"] <= body["value"] <= body["hi"]
+    assert isinstance(body["within_noise"], bool)
+    cameo = get(
+        client, "/api/index/lowest-since", freq="year", period="2020", as_of=ESSAY,
+        measure="net_coop",
+    )  # fmt: skip
+    assert cameo["period"] == "2020" and "lowest" in cameo["text"]
+    assert_error(client.get("/api/index/lowest-since"), 422)
     assert_error(
         client.get("/api/index/lowest-since", params={"freq": "year", "period": "9999"}),
         422,
         "invalid_parameter",
     )
     assert_error(
-        client.get("/api/index/lowest-since", params={"freq": "year", "period": "1950"}),
-        422,
-        "not_computable",
+        client.get("/api/index/lowest-since", params={"period": "1950-01"}), 422, "not_computable"
     )
     assert_error(
-        client.get("/api/index/lowest-since", params={"freq": "month", "period": "2021"}),
-        422,
-        "invalid_parameter",
+        client.get("/api/index/lowest-since", params={"period": "2021"}), 422, "invalid_parameter"
     )
 
 
 def test_evidence(client: Any) -> None:
-    body = get(
-        client, "/api/index/evidence", freq="quarter", period="2020Q4", limit=3, as_of=ESSAY_DAY
+    rows = get(client, "/api/index/evidence", period="2021-01", limit=3, as_of=ESSAY)["rows"]
+    assert 0 < len(rows) <= 3 and all(r["period"] == "2021-01" for r in rows)
+    assert rows[0]["contribution"] < 0 and rows[0]["effect_rationale"]
+    cites = [c for r in rows for c in r["citations"]]
+    assert cites and all(c["published"] is None or c["published"] <= ESSAY for c in cites)
+    down = get(client, "/api/index/evidence", period="2021-01", as_of=ESSAY, sign=-1)["rows"]
+    assert down and all(r["value"] < 0 for r in down)
+    cameo = get(
+        client, "/api/index/evidence", freq="quarter", period="2020Q4", limit=3, as_of=ESSAY,
+        measure="net_coop",
+    )["rows"]  # fmt: skip
+    assert 0 < len(cameo) <= 3 and all(r["period"] == "2020Q4" for r in cameo)
+    assert_error(client.get("/api/index/evidence", params={"period": "2020-12", "limit": 0}), 422)
+    assert_error(client.get("/api/index/evidence", params={"period": "2020-12", "sign": 2}), 422)
+
+
+def test_judgments_are_scored_as_known_at_their_dates(client: Any) -> None:
+    body = get(client, "/api/validate/judgments", as_of=ESSAY)
+    rows = body["rows"]
+    assert body["file"] == "judgments.csv" and body["later"] > 0 and rows
+    assert all(r["date"] <= ESSAY for r in rows)
+    assert body["n_agree"] + body["n_disagree"] + body["n_insufficient"] == len(rows)
+    assert {r["verdict"] for r in rows} <= {"agree", "disagree", "insufficient"}
+    if body["n_agree"] + body["n_disagree"]:
+        assert body["agreement"] == body["n_agree"] / (body["n_agree"] + body["n_disagree"])
+    assert set(body["by_direction"]) <= {"improving", "deteriorating", "low", "high", "mixed"}
+    everything = get(client, "/api/validate/judgments")
+    assert everything["later"] == 0 and len(everything["rows"]) > len(rows)
+    assert_error(
+        client.get("/api/validate/judgments", params={"measure": "net_coop"}),
+        422,
+        "invalid_parameter",
     )
-    assert 0 < len(body["rows"]) <= 3
-    assert all(r["period"] == "2020Q4" for r in body["rows"])
-    assert_error(client.get("/api/index/evidence", params={"period": "2020Q4", "limit": 0}), 422)
 
 
 # --- instruments, indicators, findings, backtest, overview ----------------------------------------
@@ -276,6 +345,19 @@ def test_indicators(client: Any) -> None:
     assert len(first) >= len(series)
     assert_error(client.get("/api/indicators/nope"), 404, "not_found")
     assert get(client, "/api/indicators", as_of="1900-01-01")["rows"] == []
+    named = {r["indicator"]: r for r in rows}["extraditions_mexico_to_us"]
+    assert named["name"].startswith("Extraditions from Mexico") and named["latest"]["value"] > 0
+    found = get(client, "/api/indicators", q="EXTRADITIONS mexico")["rows"]
+    assert found and all(
+        "extradition" in (r["indicator"] + r["name"] + r["group_title"]).lower() for r in found
+    )
+    group = get(client, "/api/indicators", group=named["group"])["rows"]
+    assert {r["group"] for r in group} == {named["group"]} and len(group) < len(rows)
+    every = get(client, "/api/indicators/extraditions_mexico_to_us", vintage="all")["rows"]
+    assert len(every) >= len(first)
+    assert [(r["known_at"], r["vintage"]) for r in every] == sorted(
+        (r["known_at"], r["vintage"]) for r in every
+    )
 
 
 def test_findings_as_of_the_essay(client: Any) -> None:
@@ -310,6 +392,49 @@ def test_overview(client: Any) -> None:
 
 
 # --- the error shape, OpenAPI, caching ----------------------------------------------------------
+
+
+AS_OF_ROUTES = (
+    "/api/events",
+    "/api/index",
+    "/api/index/turning-points",
+    "/api/index/alerts",
+    "/api/index/lowest-since?period=2021-01",
+    "/api/index/evidence?period=2021-01",
+    "/api/validate/judgments",
+    "/api/instruments",
+    "/api/instruments/merida",
+    "/api/indicators",
+    "/api/indicators/extraditions_mexico_to_us",
+    "/api/findings",
+    "/api/overview",
+)
+DYAD_ROUTES = (
+    "/api/events",
+    "/api/index",
+    "/api/index/turning-points",
+    "/api/index/alerts",
+    "/api/index/lowest-since?period=2021-01",
+    "/api/index/evidence?period=2021-01",
+    "/api/validate/judgments",
+    "/api/overview",
+)
+
+
+@pytest.mark.parametrize("route", AS_OF_ROUTES)
+def test_every_route_refuses_a_future_as_of(client: Any, route: str) -> None:
+    future = date.today().replace(year=date.today().year + 1).isoformat()
+    sep = "&" if "?" in route else "?"
+    err = assert_error(client.get(f"{route}{sep}as_of={future}"), 422, "invalid_parameter")
+    assert "in the future" in err["message"] and err["details"][0]["loc"] == ["query", "as_of"]
+
+
+@pytest.mark.parametrize("route", DYAD_ROUTES)
+def test_every_route_refuses_an_unknown_dyad(client: Any, route: str) -> None:
+    sep = "&" if "?" in route else "?"
+    err = assert_error(client.get(f"{route}{sep}dyad=USA-MXE"), 422, "invalid_parameter")
+    assert "'MXE'" in err["message"] and "Did you mean MEX?" in err["message"]
+    assert err["details"][0]["loc"] == ["query", "dyad"]
 
 
 def test_unknown_route_and_method(client: Any) -> None:
@@ -351,6 +476,7 @@ def test_openapi_documents_every_endpoint_and_the_error_shape(client: Any) -> No
         "/api/index/alerts",
         "/api/index/lowest-since",
         "/api/index/evidence",
+        "/api/validate/judgments",
         "/api/instruments",
         "/api/instruments/{instrument_id}",
         "/api/indicators",
@@ -373,6 +499,16 @@ def test_answers_are_cached_per_generation(client: Any) -> None:
     get(client, "/api/index", freq="year", as_of="2019-06-30")
     misses = cache.misses
     get(client, "/api/index", freq="year", as_of="2019-06-30")
-    assert cache.misses == misses
+    get(client, "/api/index/evidence", freq="year", as_of="2019-06-30", period="2019")
+    assert cache.misses == misses + 1  # the evidence, not the series again
     bodies = client.app.state.view.bodies
     assert bodies.hits > 0 and len(bodies) > 0
+
+
+def test_the_measure_parameter_lists_every_measure() -> None:
+    from typing import get_args
+
+    from dyadwatch.analyse.answers import MEASURE_NAMES
+    from dyadwatch.present.api.params import Measure
+
+    assert get_args(Measure) == MEASURE_NAMES

@@ -1,10 +1,14 @@
 """What the API and the dashboard show, computed once per store generation and "as of" date.
 
 :class:`StoreView` wraps a :class:`~dyadwatch.store.Store` and answers every question the
-JSON API and the pages ask, as JSON-ready Python values (dates as ISO strings, no NaN). Each
-answer is cached under ``(store generation, question, parameters)``: a page is computed once
-per as-of date until the next ingest commits, and concurrent requests for the same cold page
-compute it once (:class:`~dyadwatch.present.api.cache.SingleFlightCache`).
+JSON API and the pages ask, as JSON-ready Python values (dates as ISO strings, no NaN). It
+reads through the stages below (:mod:`dyadwatch.analyse.listing` for events,
+:mod:`dyadwatch.analyse.answers` for the index, :mod:`dyadwatch.policy.catalog` for
+indicators, the rules and the overview): no SQL here, and what was public by a date is
+decided there (:mod:`dyadwatch.visibility`). Each answer is cached under ``(store
+generation, question, parameters)``: a page is computed once per as-of date until the next
+ingest commits, and concurrent requests for the same cold page compute it once
+(:class:`~dyadwatch.present.api.cache.SingleFlightCache`).
 """
 
 from __future__ import annotations
@@ -16,33 +20,45 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pyarrow as pa
 
-from dyadwatch.analyse.index import (
-    FUSED,
-    IndexSpec,
-    alerts,
-    evidence,
-    lowest_since,
-    parse_weights,
-    run_index,
-    turning_points,
+from dyadwatch.analyse.answers import (
+    SeriesRequest,
+    alerts_answer,
+    compute,
+    evidence_answer,
+    judgments_answer,
+    lowest_answer,
+    series_answer,
+    turning_answer,
 )
-from dyadwatch.analyse.index.core import make_spec
+from dyadwatch.analyse.index import FUSED
+from dyadwatch.analyse.listing import (
+    EventSearch,
+    event_by_id,
+    events_by_key,
+    search_events,
+    source_summary,
+)
 from dyadwatch.errors import DyadwatchError, UsageError, did_you_mean
-from dyadwatch.model import EVENT_SCHEMA, as_of_timestamp
-from dyadwatch.policy.indicators import indicator_names, indicator_series
+from dyadwatch.knowledge.loader import data_root
+from dyadwatch.policy.catalog import (
+    SeriesEntry,
+    find_series,
+    indicator_catalog,
+    indicator_releases,
+)
+from dyadwatch.policy.indicators import indicator_series
 from dyadwatch.policy.instruments import states_from_table
 from dyadwatch.present.api.cache import SingleFlightCache
-from dyadwatch.store import EventFilter, Snapshot, Store
+from dyadwatch.store import Snapshot, Store
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-EVENT_ORDER = ("asc", "desc")
 
 
 class FeatureUnavailable(DyadwatchError):
@@ -90,92 +106,6 @@ def today() -> date:
     return datetime.now(UTC).date()
 
 
-@dataclass(frozen=True, slots=True)
-class IndexQuery:
-    """The index parameters the API accepts (hashable, so it can key the cache)."""
-
-    dyad: str = "USA-MEX"
-    direction: str = "both"
-    freq: str = "quarter"
-    as_of: date | None = None
-    since: date | None = None
-    until: date | None = None
-    sources: tuple[str, ...] | None = None
-    dedupe: str = "phoenix"
-    min_confidence: float = 0.0
-    baseline: int | None = None
-    weights: str | None = None
-
-    def spec(self) -> IndexSpec:
-        """The checked :class:`IndexSpec`; a :class:`UsageError` names any bad field."""
-        return make_spec(
-            None,
-            {
-                "dyad": self.dyad,
-                "direction": self.direction,
-                "freq": self.freq,
-                "as_of": self.as_of,
-                "since": self.since,
-                "until": self.until,
-                "sources": list(self.sources) if self.sources else None,
-                "dedupe": self.dedupe,
-                "min_confidence": self.min_confidence,
-                "baseline": self.baseline,
-                "weights": parse_weights(self.weights) if self.weights else {},
-            },
-        )
-
-    def describe(self) -> dict[str, Any]:
-        return jsonable({k: getattr(self, k) for k in self.__dataclass_fields__})
-
-
-@dataclass(frozen=True, slots=True)
-class EventQuery:
-    """Filters of the events listing (API ``/api/events`` and the timeline page)."""
-
-    sources: tuple[str, ...] = ()
-    since: date | None = None
-    until: date | None = None
-    as_of: date | None = None
-    dyad: str | None = None
-    direction: str = "both"
-    instrument: str | None = None
-    actor: str | None = None
-    q: str | None = None
-    order: str = "asc"
-
-    def where(self) -> tuple[str, list[Any]]:
-        if self.since and self.until and self.since > self.until:
-            raise UsageError(f"since {self.since} is after until {self.until}.")
-        if self.order not in EVENT_ORDER:
-            raise UsageError(f"order {self.order!r} is not one of asc, desc.")
-        flt = EventFilter(
-            sources=list(self.sources) or None,
-            since=self.since,
-            until=self.until,
-            as_of=self.as_of,
-            dyad=self.dyad,
-            direction=self.direction,  # type: ignore[arg-type]
-            instrument=self.instrument,
-        )
-        where, params = flt.where()
-        if self.actor:
-            where += (
-                " AND (contains(lower(coalesce(actor1_code, '') || ' ' || coalesce(actor1_name, '')"
-                " || ' ' || coalesce(actor2_code, '') || ' ' || coalesce(actor2_name, '')),"
-                " lower(?)))"
-            )
-            params.append(self.actor.strip())
-        if self.q:
-            where += (
-                " AND contains(lower(coalesce(summary, '') || ' ' || source_key || ' '"
-                " || coalesce(actor1_name, '') || ' ' || coalesce(actor2_name, '')"
-                " || ' ' || coalesce(array_to_string(source_titles, ' '), '')), lower(?))"
-            )
-            params.append(self.q.strip())
-        return where, params
-
-
 @dataclass(slots=True)
 class StoreView:
     """Cached, JSON-ready answers over one store.
@@ -183,7 +113,7 @@ class StoreView:
     Examples
     --------
     >>> view = StoreView(Store.open(".dyadwatch"))  # doctest: +SKIP
-    >>> view.index(IndexQuery(freq="year"))["rows"][0]["period"]  # doctest: +SKIP
+    >>> view.series(SeriesRequest(freq="year"))["rows"][0]["period"]  # doctest: +SKIP
     '1985'
     """
 
@@ -206,26 +136,14 @@ class StoreView:
     def snapshot(self) -> Snapshot:
         return self.cached("snapshot", (), self.store.snapshot)
 
-    def _query(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
-        con = self.store.connect(self.snapshot())
-        try:
-            return con.sql(sql, params=list(params)).to_arrow_table()
-        finally:
-            con.close()
-
     # --- store -------------------------------------------------------------------------------
 
     def status(self) -> dict[str, Any]:
         def compute() -> dict[str, Any]:
             snap = self.snapshot()
-            rows = self._query(
-                "SELECT source, count(*) AS events, min(event_date) AS first, "
-                "max(event_date) AS last, max(known_at) AS known_by FROM events "
-                "GROUP BY source ORDER BY source"
-            )
             return {
                 "generation": snap.generation,
-                "sources": jsonable(rows.to_pylist()),
+                "sources": jsonable(source_summary(self.store, snapshot=snap)),
                 "datasets": sorted({p.dataset for p in snap.parts}),
             }
 
@@ -247,162 +165,158 @@ class StoreView:
 
     # --- events ------------------------------------------------------------------------------
 
-    def events(self, query: EventQuery, limit: int, offset: int) -> dict[str, Any]:
+    def events(self, search: EventSearch, limit: int, offset: int) -> dict[str, Any]:
         """One page of events and the total matching, newest or oldest first."""
 
         def compute() -> dict[str, Any]:
-            where, params = query.where()
-            direction = "DESC" if query.order == "desc" else "ASC"
-            total = self._query(f"SELECT count(*) AS n FROM events WHERE {where}", params)
-            rows = self._query(
-                f"SELECT * FROM events WHERE {where} "
-                f"ORDER BY event_date {direction}, event_id {direction} "
-                f"LIMIT {int(limit)} OFFSET {int(offset)}",
-                params,
-            )
-            return {
-                "total": int(total.column("n")[0].as_py()),
-                "events": [event_json(r) for r in rows.cast(EVENT_SCHEMA).to_pylist()],
-            }
+            page = search_events(self.store, search, limit, offset, snapshot=self.snapshot())
+            return {"total": page.total, "events": [jsonable(e) for e in page.events]}
 
-        return self.cached("events", (query, limit, offset), compute)
+        return self.cached("events", (search, limit, offset), compute)
 
     def event(self, event_id: str, as_of: date | None) -> dict[str, Any] | None:
         def compute() -> dict[str, Any] | None:
-            clauses, params = "event_id = ?", [event_id]
-            if as_of is not None:
-                clauses += " AND known_at <= ?"
-                params.append(as_of_timestamp(as_of))  # type: ignore[arg-type]
-            rows = self._query(f"SELECT * FROM events WHERE {clauses} LIMIT 1", params)
-            return event_json(rows.cast(EVENT_SCHEMA).to_pylist()[0]) if rows.num_rows else None
+            found = event_by_id(self.store, event_id, as_of, snapshot=self.snapshot())
+            return jsonable(found) if found is not None else None
 
         return self.cached("event", (event_id, as_of), compute)
 
     def events_by_key(self, keys: Sequence[str], as_of: date | None) -> dict[str, dict[str, Any]]:
         """Curated events by their knowledge-base id (instrument evidence), visible as of."""
-        keys = tuple(dict.fromkeys(keys))
-        if not keys:
-            return {}
+        wanted = tuple(dict.fromkeys(keys))
 
         def compute() -> dict[str, dict[str, Any]]:
-            marks = ", ".join("?" for _ in keys)
-            sql = f"SELECT * FROM events WHERE source_key IN ({marks})"
-            params: list[Any] = list(keys)
-            if as_of is not None:
-                sql += " AND known_at <= ?"
-                params.append(as_of_timestamp(as_of))
-            rows = self._query(sql, params).cast(EVENT_SCHEMA).to_pylist()
-            return {r["source_key"]: event_json(r) for r in rows}
+            found = events_by_key(self.store, wanted, as_of, snapshot=self.snapshot())
+            return {k: jsonable(e) for k, e in found.items()}
 
-        return self.cached("events_by_key", (keys, as_of), compute)
+        return self.cached("events_by_key", (wanted, as_of), compute) if wanted else {}
 
-    # --- index -------------------------------------------------------------------------------
+    # --- the index ---------------------------------------------------------------------------
 
-    def index(self, query: IndexQuery, series: str | None = None) -> dict[str, Any]:
-        """Index rows (every series, or one) with the spec they were computed from."""
+    def run(self, req: SeriesRequest) -> Any:
+        """The computed series (named) or index frame (CAMEO) every answer about ``req`` reads."""
+        checked = req.checked()
+        return self.cached("run", (checked,), lambda: compute(self.store, checked))
 
-        def compute() -> dict[str, Any]:
-            run = run_index(self.store, query.spec(), self.snapshot())
-            table = run.series(series) if series is not None else run.table
-            return {
-                "query": query.describe(),
-                "series": [*run.scope.series, FUSED],
-                "rows": jsonable(table.to_pylist()),
-            }
+    def series(self, req: SeriesRequest, source: str = FUSED) -> dict[str, Any]:
+        """The rows of one source (or ``all``) of the measure asked for, with their meaning."""
 
-        return self.cached("index", (query, series), compute)
+        def compute_() -> dict[str, Any]:
+            answer = series_answer(req, self.run(req), source)
+            return jsonable({"query": {**req.describe(), "source": source}, **answer})
+
+        return self.cached("series", (req, source), compute_)
+
+    def evidence(
+        self,
+        req: SeriesRequest,
+        period: str,
+        *,
+        source: str = FUSED,
+        limit: int = 20,
+        sign: int = 0,
+    ) -> list[dict[str, Any]]:
+        return self.cached(
+            "evidence",
+            (req, period, source, limit, sign),
+            lambda: jsonable(
+                evidence_answer(
+                    self.store, req, self.run(req), period, source=source, limit=limit, sign=sign
+                )
+            ),
+        )
 
     def turning_points(
         self,
-        query: IndexQuery,
+        req: SeriesRequest,
         *,
-        series: str = FUSED,
-        measure: str = "net_coop",
+        source: str = FUSED,
         penalty: float | None = None,
-        model: str = "l2",
         min_size: int = 2,
-        window: int = 1,
+        model: str = "l2",
         events: int = 5,
     ) -> list[dict[str, Any]]:
-        args = (query, series, measure, penalty, model, min_size, window, events)
-
-        def compute() -> list[dict[str, Any]]:
-            table = turning_points(
-                self.store,
-                query.spec(),
-                source=series,
-                measure=measure,
-                penalty=penalty,
-                model=model,
-                min_size=min_size,
-                window=window,
-                events=events,
-            )
-            return jsonable(table.to_pylist())
-
-        return self.cached("turning", args, compute)
+        return self.cached(
+            "turning",
+            (req, source, penalty, min_size, model, events),
+            lambda: jsonable(
+                turning_answer(
+                    self.store,
+                    req,
+                    self.run(req),
+                    source=source,
+                    penalty=penalty,
+                    min_size=min_size,
+                    model=model,
+                    events=events,
+                )
+            ),
+        )
 
     def alerts(
         self,
-        query: IndexQuery,
+        req: SeriesRequest,
         *,
-        series: str = FUSED,
+        source: str = FUSED,
         threshold: float = 2.0,
         recent: int = 1,
         events: int = 5,
     ) -> list[dict[str, Any]]:
-        args = (query, series, threshold, recent, events)
+        return self.cached(
+            "alerts",
+            (req, source, threshold, recent, events),
+            lambda: jsonable(
+                alerts_answer(
+                    self.store,
+                    req,
+                    self.run(req),
+                    source=source,
+                    threshold=threshold,
+                    recent=recent,
+                    events=events,
+                )
+            ),
+        )
 
-        def compute() -> list[dict[str, Any]]:
-            table = alerts(
-                self.store,
-                query.spec(),
-                source=series,
-                threshold=threshold,
-                recent=recent,
-                events=events,
-            )
-            return jsonable(table.to_pylist())
+    def lowest_since(self, req: SeriesRequest, period: str, *, source: str = FUSED) -> Any:
+        return self.cached(
+            "lowest",
+            (req, period, source),
+            lambda: jsonable(lowest_answer(self.store, req, self.run(req), period, source=source)),
+        )
 
-        return self.cached("alerts", args, compute)
-
-    def lowest_since(
-        self, query: IndexQuery, period: str, *, series: str = FUSED, measure: str = "net_coop"
-    ) -> dict[str, Any]:
-        def compute() -> dict[str, Any]:
-            answer = lowest_since(self.store, period, query.spec(), source=series, measure=measure)
-            return jsonable(answer.as_dict())
-
-        return self.cached("lowest", (query, period, series, measure), compute)
-
-    def evidence(
-        self,
-        query: IndexQuery,
-        period: str,
-        *,
-        series: str = FUSED,
-        measure: str = "net_coop",
-        limit: int = 20,
-    ) -> list[dict[str, Any]]:
-        def compute() -> list[dict[str, Any]]:
-            table = evidence(
-                self.store, period, query.spec(), source=series, measure=measure, limit=limit
-            )
-            return jsonable(table.to_pylist())
-
-        return self.cached("evidence", (query, period, series, measure, limit), compute)
+    def judgments(self, req: SeriesRequest, path: Path | None = None) -> dict[str, Any]:
+        """The shipped judgments (or ``path``) scored against the named series as of the date."""
+        file = path or judgments_file()
+        return self.cached(
+            "judgments",
+            (req, str(file)),
+            lambda: jsonable(judgments_answer(self.store, file, req)),
+        )
 
     # --- instruments -------------------------------------------------------------------------
 
     def instruments(self, as_of: date | None) -> list[dict[str, Any]]:
-        """Every instrument with its state on ``as_of`` and its history as known then."""
+        """Every instrument with its state on ``as_of`` and its history as known then.
 
-        def compute() -> list[dict[str, Any]]:
+        A state's ``evidence`` lists only the events public by ``as_of``: a state recorded
+        early may cite steps that came later, and those are not shown before they happened.
+        """
+
+        def compute_() -> list[dict[str, Any]]:
             table = self.store.table("instrument_states", self.snapshot())
             day = as_of or today()
+            found = states_from_table(table, as_of)
+            keys = [k for inst in found for s in inst.states for k in s.evidence]
+            public = set(self.events_by_key(keys, as_of))
             out = []
-            for inst in states_from_table(table, as_of):
+            for inst in found:
                 current = next((s for s in inst.states if s.holds_on(day)), None)
+                states = []
+                for s in inst.states:
+                    state = jsonable(asdict(s))
+                    state["evidence"] = [k for k in s.evidence if k in public]
+                    states.append(state)
                 out.append(
                     {
                         "id": inst.id,
@@ -410,12 +324,12 @@ class StoreView:
                         "description": inst.description,
                         "state": current.state if current else None,
                         "since": jsonable(current.valid_from) if current else None,
-                        "states": [jsonable(asdict(s)) for s in inst.states],
+                        "states": states,
                     }
                 )
             return out
 
-        return self.cached("instruments", (as_of,), compute)
+        return self.cached("instruments", (as_of,), compute_)
 
     def instrument(self, instrument_id: str, as_of: date | None) -> dict[str, Any] | None:
         """One instrument's state history with the evidence events of each state."""
@@ -432,17 +346,26 @@ class StoreView:
 
     # --- indicators --------------------------------------------------------------------------
 
-    def indicators(self, as_of: date | None) -> list[dict[str, Any]]:
+    def catalog(self, as_of: date | None) -> tuple[SeriesEntry, ...]:
+        """Every indicator series public by ``as_of``, with its values (one read per date)."""
         return self.cached(
-            "indicators",
+            "catalog",
             (as_of,),
-            lambda: jsonable(
-                indicator_names(self.store, as_of, snapshot=self.snapshot()).to_pylist()
-            ),
+            lambda: indicator_catalog(self.store, as_of, snapshot=self.snapshot()),
         )
 
+    def indicators(
+        self, as_of: date | None, q: str | None = None, group: str | None = None
+    ) -> list[dict[str, Any]]:
+        """One row per series (name, group, unit, scope, periods, vintages, latest value)."""
+
+        def compute_() -> list[dict[str, Any]]:
+            return [series_row(e) for e in find_series(self.catalog(as_of), q, group)]
+
+        return self.cached("indicators", (as_of, q, group), compute_)
+
     def indicator_ids(self) -> list[str]:
-        return [r["indicator"] for r in self.indicators(None)]
+        return self.cached("indicator_ids", (), lambda: [e.indicator for e in self.catalog(None)])
 
     def indicator(self, indicator: str, as_of: date | None, vintage: str) -> list[dict[str, Any]]:
         return self.cached(
@@ -455,17 +378,27 @@ class StoreView:
             ),
         )
 
+    def releases(self, indicator: str, as_of: date | None) -> list[dict[str, Any]]:
+        """Every release of every period of ``indicator`` public by ``as_of``."""
+        return self.cached(
+            "releases",
+            (indicator, as_of),
+            lambda: jsonable(
+                indicator_releases(self.store, indicator, as_of, snapshot=self.snapshot())
+            ),
+        )
+
     # --- rules, backtest, overview (later stages, imported when first asked for) --------------
 
     def rule_findings(self, as_of: date | None) -> list[Any]:
         """The default rule set evaluated as of ``as_of`` (default today), as Finding records."""
         day = as_of or today()
 
-        def compute() -> list[Any]:
+        def compute_() -> list[Any]:
             rules = _rules()
             return list(rules.evaluate(self.store, rules.load_rules(), day))
 
-        return self.cached("rule_findings", (day,), compute)
+        return self.cached("rule_findings", (day,), compute_)
 
     def findings(self, as_of: date | None, rule_ids: tuple[str, ...] = ()) -> list[dict[str, Any]]:
         """Findings as JSON, optionally only those of ``rule_ids``."""
@@ -482,7 +415,7 @@ class StoreView:
     def backtest(self, start: str | None, end: str | None) -> dict[str, Any]:
         """Every rule at every month's end from ``start`` (YYYY-MM, default 2018-01) to ``end``."""
 
-        def compute() -> dict[str, Any]:
+        def compute_() -> dict[str, Any]:
             rules = _rules()
             first = _month(start) if start else BACKTEST_START
             last = _month(end) if end else None
@@ -494,7 +427,7 @@ class StoreView:
                 "monthly": jsonable(result.monthly()),
             }
 
-        return self.cached("backtest", (start, end), compute)
+        return self.cached("backtest", (start, end), compute_)
 
     def overview(
         self, as_of: date | None, freq: str = "month", dyad: str = "USA-MEX"
@@ -502,7 +435,7 @@ class StoreView:
         """The overview record (:mod:`dyadwatch.present.overview`) as JSON."""
         day = as_of or today()
 
-        def compute() -> dict[str, Any]:
+        def compute_() -> dict[str, Any]:
             from dyadwatch.present.overview import overview
 
             try:
@@ -512,7 +445,34 @@ class StoreView:
             record = overview(self.store, day, dyad=dyad, freq=freq, findings=findings)
             return jsonable(record.as_dict())
 
-        return self.cached("overview", (day, freq, dyad), compute)
+        return self.cached("overview", (day, freq, dyad), compute_)
+
+
+def series_row(entry: SeriesEntry) -> dict[str, Any]:
+    """An indicator series as a JSON row: what it is and its latest figure (no values)."""
+    latest = entry.latest
+    return jsonable(
+        {
+            "indicator": entry.indicator,
+            "name": entry.name,
+            "group": entry.group,
+            "group_title": entry.group_title,
+            "unit": entry.unit,
+            "scope": entry.scope,
+            "sources": ";".join(entry.sources),
+            "periods": entry.periods,
+            "first_period": entry.first_period,
+            "last_period": entry.last_period,
+            "vintages": entry.vintages,
+            "last_known_at": entry.last_known_at,
+            "latest": asdict(latest) if latest else None,
+        }
+    )
+
+
+def judgments_file() -> Path:
+    """The judgments file shipped with the knowledge base."""
+    return data_root() / "judgments.csv"
 
 
 BACKTEST_START = date(2018, 1, 1)
@@ -526,17 +486,6 @@ def _month(text: str) -> date:
         raise UsageError(f"{text!r} is not a month (YYYY-MM).") from None
 
 
-def event_json(row: Mapping[str, Any]) -> dict[str, Any]:
-    """An event row as JSON, with its sources as ``[{url, title}]`` pairs."""
-    out: dict[str, Any] = jsonable(dict(row))
-    urls = row.get("source_urls") or []
-    titles = row.get("source_titles") or []
-    out["sources"] = [
-        {"url": u, "title": titles[i] if i < len(titles) else None} for i, u in enumerate(urls)
-    ]
-    return out
-
-
 def _rules() -> Any:
     try:
         return importlib.import_module("dyadwatch.policy.rules")
@@ -548,10 +497,10 @@ def _rules() -> Any:
 
 
 __all__ = [
-    "EventQuery",
     "FeatureUnavailable",
-    "IndexQuery",
     "StoreView",
-    "event_json",
+    "encode_json",
     "jsonable",
+    "series_row",
+    "today",
 ]

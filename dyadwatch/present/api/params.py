@@ -1,8 +1,11 @@
 """Query parameters shared by the API and the dashboard, validated once, with clear errors.
 
 FastAPI checks types and ranges from the annotations; the checks here add what annotations
-cannot say (dates inside the range the index can compute, text without control characters)
-and raise :class:`~dyadwatch.present.api.errors.ApiError` naming the parameter.
+cannot say and raise :class:`~dyadwatch.present.api.errors.ApiError` naming the parameter:
+dates inside the range the index can compute, an ``as_of`` that is not in the future
+(:func:`dyadwatch.visibility.check_as_of`, the rule every command and route applies), a dyad
+of two codes the CAMEO codebook knows (:func:`dyadwatch.store.query.parse_dyad`), text
+without control characters.
 """
 
 from __future__ import annotations
@@ -13,8 +16,14 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, Query
 
-from dyadwatch.present.api.data import EventQuery, IndexQuery
+from dyadwatch.analyse.answers import SeriesRequest
+from dyadwatch.analyse.index import MIN_N
+from dyadwatch.analyse.index.interval import DEFAULT_LEVEL
+from dyadwatch.analyse.listing import EventSearch
+from dyadwatch.errors import UsageError
 from dyadwatch.present.api.errors import bad_param
+from dyadwatch.store.query import parse_dyad
+from dyadwatch.visibility import check_as_of
 
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2199, 12, 31)
@@ -26,7 +35,19 @@ _PERIOD_YEAR = re.compile(r"^\s*(\d{4})")
 Freq = Literal["week", "month", "quarter", "year"]
 Direction = Literal["both", "ab", "ba"]
 Dedupe = Literal["phoenix", "story", "none"]
-Measure = Literal["net_coop", "goldstein_net", "share_a", "share_b", "net_share_a", "net_share_b"]
+Measure = Literal[
+    "relationship",
+    "environment",
+    "cameo",
+    "net_coop",
+    "goldstein_net",
+    "share_a",
+    "share_b",
+    "net_share_a",
+    "net_share_b",
+]
+"""A named series (the default reading first) or a CAMEO-based measure: ``MEASURE_NAMES``."""
+Episodes = Literal["once", "all"]
 Model = Literal["l2", "l1", "normal", "rbf"]
 Order = Literal["asc", "desc"]
 
@@ -44,9 +65,26 @@ Until = Annotated[date | None, Query(description="Last event date (inclusive).")
 
 
 def check_date(name: str, value: date | None) -> date | None:
+    """``value`` if inside the dates the index can compute; ``as_of`` also not in the future."""
     if value is not None and not FIRST_DAY <= value <= LAST_DAY:
         raise bad_param(name, f"{value} is outside {FIRST_DAY}..{LAST_DAY}.")
+    if name == "as_of":
+        try:
+            check_as_of(value)
+        except UsageError as exc:
+            raise bad_param(name, str(exc)) from None
     return value
+
+
+def check_dyad(name: str, value: str | None) -> str | None:
+    """``value`` as ``A-B`` if both codes are CAMEO country codes (did-you-mean otherwise)."""
+    if value is None:
+        return None
+    try:
+        a, b = parse_dyad(value)
+    except UsageError as exc:
+        raise bad_param(name, str(exc)) from None
+    return f"{a}-{b}"
 
 
 def check_text(name: str, value: str | None) -> str | None:
@@ -76,12 +114,20 @@ def check_dates(since: date | None, until: date | None, as_of: date | None) -> N
         raise bad_param("since", f"{since} is after until {until}.")
 
 
-async def index_query(
+async def series_request(
+    measure: Annotated[
+        Measure,
+        Query(
+            description="A named series — relationship (default: cooperation between the "
+            "governments), environment (the rest), cameo (baseline) — or a CAMEO-based "
+            "measure (net_coop, goldstein_net, share_a, share_b, net_share_a, net_share_b)."
+        ),
+    ] = "relationship",
     dyad: Annotated[
         str, Query(pattern=DYAD_PATTERN, description="Two CAMEO country codes, A-B.")
     ] = "USA-MEX",
     direction: Annotated[Direction, Query(description="ab: A acts on B; ba; both.")] = "both",
-    freq: Annotated[Freq, Query(description="Period length.")] = "month",
+    freq: Annotated[Freq, Query(description="Step of the series.")] = "month",
     as_of: AsOf = None,
     since: Since = None,
     until: Until = None,
@@ -93,15 +139,40 @@ async def index_query(
     min_confidence: Annotated[
         float, Query(ge=0.0, le=1.0, allow_inf_nan=False, description="Drop events below.")
     ] = 0.0,
-    baseline: Annotated[
-        int | None, Query(ge=2, le=520, description="Rolling-baseline length in periods.")
-    ] = None,
     weights: Annotated[
         str | None,
-        Query(max_length=400, description="Source weights in the fused index: curated=2,gdelt=1"),
+        Query(max_length=400, description="Source weights in the fused value: curated=2,gdelt=1"),
     ] = None,
-) -> IndexQuery:
-    """The index parameters of a request."""
+    window: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=520,
+            description="Named series: periods pooled per value (default: each source's finest "
+            "window at which most periods have enough events).",
+        ),
+    ] = None,
+    episodes: Annotated[
+        Episodes,
+        Query(
+            description="Named series: an episode counts once per period (its strongest "
+            "step), or every step."
+        ),
+    ] = "once",
+    min_n: Annotated[
+        int,
+        Query(ge=2, le=1000, description="Named series: fewest events behind a value."),
+    ] = MIN_N,
+    level: Annotated[
+        float,
+        Query(gt=0.0, lt=1.0, allow_inf_nan=False, description="Named series: interval level."),
+    ] = DEFAULT_LEVEL,
+    baseline: Annotated[
+        int | None,
+        Query(ge=2, le=520, description="CAMEO measures: rolling-baseline length in periods."),
+    ] = None,
+) -> SeriesRequest:
+    """The series parameters of a request, checked against the library's own rules."""
     check_dates(since, until, as_of)
     names: tuple[str, ...] | None = None
     if sources:
@@ -109,8 +180,9 @@ async def index_query(
         names = tuple(s for s in cleaned if s)
         if any(len(s) > 64 for s in names):
             raise bad_param("sources", "a source name is at most 64 characters.")
-    return IndexQuery(
-        dyad=dyad.upper(),
+    return SeriesRequest(
+        measure=measure,
+        dyad=check_dyad("dyad", dyad) or "USA-MEX",
         direction=direction,
         freq=freq,
         as_of=as_of,
@@ -119,12 +191,16 @@ async def index_query(
         sources=names or None,
         dedupe=dedupe,
         min_confidence=min_confidence,
-        baseline=baseline,
         weights=check_text("weights", weights),
+        window=window,
+        episodes=episodes,
+        min_n=min_n,
+        level=level,
+        baseline=baseline,
     )
 
 
-IndexParams = Annotated[IndexQuery, Depends(index_query)]
+SeriesParams = Annotated[SeriesRequest, Depends(series_request)]
 
 
 async def event_query(
@@ -150,18 +226,18 @@ async def event_query(
         Query(max_length=200, description="Summary, id, actor names or source titles contain."),
     ] = None,
     order: Annotated[Order, Query(description="By event date: asc or desc.")] = "asc",
-) -> EventQuery:
+) -> EventSearch:
     """The event filters of a request."""
     check_dates(since, until, as_of)
     sources = tuple(s for s in (check_text("source", x) for x in source or ()) if s)
     if any(len(s) > 64 for s in sources):
         raise bad_param("source", "a source name is at most 64 characters.")
-    return EventQuery(
+    return EventSearch(
         sources=sources,
         since=since,
         until=until,
         as_of=as_of,
-        dyad=dyad.upper() if dyad else None,
+        dyad=check_dyad("dyad", dyad),
         direction=direction,
         instrument=check_text("instrument", instrument),
         actor=check_text("actor", actor),
@@ -170,16 +246,17 @@ async def event_query(
     )
 
 
-EventParams = Annotated[EventQuery, Depends(event_query)]
+EventParams = Annotated[EventSearch, Depends(event_query)]
 
 __all__ = [
     "AsOf",
     "EventParams",
-    "IndexParams",
+    "SeriesParams",
     "check_date",
     "check_dates",
+    "check_dyad",
     "check_period",
     "check_text",
     "event_query",
-    "index_query",
+    "series_request",
 ]

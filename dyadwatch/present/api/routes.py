@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from dyadwatch import pipeline
-from dyadwatch.analyse.index import COLUMNS, FUSED
+from dyadwatch.analyse.index import FUSED
 from dyadwatch.errors import UsageError
 from dyadwatch.present.api.auth import TokenInfoModel, require_read, require_write
 from dyadwatch.present.api.data import StoreView, encode_json, jsonable
@@ -30,19 +30,19 @@ from dyadwatch.present.api.params import (
     AsOf,
     EventParams,
     Freq,
-    IndexParams,
-    Measure,
     Model,
+    SeriesParams,
     check_date,
+    check_dyad,
     check_period,
     check_text,
 )
 from dyadwatch.present.api.tokens import TokenInfo
 
-SERIES_HELP = "The series: 'fused' (default) or a source label."
+SOURCE_HELP = "Whose values: 'fused' (default: the sources combined), a source label, or 'all'."
 PERIOD_HELP = "A period: 2021, 2021Q1, 2021-01, 2021-W03 or a day in it (2021-01-19)."
 
-Series = Annotated[str, Query(max_length=64, description=SERIES_HELP)]
+Source = Annotated[str, Query(max_length=64, description=SOURCE_HELP)]
 
 
 async def view(request: Request) -> StoreView:
@@ -80,11 +80,34 @@ class Page(BaseModel):
     events: list[dict[str, Any]]
 
 
-class IndexOut(BaseModel):
-    query: dict[str, Any]
-    series: list[str]
-    columns: dict[str, str]
+class SeriesOut(BaseModel):
+    """A measure of the dyad, one row per step (and source)."""
+
+    query: dict[str, Any] = Field(description="The parameters the rows were computed from.")
+    measure: str = Field(description="The named series or CAMEO-based measure.")
+    named: bool = Field(description="True for a named series (rows with n and an interval).")
+    title: str
+    unit: str
+    sources: list[str] = Field(description="The source labels of this series, then 'fused'.")
+    windows: dict[str, int] = Field(description="Named series: periods pooled per source.")
+    min_n: int | None = Field(description="Named series: fewest events behind a value.")
+    level: float | None = Field(description="Named series: level of the intervals.")
+    columns: dict[str, str] = Field(description="What each column of a row means.")
     rows: list[dict[str, Any]]
+
+
+class Judgments(BaseModel):
+    """Dated expert judgments scored against the named series, each as known at its date."""
+
+    measure: str
+    file: str
+    later: int = Field(description="Judgments in the file dated after as_of (not scored).")
+    agreement: float | None = Field(description="agree / (agree + disagree).")
+    n_agree: int
+    n_disagree: int
+    n_insufficient: int
+    rows: list[dict[str, Any]]
+    by_direction: dict[str, dict[str, Any]]
 
 
 class Rows(BaseModel):
@@ -257,63 +280,74 @@ def get_event(
     return cached_ok(request, lambda: found)
 
 
-@read.get("/index", response_model=IndexOut, summary="The dyad index")
-def get_index(
-    request: Request,
-    v: View,
-    query: IndexParams,
-    series: Annotated[
-        str | None, Query(max_length=64, description="Only this series (default: all).")
-    ] = None,
-) -> Response:
-    """Cooperation–conflict index rows, per source series and fused, one per period."""
-    out = v.index(query, check_text("series", series))
-    return cached_ok(request, lambda: {**out, "columns": dict(COLUMNS)})
+@read.get("/index", response_model=SeriesOut, summary="The dyad's index: a named series")
+def get_index(request: Request, v: View, query: SeriesParams, source: Source = FUSED) -> Response:
+    """The default reading, per step: by default the ``relationship`` series (cooperation
+    between the two governments), fused over sources, monthly.
+
+    Each row of a named series has ``value`` (the mean effect on the −10…+10 scale), ``lo`` and
+    ``hi`` (the interval at ``level``), ``n`` (events counted), ``window`` and
+    ``window_start`` (what the value pools), ``status`` (``ok`` or ``insufficient``) and
+    ``reason`` (why a value is null), and ``last_event``. ``measure=environment`` reads the
+    events that are not between the two states; ``measure=net_coop`` (or another CAMEO-based
+    measure) the quad-class frame, whose rows have no interval. ``source=all`` returns every
+    source's rows and the fused ones. See docs/index.md.
+    """
+    source = check_text("source", source) or FUSED
+    return cached_ok(request, lambda: v.series(query, source))
 
 
 @read.get("/index/turning-points", response_model=Rows, summary="Turning points")
 def get_turning_points(
     request: Request,
     v: View,
-    query: IndexParams,
-    series: Series = FUSED,
-    measure: Measure = "net_coop",
+    query: SeriesParams,
+    source: Source = FUSED,
     penalty: Annotated[
         float | None, Query(gt=0, le=1e6, allow_inf_nan=False, description="PELT penalty.")
     ] = None,
-    model: Model = "l2",
-    min_size: Annotated[int, Query(ge=1, le=100)] = 2,
-    window: Annotated[int, Query(ge=1, le=100)] = 1,
+    model: Annotated[Model, Query(description="CAMEO measures: ruptures cost model.")] = "l2",
+    min_size: Annotated[int, Query(ge=1, le=100, description="Fewest values a segment.")] = 2,
     events: Annotated[int, Query(ge=1, le=100, description="Events per turning point.")] = 5,
 ) -> Response:
-    """Change points of one index series, each with the events around it."""
+    """Changes of level of the series, each with the events behind the value where it turned.
+
+    A named series is read on independent values with enough evidence; each turning point has
+    ``z`` (the change over the segments' spread) and ``sure`` (clear, likely, uncertain).
+    """
     rows = v.turning_points(
         query,
-        series=series,
-        measure=measure,
+        source=check_text("source", source) or FUSED,
         penalty=penalty,
-        model=model,
         min_size=min_size,
-        window=window,
+        model=model,
         events=events,
     )
     return cached_ok(request, lambda: {"as_of": query.as_of, "rows": rows})
 
 
-@read.get("/index/alerts", response_model=Rows, summary="Unusual recent periods")
+@read.get("/index/alerts", response_model=Rows, summary="Unusual recent values")
 def get_alerts(
     request: Request,
     v: View,
-    query: IndexParams,
-    series: Series = FUSED,
+    query: SeriesParams,
+    source: Source = FUSED,
     threshold: Annotated[
         float, Query(gt=0, le=1e6, allow_inf_nan=False, description="Smallest |z| reported.")
     ] = 2.0,
-    recent: Annotated[int, Query(ge=1, le=520, description="Latest periods to look at.")] = 1,
+    recent: Annotated[int, Query(ge=1, le=520, description="Latest steps to look at.")] = 1,
     events: Annotated[int, Query(ge=1, le=100, description="Events per alert.")] = 5,
 ) -> Response:
-    """Measures of the latest period(s) far from their own baseline, each with its events."""
-    rows = v.alerts(query, series=series, threshold=threshold, recent=recent, events=events)
+    """The latest value(s) against their own past: more conflictual or more cooperative than
+    usual, more or fewer events than usual — each with ``z``, ``sure`` and the events pulling
+    the value that way."""
+    rows = v.alerts(
+        query,
+        source=check_text("source", source) or FUSED,
+        threshold=threshold,
+        recent=recent,
+        events=events,
+    )
     return cached_ok(request, lambda: {"as_of": query.as_of, "rows": rows})
 
 
@@ -321,35 +355,60 @@ def get_alerts(
 def get_lowest_since(
     request: Request,
     v: View,
-    query: IndexParams,
+    query: SeriesParams,
     period: Annotated[str, Query(max_length=20, description=PERIOD_HELP)],
-    series: Series = FUSED,
-    measure: Measure = "net_coop",
+    source: Source = FUSED,
 ) -> Response:
-    """The most recent earlier period as low or lower (or a record low), with a sentence."""
+    """The most recent earlier value as low or lower (or a record low), with a sentence; for a
+    named series, whether the two values lie within each other's interval (``within_noise``)."""
     return cached_ok(
         request,
         lambda: v.lowest_since(
-            query, check_period("period", period), series=series, measure=measure
+            query, check_period("period", period), source=check_text("source", source) or FUSED
         ),
     )
 
 
-@read.get("/index/evidence", response_model=Rows, summary="Events behind an index value")
+@read.get("/index/evidence", response_model=Rows, summary="Events behind a value")
 def get_evidence(
     request: Request,
     v: View,
-    query: IndexParams,
+    query: SeriesParams,
     period: Annotated[str, Query(max_length=20, description=PERIOD_HELP)],
-    series: Series = FUSED,
-    measure: Measure = "net_coop",
+    source: Source = FUSED,
     limit: Annotated[int, Query(ge=1, le=500)] = 20,
+    sign: Annotated[
+        int,
+        Query(
+            ge=-1,
+            le=1,
+            description="Named series: -1 only events pulling the value down, 1 up, 0 all.",
+        ),
+    ] = 0,
 ) -> Response:
-    """The events of one period, largest contributions to the value first."""
+    """The events counted in one value, largest contributions first: for a named series each
+    with its effect, the editor's rationale, its episode's other steps and the citations
+    public at ``as_of``."""
     rows = v.evidence(
-        query, check_period("period", period), series=series, measure=measure, limit=limit
+        query,
+        check_period("period", period),
+        source=check_text("source", source) or FUSED,
+        limit=limit,
+        sign=sign,
     )
     return cached_ok(request, lambda: {"as_of": query.as_of, "rows": rows})
+
+
+@read.get("/validate/judgments", response_model=Judgments, summary="The index against experts")
+def get_judgments(request: Request, v: View, query: SeriesParams) -> Response:
+    """The shipped expert judgments (``dyadwatch/knowledge/data/judgments.csv``) scored against
+    the named series, each read as known at its own date, as ``dyadwatch validate judgments``.
+
+    With ``as_of``, only the judgments made by then are scored. Each row says ``agree``,
+    ``disagree`` or ``insufficient`` with the numbers compared; ``agreement`` is agree /
+    (agree + disagree), overall and per direction of claim.
+    """
+    return cached_ok(request, lambda: v.judgments(query))
 
 
 @read.get("/instruments", response_model=Rows, summary="Policy instruments and their states")
@@ -384,10 +443,23 @@ def get_instrument(
 
 
 @read.get("/indicators", response_model=Rows, summary="Indicator series")
-def list_indicators(request: Request, v: View, as_of: AsOf = None) -> Response:
-    """One row per series: unit, scope, sources, periods and vintages known ``as_of``."""
+def list_indicators(
+    request: Request,
+    v: View,
+    as_of: AsOf = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, description="Every word in the id, name, unit or scope."),
+    ] = None,
+    group: Annotated[
+        str | None, Query(max_length=64, description="Only this group (see 'group').")
+    ] = None,
+) -> Response:
+    """One row per series public by ``as_of``: its name and group, unit, scope, sources,
+    periods and vintages, and its latest figure (``latest``)."""
     check_date("as_of", as_of)
-    return cached_ok(request, lambda: {"as_of": as_of, "rows": v.indicators(as_of)})
+    words, only = check_text("q", q), check_text("group", group)
+    return cached_ok(request, lambda: {"as_of": as_of, "rows": v.indicators(as_of, words, only)})
 
 
 @read.get("/indicators/{indicator_id}", response_model=Rows, summary="One indicator series")
@@ -400,17 +472,21 @@ def get_indicator(
         str,
         Query(
             max_length=64,
-            description="latest-known (default), first-known, or one vintage's name.",
+            description="latest-known (default), first-known, all (every release of every "
+            "period), or one vintage's name.",
         ),
     ] = "latest-known",
 ) -> Response:
-    """The values of one series, one per period, as known ``as_of``."""
+    """The values of one series, one per period, as known ``as_of`` (``vintage=all``: every
+    release public by then, oldest first)."""
     check_date("as_of", as_of)
     if indicator_id not in v.indicator_ids():
         raise ApiError(
             404, "not_found", f"no indicator series {indicator_id!r}; see /api/indicators."
         )
     vintage = check_text("vintage", vintage) or "latest-known"
+    if vintage == "all":
+        return cached_ok(request, lambda: {"as_of": as_of, "rows": v.releases(indicator_id, as_of)})
     return cached_ok(
         request, lambda: {"as_of": as_of, "rows": v.indicator(indicator_id, as_of, vintage)}
     )
@@ -524,7 +600,8 @@ def get_overview(
     the record the brief and the dashboard's overview render. ``as_of`` defaults to today
     and may not be in the future."""
     check_date("as_of", as_of)
-    return cached_ok(request, lambda: v.overview(as_of, freq, dyad.upper()))
+    pair = check_dyad("dyad", dyad) or "USA-MEX"
+    return cached_ok(request, lambda: v.overview(as_of, freq, pair))
 
 
 # --- writes ------------------------------------------------------------------------------------
