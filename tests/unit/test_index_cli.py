@@ -106,7 +106,7 @@ def test_options_before_the_subcommand_apply(
         (["index", "lowest-since", "2021-01"], "insufficient evidence", 1),
         (["index", "--source", "gdlet"], "no events from source 'gdlet'", 2),
         (["index", "--weights", "curated"], "SOURCE=NUMBER", 2),
-        (["index", "chart", "-o", "x.pdf"], "must end in .png or .svg", 2),
+        (["index", "chart", "-o", "x.pdf"], "must end in .svg or .png", 2),
         (["index", "turning-points", "--penalty", "-2"], "penalty must be a positive number", 2),
     ],
 )
