@@ -82,7 +82,20 @@ def event_yaml(e: EventRecord) -> str:
         lines.append(f"      title: {_q(s.title)}")
         if s.publisher:
             lines.append(f"      publisher: {_q(s.publisher)}")
+        if s.published is not None:
+            published = s.published if isinstance(s.published, str) else s.published.isoformat()
+            lines.append(f"      published: {published}")
+        if s.archived_copy:
+            lines.append(f"      archived_copy: {_q(s.archived_copy)}")
+        if s.late_reason:
+            lines.append(f"      late_reason: {_q(' '.join(s.late_reason.split()))}")
     lines.append(f"  verified: {'true' if e.verified else 'false'}")
+    if e.relation_effect is not None:
+        lines.append(f"  relation_effect: {e.relation_effect:g}")
+    if e.effect_rationale:
+        lines.append(f"  effect_rationale: {_q(' '.join(e.effect_rationale.split()))}")
+    if e.episode:
+        lines.append(f"  episode: {e.episode}")
     if e.note:
         lines.append(f"  note: {_q(' '.join(e.note.split()))}")
     return "\n".join(lines) + "\n"

@@ -27,7 +27,15 @@ def small_kb(root: Path) -> Path:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    made: Path = module.make_kb(root)
+    made: Path = module.make_kb(
+        root,
+        {
+            "episodes/example.yaml": (
+                "- id: example-affair\n  name: An example affair\n"
+                "  summary: Several steps of one example affair.\n"
+            )
+        },
+    )
     return made
 
 
@@ -39,8 +47,18 @@ NEW = {
     "cameo": "111",
     "instruments": ["mlat"],
     "summary": "Mexico's foreign ministry published the US evidence file: quoted 'text' and all.",
-    "sources": [{"url": "https://example.org/file", "title": 'The "file", released'}],
+    "sources": [
+        {
+            "url": "https://example.org/file",
+            "title": 'The "file", released',
+            "publisher": "Example: News",
+            "published": date(2021, 1, 15),
+        }
+    ],
     "verified": True,
+    "relation_effect": -7,
+    "effect_rationale": "Publishing the partner's confidential file broke trust: a rupture step.",
+    "episode": "example-affair",
     "note": "A note: with a colon.",
 }
 
@@ -100,7 +118,8 @@ def test_cli_add_from_flags(tmp_path: Path) -> None:
         "--id", "2021-01-16-example", "--date", "2021-01-16", "--source", "MEX:SRE",
         "--target", "USA:DEA", "--cameo", "111", "--instrument", "mlat",
         "--summary", "An example event added from flags.", "--url", "https://example.org/x",
-        "--title", "Example", "--verified",
+        "--title", "Example", "--outlet", "Example", "--published", "2021-01-16",
+        "--verified", "--effect", "-2", "--rationale", "Words of friction, no act.",
     ]  # fmt: skip
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
@@ -138,7 +157,11 @@ def test_cli_add_interactively(tmp_path: Path) -> None:
             "Mexico asked for a meeting, typed at the prompts.",
             "https://example.org/asked",
             "Asked",
+            "Example News",
+            "2021-01-17",
             "y",
+            "2",
+            "A meeting asked for: cooperative words, no deliverable.",
         ]
     )
     result = CliRunner().invoke(

@@ -177,7 +177,23 @@ def _ask(value: Any, prompt: str, interactive: bool, **kwargs: Any) -> Any:
 @click.option("--summary", default=None, help="One sentence in your own words.")
 @click.option("--url", "urls", multiple=True, help="Source URL (repeatable, with --title).")
 @click.option("--title", "titles", multiple=True, help="Title of each --url, in order.")
+@click.option("--outlet", "outlets", multiple=True, help="Outlet of each --url, in order.")
+@click.option(
+    "--published",
+    "published",
+    multiple=True,
+    help="Publication date of each --url (YYYY-MM-DD or 'unknown'), in order.",
+)
 @click.option("--verified/--unverified", default=None, help="Did a found page confirm it?")
+@click.option(
+    "--effect",
+    type=click.FloatRange(-10, 10),
+    default=None,
+    help="What it did to security cooperation between the governments, -10…+10 "
+    "(docs/measurement.md gives the anchors).",
+)
+@click.option("--rationale", default=None, help="One line: why this effect.")
+@click.option("--episode", default=None, help="Episode id (episodes/*.yaml), if a step of one.")
 @click.option("--note", default=None, help="Optional note (conflicting dates, choices).")
 @click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Knowledge-base directory [default: the shipped one].")  # fmt: skip
@@ -200,7 +216,12 @@ def add(
     summary: str | None,
     urls: tuple[str, ...],
     titles: tuple[str, ...],
+    outlets: tuple[str, ...],
+    published: tuple[str, ...],
     verified: bool | None,
+    effect: float | None,
+    rationale: str | None,
+    episode: str | None,
     note: str | None,
     root: Path | None,
     interactive: bool | None,
@@ -214,7 +235,8 @@ def add(
     Example:
       dyadwatch kb add --file 2017-2026.yaml --id 2021-01-15-example --date 2021-01-15 \\
         --source MEX:FGR --target USA:DEA --cameo 111 --instrument indictments \\
-        --summary "..." --url https://... --title "..." --verified
+        --summary "..." --url https://... --title "..." --outlet Reuters \\
+        --published 2021-01-15 --verified --effect -3 --rationale "..."
     """
     from dyadwatch.knowledge.add import add_event
     from dyadwatch.knowledge.loader import display_path
@@ -238,10 +260,20 @@ def add(
     if not urls and ask:
         urls = (click.prompt("Source URL"),)
         titles = (click.prompt("Source title"),)
+        outlets = (click.prompt("Outlet (blank: none)", default="", show_default=False),)
+        published = (click.prompt("Published (YYYY-MM-DD or unknown)", default="unknown"),)
     if verified is None and ask:
         verified = click.confirm("Verified (a found page confirmed date and fact)?", default=False)
+    if effect is None and ask:
+        effect = click.prompt(
+            "Effect on security cooperation (-10…+10)", type=click.FloatRange(-10, 10)
+        )
+    rationale = _ask(rationale, "Why this effect (one line)", ask)
     if len(titles) != len(urls):
         raise click.UsageError("give one --title for each --url, in the same order.")
+    for name, values in (("--outlet", outlets), ("--published", published)):
+        if values and len(values) != len(urls):
+            raise click.UsageError(f"give one {name} for each --url, in the same order.")
     if not events_file:
         raise click.UsageError("--file is required (an events file, e.g. 2017-2026.yaml).")
     data: dict[str, Any] = {
@@ -253,9 +285,21 @@ def add(
         "cameo": cameo,
         "instruments": list(instruments),
         "summary": summary,
-        "sources": [{"url": u, "title": t} for u, t in zip(urls, titles, strict=True)],
+        "sources": [
+            {
+                "url": u,
+                "title": t,
+                "publisher": outlets[i] if outlets and outlets[i] else None,
+                "published": published[i] if published else None,
+            }
+            for i, (u, t) in enumerate(zip(urls, titles, strict=True))
+        ],
         "verified": verified,
+        "relation_effect": effect,
+        "effect_rationale": rationale,
+        "episode": episode,
     }
+    data["sources"] = [{k: v for k, v in s.items() if v is not None} for s in data["sources"]]
     if known_at is not None:
         data["known_at"] = known_at
     if topics:
