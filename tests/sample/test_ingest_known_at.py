@@ -110,9 +110,19 @@ def test_a_source_without_known_at_names_the_sources_that_take_it(
         capsys, "ingest", "file", str(table_path), "--known-at", "2018-02-01", "--store", str(root)
     )
     assert code == 2  # a usage error: the option does not apply to this source
-    assert err.splitlines() == [
+    (line,) = err.splitlines()
+    assert line.startswith(
         "error: Source 'file' does not take known_at; the sources that take it: "
-        "cbp_seizures, cdc_vsrr, foreign_assistance, inegi_sesnsp, sesnsp_victims."
-    ]
+    )
+    named = line.rsplit(": ", 1)[1].rstrip(".").split(", ")
+    assert named == sorted(named)
+    assert {
+        "cbp_seizures",
+        "cdc_vsrr",
+        "foreign_assistance",
+        "inegi_sesnsp",
+        "sesnsp_victims",
+    } <= set(named)
+    assert "file" not in named
     assert out == ""
     assert not root.exists()
