@@ -136,3 +136,11 @@ def test_gold_sets_and_split(shared_data: Path) -> None:
     assert all(e.split == split_of(e.text) for e in sets["spanish"])
     docs = list(read_documents([shared_data / "coding_gold/tabari/Validate.text"]))
     assert len(docs) == 1  # a real file of English prose reads as one document
+
+
+def test_the_artefact_was_built_from_these_inputs(shared_data: Path) -> None:
+    import hashlib
+
+    manifest = json.loads((MODEL / "manifest.json").read_text())
+    for rel, sha in manifest["inputs"].items():
+        assert hashlib.sha256((shared_data / rel).read_bytes()).hexdigest() == sha, rel

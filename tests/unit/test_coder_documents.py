@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dyadwatch.coding import documents
 from dyadwatch.coding.documents import (
@@ -135,3 +137,17 @@ def test_language_and_dates() -> None:
     assert parse_published("2021-01-15") is not None
     with pytest.raises(ValueError):
         parse_published("15/01/2021")
+
+
+@settings(max_examples=60, deadline=None)
+@given(raw=st.binary(max_size=400), suffix=st.sampled_from([".txt", ".jsonl", ".csv"]))
+def test_any_bytes_give_documents_or_reasons_never_an_exception(raw: bytes, suffix: str) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"x{suffix}"
+        path.write_bytes(raw)
+        out = list(read_documents([path]))
+        assert out, "every file gives at least one document or one reason"
+        assert all(isinstance(d, Document | Rejected) for d in out)
+        assert all(d.reason for d in out if isinstance(d, Rejected))
