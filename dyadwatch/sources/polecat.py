@@ -55,6 +55,7 @@ full terms); cite the dataset.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -83,6 +84,8 @@ from dyadwatch.sources.lookups import country_codes
 from dyadwatch.sources.remote import RemoteFile
 from dyadwatch.sources.sectors import agent_for_sector, pick_agent, split_sectors
 from dyadwatch.sources.tabular import apply
+
+log = logging.getLogger(__name__)
 
 DATASET = "doi:10.7910/DVN/AJGVIT"
 """POLECAT Weekly Data on Harvard Dataverse."""
@@ -289,6 +292,12 @@ class PolecatSource(EventFileSource):
 
     def column_names(self, header: list[str], first_row: list[str]) -> list[str] | None:
         if EXTRA_HEADER in header and len(header) == len(first_row) + 1:
+            log.warning(
+                "the header names a %r column its rows do not have (a known malformed POLECAT "
+                "release); the rows are read by the other %d names",
+                EXTRA_HEADER,
+                len(header) - 1,
+            )
             return [h for h in header if h != EXTRA_HEADER]
         return None
 
