@@ -24,6 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from dyadwatch.codebooks import cameo
 from dyadwatch.errors import KnowledgeBaseError
 from dyadwatch.knowledge.loader import (
     KnowledgeBase,
@@ -34,7 +35,7 @@ from dyadwatch.knowledge.loader import (
     read_yaml_records,
 )
 from dyadwatch.knowledge.schema import EventRecord
-from dyadwatch.knowledge.validate import _codebook, validate
+from dyadwatch.knowledge.validate import validate
 
 
 def _q(value: str) -> str:
@@ -120,7 +121,7 @@ def check_event(
     events_file: str | Path,
     *,
     root: Path | None = None,
-    codebook: Callable[[], Any] = _codebook,
+    codebook: Callable[[], Any] = cameo,
 ) -> tuple[EventRecord | None, list[Problem], Path]:
     """Validate ``data`` as a new event of ``events_file``: the record and its problems."""
     kb = load(root)
@@ -156,7 +157,7 @@ def add_event(
     events_file: str | Path,
     *,
     root: Path | None = None,
-    codebook: Callable[[], Any] = _codebook,
+    codebook: Callable[[], Any] = cameo,
 ) -> Located[EventRecord]:
     """Validate ``data`` and append it to ``events_file``; return the event as written.
 

@@ -218,6 +218,10 @@ class EventRecord(_Record):
     """One line: why this effect (required with ``relation_effect``)."""
     episode: Annotated[StrictStr, Field(pattern=EPISODE_ID_RE)] | None = None
     """The episode this event is a step of (``episodes/*.yaml``), counted once per period."""
+    domain: Literal["security", "other"] = "security"
+    """``other``: an act between the governments outside the security relationship (trade,
+    oil, health, elections). It stays in the timeline but is not evidence about security
+    cooperation, so the relationship series does not count it (docs/measurement.md)."""
 
     @field_validator("relation_effect", mode="before")
     @classmethod

@@ -34,6 +34,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
+from dyadwatch.codebooks import cameo
 from dyadwatch.knowledge.loader import (
     KnowledgeBase,
     Located,
@@ -57,17 +58,11 @@ from dyadwatch.knowledge.schema import (
 )
 
 
-def _codebook() -> Any:
-    from dyadwatch.codebooks import cameo
-
-    return cameo()
-
-
 def validate(
     kb: KnowledgeBase | None = None,
     *,
     today: date | None = None,
-    codebook: Callable[[], Any] = _codebook,
+    codebook: Callable[[], Any] = cameo,
     quality: QualityLists | None = None,
 ) -> list[Problem]:
     """Every problem in ``kb`` (default: the shipped knowledge base), in file order.
@@ -232,6 +227,14 @@ def _check_effects(kb: KnowledgeBase) -> list[Problem]:
                     "(one line: why this effect)",
                     "relation_effect",
                     severity=EFFECT_SEVERITY,
+                )
+            )
+        if r.domain == "other" and r.relation_effect not in (None, 0):
+            out.append(
+                e.problem(
+                    f"{r.id}: domain other (outside the security relationship) has no relational "
+                    f"effect: write relation_effect: 0, not {r.relation_effect:g}",
+                    "relation_effect",
                 )
             )
         if r.effect_rationale is not None and r.relation_effect is None:

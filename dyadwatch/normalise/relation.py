@@ -18,8 +18,10 @@ which says where the number came from (docs/measurement.md, "Relational effect")
     handed over, a sanction imposed, an official arrested by the other state.
 
 An event between two states with no Goldstein score (no CAMEO code) keeps a null effect and
-is counted as unscored, never as 0. An effect outside −10…+10 or not finite sets the row
-aside. The step is pure and idempotent: a value already set is kept.
+is counted as unscored, never as 0. A row that names a basis but no effect (an editor's
+``editor:outside-security``: an act outside the security relationship) keeps its null: the
+basis says there is no relational effect to derive. An effect outside −10…+10 or not
+finite sets the row aside. The step is pure and idempotent: a value already set is kept.
 
 Examples
 --------
@@ -81,8 +83,9 @@ def relation(table: pa.Table, ctx: StepContext) -> StepResult:
         pc.if_else(pc.is_valid(goldstein), BASIS_CAMEO, pa.scalar(None, pa.string())),
         BASIS_NOT_STATE,
     )
-    table = replace_column(table, "relation_effect", pc.if_else(given, effect, derived))
-    table = replace_column(table, "effect_basis", pc.if_else(given, basis, derived_basis))
+    keep = pc.or_(given, pc.is_valid(basis))
+    table = replace_column(table, "relation_effect", pc.if_else(keep, effect, derived))
+    table = replace_column(table, "effect_basis", pc.if_else(keep, basis, derived_basis))
     return StepResult(table, result.rejects)
 
 

@@ -47,9 +47,13 @@ from dyadwatch.sources.base import LINE_COLUMN, Artifact, Chunk, Reject, Source
 
 log = logging.getLogger(__name__)
 
+BASIS_OUTSIDE = "editor:outside-security"
+"""``effect_basis`` of an event its editor placed outside the security relationship: it has no
+relational effect (null), and the relationship series does not count it."""
+
 CONFIDENCE_VERIFIED = 0.9
 CONFIDENCE_UNVERIFIED = 0.6
-_FORMAT_VERSION = "curated-2"
+_FORMAT_VERSION = "curated-3"
 _SUFFIXES = {".yaml", ".yml", ".csv"}
 _FATAL = ("YAML does not parse", "not UTF-8", "header:", "empty file", "expected a list")
 
@@ -110,8 +114,14 @@ def event_row(e: EventRecord, actors: dict[str, Any], line: int) -> dict[str, An
         "source_titles": [s.title for s in e.sources],
         "source_published": [s.published_date for s in e.sources],
         "source_outlets": [s.publisher for s in e.sources],
-        "relation_effect": e.relation_effect,
-        "effect_basis": "editor" if e.relation_effect is not None else None,
+        "relation_effect": e.relation_effect if e.domain == "security" else None,
+        "effect_basis": (
+            BASIS_OUTSIDE
+            if e.domain == "other"
+            else "editor"
+            if e.relation_effect is not None
+            else None
+        ),
         "effect_rationale": " ".join(e.effect_rationale.split()) if e.effect_rationale else None,
         "episode": e.episode,
         "summary": " ".join(e.summary.split()),
@@ -307,6 +317,7 @@ class CuratedSource(Source):
 
 
 __all__ = [
+    "BASIS_OUTSIDE",
     "CONFIDENCE_UNVERIFIED",
     "CONFIDENCE_VERIFIED",
     "CuratedSource",
