@@ -1,174 +1,250 @@
-"""The brief's pieces without a store: formats, numbering, sparklines, non-Latin-1 text."""
+"""The brief without a store: a hand-built digest said in words, rendered as HTML and PDF.
+
+Checks, by parsing the HTML as a reader's browser would: the bottom line comes first, no
+text is cut mid-word, no code (snake_case) is visible, sources read outlet, title and date,
+a staleness banner appears when due, Spanish labels come from the registry, and the PDF is
+written in a font that prints Spanish.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from html.parser import HTMLParser
 
 import pytest
 
+from dyadwatch.analyse.records import EventFact, Extent
 from dyadwatch.errors import UsageError
-from dyadwatch.present.brief import brief_format, render_html, render_pdf
-from dyadwatch.present.brief.content import brief_content, humanise, unit_square
-from dyadwatch.present.brief.render import sparkline_svg
-from dyadwatch.present.overview import (
-    Changes,
-    EventRef,
-    Headline,
-    IndicatorValue,
-    IndicatorView,
-    InstrumentView,
-    Overview,
-    _Citations,
-    period_name,
-    signed,
+from dyadwatch.model import Finding
+from dyadwatch.policy.digest import (
+    Digest,
+    FindingFact,
+    IndicatorFact,
+    Reading,
+    SeriesPoint,
+    StateFact,
 )
+from dyadwatch.present.brief import brief_format, render_html, render_pdf
+from dyadwatch.present.brief.content import brief_content
+from dyadwatch.present.labels import labels
+from dyadwatch.present.overview import Overview, from_digest
+from dyadwatch.present.reasons import contradictions, reason_words
+from dyadwatch.visibility import Citation
 
 pytestmark = pytest.mark.unit
 
-SPANISH = "Fiscalía General — “exoneración” de Cienfuegos; señal de año difícil"
+LONG = (
+    "López Obrador endorsed the exoneration, accused the DEA of fabricating the case, and had "
+    "the Foreign Ministry publish the 751-page US evidence file that had been shared in "
+    "confidence, a step the Justice Department called a breach of the treaty’s terms."
+)
+SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")
 
 
-def tiny_overview() -> Overview:
-    """A hand-built overview whose text needs more than Latin-1."""
-    cites = _Citations()
-    when = datetime(2021, 1, 14, 23, 59, tzinfo=UTC)
-    ev = EventRef(
-        event_id="e1",
-        source="curated",
-        source_key="2021-01-14-x",
-        event_date=date(2021, 1, 14),
-        known_at=when,
-        actor1="Fiscalía General de la República",
-        actor2="Department of Justice",
-        cameo_code="0841",
-        quad_class=2,
-        goldstein=7.0,
-        instruments=("indictments",),
-        summary=SPANISH,
-        urls=("https://example.org/a?x=1&y=2", "https://example.org/b"),
+def point(period: str, value: float | None, n: int) -> SeriesPoint:
+    y, m = int(period[:4]), int(period[5:])
+    return SeriesPoint(
+        period, date(y, m, 1), date(y, m, 28), 12, date(y - 1, m, 1), n, value,
+        None if value is None else value - 1.6, None if value is None else value + 1.6,
+        "ok" if value is not None else "insufficient",
+        None if value is not None else "insufficient evidence: 3 event(s) in 12 months",
+    )  # fmt: skip
+
+
+def event(key: str, summary: str, effect: float, day: date) -> EventFact:
+    return EventFact(
+        event_id=f"id-{key}", source="curated", source_key=key, event_date=day,
+        known_at=datetime(day.year, day.month, day.day, 23, tzinfo=UTC), actor1="Mexico",
+        actor2="United States", actor1_country="MEX", actor2_country="USA", cameo_code="112",
+        quad_class=3, goldstein=-2.0, relation_effect=effect, effect_basis="editor",
+        effect_rationale="breaks trust", episode=None, instruments=("mlat",), summary=summary,
+        language="en", handling="public",
+        citations=(Citation(f"https://example.org/{key}?a=1&b=2", f"Title of {key}", "AP", day),),
+    )  # fmt: skip
+
+
+def digest(as_of: date = date(2021, 1, 19), newest: date = date(2021, 1, 18)) -> Digest:
+    e1 = event("file", LONG, -7.0, date(2021, 1, 15))
+    e2 = event("law", "Mexico published the rules of the foreign-agent law.", -4.0,
+               date(2021, 1, 14))  # fmt: skip
+    points = (point("2020-11", 0.9, 13), point("2020-12", 0.2, 12), point("2021-01", -1.07, 14))
+    reading = Reading(
+        "relationship", "month", as_of, points, points[-1], points[-1], {"curated": 12},
+        drivers=(replace(e1, contribution=-0.5),),
+    )  # fmt: skip
+    before = Reading("relationship", "month", date(2020, 12, 20), points[:2], points[1],
+                     points[1], {"curated": 12})  # fmt: skip
+    state = StateFact(
+        "dialogue", "High-level dialogues", "frozen", "active_ad_hoc_cabinet_contacts",
+        date(2021, 1, 15), datetime(2021, 1, 15, tzinfo=UTC), None, True, (e1,),
+    )  # fmt: skip
+    rec = Finding(
+        "stop_returning_suspects", "Stop handing back suspects", as_of, "met",
+        {"improved": False, "lasting_structures": False, 'instrument.state("us_returns")':
+         "no_further_return_recorded", "sabotage": True},
+        (), "", lever="us_returns", reason="met: 'improved' is false.",
+    )  # fmt: skip
+    unknown = Finding(
+        "keep_indicting", "Keep indicting", as_of, "unknown", {}, (), "",
+        reason="unknown: no evidence since 2020-06-01 (the latest event), longer ago than the "
+        "rule's horizon of 6 months.",
+    )  # fmt: skip
+    ind = IndicatorFact(
+        "us_overdose_deaths_all", "US drug overdose deaths, all drugs", "deaths", None,
+        tuple((date(y, 1, 1), date(y, 12, 31), v) for y, v in ((2017, 70237.0), (2018, 67367.0),
+                                                                 (2019, 70630.0))),
+        (Citation("https://example.org/cdc", "Overdose deaths 2019", "CDC", date(2020, 12, 1)),),
+    )  # fmt: skip
+    return Digest(
+        dyad="USA-MEX", as_of=as_of, previous=date(2020, 12, 20), freq="month",
+        extent=Extent(277, date(1985, 2, 7), newest, datetime(2021, 1, 18, tzinfo=UTC)),
+        reading=reading, before=before, new_events=(e1, e2), instruments=(state,),
+        state_changes=(state,),
+        findings=(FindingFact(rec, "recommendation", "not_met"),
+                  FindingFact(unknown, "recommendation", "unknown")),
+        rules_note=None, indicators=(ind,),
+    )  # fmt: skip
+
+
+class Text(HTMLParser):
+    """The text a reader sees (no style, no attribute values), and every link."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.links: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("style", "script", "title"):
+            self._skip += 1
+        if tag == "a":
+            self.links.extend(v or "" for k, v in attrs if k == "href")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("style", "script", "title"):
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+    @property
+    def text(self) -> str:
+        return " ".join("".join(self.parts).split())
+
+
+def read(html: str) -> Text:
+    parser = Text()
+    parser.feed(html)
+    return parser
+
+
+@pytest.fixture(scope="module")
+def ov() -> Overview:
+    return from_digest(digest())
+
+
+def test_the_bottom_line_comes_first_and_says_value_interval_n_and_window(ov: Overview) -> None:
+    text = read(render_html(ov)).text
+    start = text.index("Bottom line")
+    assert start < text.index("Levers that apply") < text.index("Sources")
+    stands = ov.bottom_line.stands
+    assert "−1.07" in stands and "−2.67 to +0.53" in stands and "14 events" in stands
+    assert "over the twelve months to January 2021" in stands
+    assert "leans towards strain" in stands  # the interval spans zero: no firm word
+    assert "spans zero" in ov.bottom_line.sure
+    assert "+0.20" in ov.bottom_line.changed and "2 events became public" in ov.bottom_line.changed
+    assert "1 of 2 recommendations apply" in ov.bottom_line.levers
+
+
+def test_no_text_is_cut_and_no_code_is_visible(ov: Overview) -> None:
+    text = read(render_html(ov)).text
+    assert LONG in text
+    assert "…" not in text.replace("−10 … +10", "")
+    assert not SNAKE.findall(text), SNAKE.findall(text)
+
+
+def test_sources_read_outlet_title_and_date_and_link_the_page(ov: Overview) -> None:
+    page = read(render_html(ov))
+    assert "AP, “Title of file”, 15 January 2021." in page.text
+    assert "https://example.org/file?a=1&b=2" in page.links
+    assert "https://example.org/file" not in page.text  # no raw URL is printed
+
+
+def test_a_staleness_banner_appears_only_when_due() -> None:
+    fresh = render_html(from_digest(digest()))
+    assert 'id="stale"' not in fresh
+    old = from_digest(digest(as_of=date(2021, 12, 1)), stale_after_days=60)
+    assert old.stale is not None and old.stale.days == 317
+    assert 'id="stale"' in render_html(old)
+    assert "Out of date" in read(render_html(old)).text
+    quiet = from_digest(digest(as_of=date(2021, 12, 1)), stale_after_days=400)
+    assert quiet.stale is None
+
+
+def test_spanish_brief_takes_every_label_from_the_registry() -> None:
+    ov = from_digest(digest(), "es")
+    es = labels("es")
+    text = read(render_html(ov)).text
+    assert es.text("bottom_line") in text and es.text("sources_title") in text
+    assert es.state("dialogue", "frozen") in text
+    assert es.rule("stop_returning_suspects", "x") in text
+    assert es.status("met") in text
+    assert "Bottom line" not in text and "Levers that apply" not in text
+    assert f"{LONG} ({es.text('recorded_in_en')})" in text  # recorded in English, marked
+    assert "AP, «Title of file», 15 de enero de 2021." in text
+    assert not SNAKE.findall(text)
+
+
+def test_reasons_are_words_not_codes() -> None:
+    en = labels("en")
+    f = Finding(
+        "x", "X", date(2021, 1, 19), "met",
+        {"sabotage": True, 'instrument.state("merida")': "active_contested_by_mexico"}, (), "",
+        reason="met: 'sabotage' holds; state of merida is \"active_contested_by_mexico\" "
+        "(test: other than \"not_in_place\").",
+    )  # fmt: skip
+    why = reason_words(f, en)
+    assert why.startswith("Mexico is working against the cooperation")
+    assert "delivered, but rejected by Mexico's government" in why and not SNAKE.findall(why)
+    silent = replace(f, status="unknown", reason="unknown: no evidence since 2026-02-24, longer "
+                     "ago than the rule's horizon of 6 months.")  # fmt: skip
+    assert reason_words(silent, en) == (
+        "no evidence since 24 February 2026, longer ago than the rule's 6-month horizon"
     )
-    ev = replace(ev, sources=cites.cite(ev.urls, "what changed"))
-    inst = InstrumentView(
-        id="foreign_agent_law",
-        name="Mexico’s foreign-agent law",
-        state="in_force_with_guidelines",
-        since=date(2021, 1, 14),
-        known_at=when,
-        note=None,
-        changed_in_window=True,
-        evidence=(ev,),
-    )
-    points = tuple(
-        IndicatorValue(date(y, 1, 1), date(y, 12, 31), v)
-        for y, v in ((2016, 63632.0), (2017, 70237.0), (2018, 67367.0))
-    )
-    ind = IndicatorView(
-        indicator="us_overdose_deaths_all",
-        unit="deaths",
-        scope="United States",
-        points=points,
-        latest=points[-1],
-        previous=points[-2],
-        urls=("https://example.org/cdc",),
-        sources=cites.cite(["https://example.org/cdc"], "indicator"),
-    )
-    return Overview(
-        dyad="USA-MEX",
-        as_of=date(2021, 1, 31),
-        freq="month",
-        measure="net_coop",
-        status="ok",
-        headline=Headline(
-            text="As of 31 January 2021, net cooperation stood at −0.25 — “low”.",
-            measure="net_coop",
-            period="2021-01",
-            value=-0.25,
-            events=8,
-            z=None,
-            recent=None,
-            year=None,
-        ),
-        index=(),
-        history=(),
-        turning_points=(),
-        changes=Changes(
-            since=date(2020, 12, 31),
-            until=date(2021, 1, 31),
-            events_total=1,
-            events=(ev,),
-            state_changes=(),
-            index_move=None,
-        ),
-        findings=(),
-        rules_note=None,
-        instruments=(inst,),
-        indicators=(ind,),
-        sources=cites.sources(),
-        first_event=date(1985, 2, 7),
-        events_known=1,
-    )
+    nothing = replace(f, metrics={}, reason="met: (something new) holds.")
+    assert reason_words(nothing, en) == "its conditions hold"
+
+
+def test_apparent_contradictions_are_explained() -> None:
+    en = labels("en")
+    day = date(2021, 1, 19)
+    repair = Finding("r", "Repair: resume dialogues", day, "met", {}, (), "")
+    advice = Finding("a", "Stop handing back suspects", day, "met",
+                     {"improved": False, "sabotage": True}, (), "")  # fmt: skip
+    out = contradictions([(repair, "repair"), (advice, "recommendation")], en, value=-1.0,
+                         lo=-2.0, hi=0.5)  # fmt: skip
+    assert any("Not a contradiction: a repair step is a start" in t for t in out)
+    assert any("its own past ten years" in t for t in out)
+    assert contradictions([(advice, "recommendation")], en, value=-3, lo=-4, hi=-2) == []
 
 
 def test_brief_format_follows_the_extension() -> None:
-    assert brief_format("x.html") == "html"
-    assert brief_format("x.HTM") == "html"
-    assert brief_format("dir/x.pdf") == "pdf"
+    assert brief_format("x.html") == "html" and brief_format("dir/x.PDF") == "pdf"
     for bad in ("x.docx", "x", "x.pdf.txt"):
         with pytest.raises(UsageError, match=r"must end in \.html or \.pdf"):
             brief_format(bad)
 
 
-def test_citations_number_each_url_once_in_order_of_first_use() -> None:
-    c = _Citations()
-    assert c.cite(["https://a", "https://b"], "one") == (1, 2)
-    assert c.cite(["https://b", "https://c", "https://a"], "two") == (2, 3, 1)
-    assert c.cite(["", "  "], "blank") == ()
-    sources = c.sources()
-    assert [(s.number, s.url) for s in sources] == [
-        (1, "https://a"),
-        (2, "https://b"),
-        (3, "https://c"),
-    ]
-    assert sources[1].cited_for == ("one", "two")
-
-
-def test_small_formatters() -> None:
-    assert signed(-0.25) == "−0.25" and signed(0.5) == "+0.50" and signed(None) == "n/a"
-    assert signed(float("nan")) == "n/a"
-    assert period_name("2020-12", "month") == "December 2020"
-    assert period_name("2021Q1", "quarter") == "Q1 2021"
-    assert humanise("in_force_with_guidelines") == "in force with guidelines"
-    assert humanise(None) == "unknown"
-
-
-def test_sparkline_points_fill_the_unit_square() -> None:
-    pts = unit_square([5.0, 10.0, 7.5])
-    assert pts == ((0.0, 0.0), (0.5, 1.0), (1.0, 0.5))
-    assert unit_square([3.0, 3.0]) == ((0.0, 0.5), (1.0, 0.5))
-    assert unit_square([]) == ()
-    svg = sparkline_svg(pts, 100, 20)
-    assert svg.startswith('<svg class="spark"') and "http" not in svg
-    assert len(re.findall(r"\d+\.\d,\d+\.\d", svg)) == 3
-
-
-def test_html_and_pdf_render_non_latin1_text() -> None:
-    ov = tiny_overview()
-    page = render_html(ov)
-    assert SPANISH in page
-    assert "https://example.org/a?x=1&amp;y=2" in page
-    assert 'id="src-1"' in page and 'id="src-3"' in page
-    data = render_pdf(ov)
-    assert data.startswith(b"%PDF-")
-    assert len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data)) == 1
-    assert b"/URI (https://example.org/cdc)" in data
-
-
-def test_content_is_shared_by_both_formats() -> None:
-    c = brief_content(tiny_overview())
-    assert c.title == "United States–Mexico security relationship"
-    assert c.events[0].when == "14 Jan 2021" and c.events[0].sources == (1, 2)
-    assert c.instruments[0].state == "in force with guidelines" and c.instruments[0].changed
-    assert c.sparklines[0].latest.startswith("67,367 deaths")
-    assert [s.number for s in c.sources] == [1, 2, 3]
+def test_html_and_pdf_render_one_content_record_with_spanish_text() -> None:
+    ov = from_digest(digest(), "es")
+    content = brief_content(ov)
+    html = render_html(ov, content)
+    pdf = render_pdf(ov, content)
+    assert pdf.startswith(b"%PDF") and b"DejaVuSans" in pdf
+    assert content.title in html and "Relación de seguridad" in content.title
+    assert html.count("<svg") == 2  # the series chart and one indicator chart, inline
+    assert not re.search(r"https?://(?!example\.org|www\.w3\.org)", html)

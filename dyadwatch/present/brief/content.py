@@ -1,57 +1,52 @@
 """The brief's content, laid out once: what each section says, in the order a principal reads.
 
 :func:`brief_content` turns an :class:`~dyadwatch.present.overview.Overview` into plain
-strings, rows and points; the HTML template and the PDF writer both render this one record,
-so the two formats say the same thing. Nothing here computes a fact: every number comes from
-the overview.
+strings, rows and chart scenes; the HTML template and the PDF writer both render this one
+record, so the two formats say the same thing. Nothing here computes a fact (every number
+comes from the overview) and nothing is cut: every summary is shown whole, and the layouts
+wrap it at word boundaries.
+
+Order: the bottom line (where the relationship stands, how sure, what changed since the last
+brief, which levers apply), then the levers with their reasons and the apparent
+contradictions explained, the chart, what drives the value, what became public, the
+instruments, the indicators, the turning points, the sources and how to read the brief.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from importlib import metadata
 
-from dyadwatch.present.overview import (
-    MAX_CHANGED_EVENTS,
-    EventRef,
-    Overview,
-    day_name,
-    pair_name,
-    period_name,
-    signed,
-)
+from dyadwatch.analyse.index import MIN_N
+from dyadwatch.present.charts import Scene, series_scene, series_text, spark_scene
+from dyadwatch.present.labels import Labels, labels
+from dyadwatch.present.overview import EventRef, FindingView, Overview, sentence
 
-QUAD = {
-    1: "verbal cooperation",
-    2: "material cooperation",
-    3: "verbal conflict",
-    4: "material conflict",
-}
-
-MEASURE_NOTE = (
-    "Net cooperation is the index's share of cooperative minus conflictual events between the "
-    "two governments in a period (from −1, all conflict, to +1, all cooperation), counted once "
-    "per story and only from what was public by the as-of date."
-)
+MAX_EVENTS = 5
+"""Events listed under "since the last brief" (the largest in effect; the total is said)."""
+MAX_DRIVERS = 4
+"""Events listed behind the value."""
 
 
 @dataclass(frozen=True, slots=True)
 class Line:
-    """One item of a list: a date, a text and the numbers of its sources."""
+    """One item of a list: a date, a text, a muted note and the numbers of its sources."""
 
     when: str
     text: str
-    tag: str
+    note: str
     sources: tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True)
-class FindingBlock:
+class Block:
+    """A finding as the brief shows it: title, status, why, lever, evidence."""
+
     title: str
     status: str
-    lever: str | None
-    explanation: str
+    why: str
+    lever: str
     evidence: tuple[Line, ...]
 
 
@@ -65,12 +60,10 @@ class InstrumentRow:
 
 
 @dataclass(frozen=True, slots=True)
-class Sparkline:
+class Spark:
     label: str
     latest: str
-    span: str
-    points: tuple[tuple[float, float], ...]
-    """Points in the unit square (x right, y up), first period to last."""
+    scene: Scene
     sources: tuple[int, ...]
 
 
@@ -78,207 +71,266 @@ class Sparkline:
 class SourceLine:
     number: int
     url: str
-    title: str | None
+    outlet: str
+    title: str
+    date: str
 
 
 @dataclass(frozen=True, slots=True)
 class BriefContent:
+    lang: str
     title: str
     as_of: str
+    as_of_line: str
     status: str
-    headline: str
-    measure_note: str
-    chart_caption: str
-    move: str | None
-    changes_intro: str
-    events: tuple[Line, ...]
-    state_changes: tuple[Line, ...]
-    findings_met: tuple[FindingBlock, ...]
-    findings_other: tuple[str, ...]
-    rules_note: str | None
-    instruments: tuple[InstrumentRow, ...]
-    sparklines: tuple[Sparkline, ...]
-    turning_points: tuple[Line, ...]
-    sources: tuple[SourceLine, ...]
+    stale: str | None
     notes: tuple[str, ...]
-    essay: str
+    bottom_title: str
+    bottom: tuple[tuple[str, str], ...]
+    """(heading, paragraph): where it stands, how sure, since the last brief, levers."""
+    levers_title: str
+    levers: tuple[Block, ...]
+    repairs_title: str
+    repairs: tuple[Block, ...]
+    others_title: str
+    others: tuple[Line, ...]
+    contradictions_title: str
+    contradictions: tuple[str, ...]
+    rules_note: str | None
+    chart: Scene | None
+    chart_title: str
+    chart_caption: str
+    chart_alt: str
+    drivers_title: str
+    drivers_intro: str
+    drivers: tuple[Line, ...]
+    new_title: str
+    new_intro: str
+    new_events: tuple[Line, ...]
+    instruments_title: str
+    instrument_head: tuple[str, str, str, str]
+    instruments: tuple[InstrumentRow, ...]
+    changed_tag: str
+    indicators_title: str
+    indicators: tuple[Spark, ...]
+    indicators_none: str
+    turning_title: str
+    turning: tuple[Line, ...]
+    sources_title: str
+    sources_note: str
+    sources: tuple[SourceLine, ...]
+    method_title: str
+    method: str
+    footer: str
 
 
-_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+def event_line(e: EventRef, lab: Labels, *, contribution: bool = False) -> Line:
+    """An event as one line: its date, its whole summary (marked when recorded in another
+    language than the brief's) and its effect in words and number."""
+    text = e.summary or e.cameo_code or ""
+    if e.language and e.language != lab.lang:
+        text += f" ({lab.text(f'recorded_in_{e.language}')})"
+    note = e.effect_words
+    if e.effect is not None:
+        note = f"{note}, {lab.signed(e.effect, 0)}" if note else lab.signed(e.effect, 0)
+    return Line(lab.short_day(e.event_date), text, note, e.sources)
 
 
-def humanise(state: str | None) -> str:
-    """``in_force_with_guidelines`` → ``in force with guidelines``.
-
-    >>> humanise("not_designated_deferred")
-    'not designated deferred'
-    """
-    return (state or "unknown").replace("_", " ")
-
-
-def short_date(d: date) -> str:
-    """``date(2021, 1, 14)`` → ``14 Jan 2021``.
-
-    >>> short_date(date(2021, 1, 14))
-    '14 Jan 2021'
-    """
-    return f"{d.day} {_ABBR[d.month - 1]} {d.year}"
-
-
-def _clip(text: str, limit: int) -> str:
-    """``text`` cut at a word boundary to at most ``limit`` characters, with an ellipsis.
-
-    >>> _clip("one two three", 9)
-    'one two…'
-    """
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
-
-
-def _event_line(ev: EventRef) -> Line:
-    tag = QUAD.get(ev.quad_class or 0, "")
-    return Line(short_date(ev.event_date), ev.summary or ev.cameo_code or "", tag, ev.sources)
+def _block(f: FindingView, lab: Labels) -> Block:
+    """A finding; the evidence item that only restates the lever's state lends the lever
+    line its sources instead of repeating it."""
+    lever = ""
+    lever_sources: tuple[int, ...] = ()
+    shown = []
+    for e in f.evidence:
+        if not e.text:
+            continue
+        if f.lever and e.instrument == f.lever and e.kind == "instrument_state":
+            lever_sources = e.sources
+            continue
+        shown.append(
+            Line(
+                lab.short_day(e.date) if e.date else "",
+                _marked(e.text, e.language, lab),
+                "",
+                e.sources,
+            )
+        )
+    if f.lever_label:
+        lever = lab.text("lever_line", instrument=f.lever_label, state=f.lever_state or "–")
+        if f.lever_in_use:
+            lever += " " + lab.text("lever_in_use")
+        if lever_sources:
+            lever += " " + "".join(f"[{n}]" for n in lever_sources)
+    return Block(f.title, f.status_label, lab.text("why", reason=f.reason), lever, tuple(shown))
 
 
-def _number(x: float) -> str:
-    if abs(x) >= 100:
-        return f"{x:,.0f}"
-    if abs(x) >= 10:
-        return f"{x:,.1f}".rstrip("0").rstrip(".")
-    return f"{x:,.2f}".rstrip("0").rstrip(".")
+def _marked(text: str, language: str, lab: Labels) -> str:
+    if language and language != lab.lang:
+        return f"{text} ({lab.text(f'recorded_in_{language}')})"
+    return text
 
 
-def unit_square(values: Sequence[float]) -> tuple[tuple[float, float], ...]:
-    """Values as points in [0, 1]², evenly spaced; a flat series sits at mid-height.
-
-    >>> unit_square([1.0, 3.0, 2.0])
-    ((0.0, 0.0), (0.5, 1.0), (1.0, 0.5))
-    """
-    if not values:
-        return ()
-    lo, hi = min(values), max(values)
-    n = len(values)
-    return tuple(
-        (i / (n - 1) if n > 1 else 0.5, (v - lo) / (hi - lo) if hi > lo else 0.5)
-        for i, v in enumerate(values)
-    )
-
-
-def _indicator_label(name: str) -> str:
-    return name.replace("_", " ")
+def _source_date(d: date | None, lab: Labels) -> str:
+    return lab.day(d) if d is not None else lab.text("undated")
 
 
 def brief_content(ov: Overview) -> BriefContent:
-    """Lay out the brief for ``ov`` (see the module docstring).
+    """Lay out the brief for ``ov`` (see the module docstring), in ``ov.lang``.
 
     Examples
     --------
-    >>> brief_content(overview(store, date(2021, 1, 31))).headline  # doctest: +SKIP
+    >>> brief_content(overview(store, date(2021, 1, 19))).bottom[0]  # doctest: +SKIP
     """
-    pair = pair_name(ov.dyad)
+    lab = labels(ov.lang)
+    b = ov.bottom_line
+    bottom = tuple(
+        (head, text)
+        for head, text in (
+            (lab.text("where_title"), b.stands),
+            (lab.text("sure_title"), b.sure),
+            (lab.text("changed_title") + f" ({lab.day(ov.previous)})", b.changed),
+            (lab.text("levers_short_title"), b.levers),
+        )
+        if text
+    )
+    recs = [f for f in ov.findings if f.kind != "repair"]
+    levers = tuple(_block(f, lab) for f in recs if f.status == "met")
+    repairs = tuple(_block(f, lab) for f in ov.findings if f.kind == "repair")
+    groups: dict[tuple[str, str], list[str]] = {}
+    for f in recs:
+        if f.status != "met":
+            groups.setdefault((f.status_label, f.reason), []).append(f.title)
+    # Findings with the same status and reason share one line ("cannot be told: no evidence
+    # since …") instead of repeating the reason for each.
+    others = tuple(
+        Line("", "; ".join(titles), f"{st}: {why}", ()) for (st, why), titles in groups.items()
+    )
+    chart = None
+    window = ov.window or 1
+    if any(p.value is not None for p in ov.index):
+        marker = (ov.last_event, lab.text("newest_event")) if ov.stale and ov.last_event else None
+        chart = series_scene(
+            ov.index,
+            ov.turning_points,
+            text=series_text("relationship", ov.lang),
+            width=960,
+            height=300,
+            marker=marker,
+        )
+    caption = lab.text(
+        "chart_caption", count=lab.number(window), unit=lab.freq(ov.freq, window), min=MIN_N
+    )
     ch = ov.changes
-    n_shown = len(ch.events)
-    window = f"between {day_name(ch.since)} (exclusive) and {day_name(ch.until)}"
-    if ch.events_total:
-        intro = f"{ch.events_total} {pair} event(s) became public {window}"
-        if ch.events_total > n_shown:
-            intro += f"; the {n_shown} with the largest Goldstein scores are shown"
-        intro += "."
-    else:
-        intro = f"No {pair} events became public {window}."
-    state_lines = tuple(
-        Line(
-            short_date(c.valid_from),
-            f"{c.name}: {humanise(c.previous_state)} → {humanise(c.state)}",
-            "instrument",
-            tuple(n for e in c.evidence for n in e.sources),
+    new_intro = ""
+    if ch.events_total > len(ch.events[:MAX_EVENTS]):
+        new_intro = lab.text(
+            "new_events_more", shown=len(ch.events[:MAX_EVENTS]), total=ch.events_total
         )
-        for c in ch.state_changes
-    )
-    shown = {f"{e.source}:{e.source_key}" for e in ch.events}
-    met = tuple(
-        FindingBlock(
-            title=f.title,
-            status=f.status,
-            lever=f.lever.replace("_", " ") if f.lever else None,
-            explanation=f.explanation,
-            evidence=tuple(
-                Line(
-                    short_date(e.date) if e.date else "",
-                    "(above)" if e.ref in shown else _clip(e.text.replace("_", " "), 90),
-                    e.kind,
-                    e.sources,
-                )
-                for e in f.evidence
+    elif not ch.events:
+        new_intro = lab.text("changed_no_events")
+    period = lab.period(ov.headline.period, ov.freq) if ov.headline.period else ""
+    sparks = tuple(
+        Spark(
+            i.name,
+            lab.text(
+                "latest",
+                value=lab.amount(i.latest.value),
+                unit=i.unit,
+                period=_span(i.latest.period_start, i.latest.period_end, lab),
             ),
+            spark_scene(i.points, unit=i.unit, width=230, height=46),
+            i.sources,
         )
-        for f in ov.met_findings
+        for i in ov.indicators
     )
-    other = tuple(f"{f.title} — {humanise(f.status)}" for f in ov.findings if f.status != "met")
-    instruments = tuple(
-        InstrumentRow(
-            name=i.name,
-            state=humanise(i.state),
-            since=short_date(i.since) if i.since else "",
-            changed=i.changed_in_window,
-            sources=tuple(n for e in i.evidence for n in e.sources),
-        )
-        for i in ov.instruments
-    )
-    sparks = []
-    for ind in ov.indicators:
-        last = ind.latest
-        span = f"{ind.points[0].period_start.year}–{last.period_end.year}"
-        latest = (
-            f"{_number(last.value)} {ind.unit} ({last.period_start:%Y-%m}–{last.period_end:%Y-%m})"
-        )
-        sparks.append(
-            Sparkline(
-                label=_indicator_label(ind.indicator),
-                latest=latest,
-                span=span,
-                points=unit_square([p.value for p in ind.points]),
-                sources=ind.sources,
-            )
-        )
-    tps = tuple(
-        Line(
-            period_name(t.period, ov.freq),
-            f"{'upturn' if t.direction == 'up' else 'downturn'}: mean net cooperation "
-            f"{signed(t.before_mean)} before, {signed(t.after_mean)} after"
-            + (f" — e.g. {t.events[0].summary}" if t.events else ""),
-            t.direction,
-            tuple(n for e in t.events[:1] for n in e.sources),
-        )
-        for t in ov.turning_points
-    )
-    caption = (
-        f"Net cooperation by year (black) and by {ov.freq} (faint), as known on "
-        f"{day_name(ov.as_of)}; dashed lines mark turning points found by change-point "
-        f"detection on the {ov.freq}ly series (green up, red down)."
+    head = (
+        lab.text("th_instrument"),
+        lab.text("th_state"),
+        lab.text("th_since"),
+        lab.text("th_sources"),
     )
     return BriefContent(
-        title=f"{pair} security relationship",
-        as_of=day_name(ov.as_of),
+        lang=ov.lang,
+        title=ov.title,
+        as_of=lab.day(ov.as_of),
+        as_of_line=lab.text("asof_line", day=lab.day(ov.as_of), previous=lab.day(ov.previous)),
         status=ov.status,
-        headline=ov.headline.text,
-        measure_note=MEASURE_NOTE,
-        chart_caption=caption,
-        move=ch.index_move.text if ch.index_move else None,
-        changes_intro=intro,
-        events=tuple(_event_line(e) for e in ch.events),
-        state_changes=state_lines,
-        findings_met=met,
-        findings_other=other,
-        rules_note=ov.rules_note,
-        instruments=instruments,
-        sparklines=tuple(sparks),
-        turning_points=tps,
-        sources=tuple(SourceLine(s.number, s.url, s.title) for s in ov.sources),
+        stale=ov.stale.text if ov.stale else None,
         notes=ov.notes,
-        essay=ov.essay,
+        bottom_title=lab.text("bottom_line"),
+        bottom=bottom,
+        levers_title=lab.text("levers_title"),
+        levers=levers,
+        repairs_title=lab.text("repairs_title"),
+        repairs=repairs,
+        others_title=lab.text("others_title"),
+        others=others,
+        contradictions_title=lab.text("contradictions_title"),
+        contradictions=ov.contradictions,
+        rules_note=ov.rules_note,
+        chart=chart,
+        chart_title=lab.text("chart_title", day=lab.day(ov.as_of)),
+        chart_caption=caption,
+        chart_alt=lab.text("chart_alt"),
+        drivers_title=lab.text("drivers_title"),
+        drivers_intro=lab.text("drivers_intro", period=period) if ov.drivers else "",
+        drivers=tuple(event_line(e, lab) for e in ov.drivers[:MAX_DRIVERS]),
+        new_title=lab.text("new_events_title") + f" ({lab.day(ov.previous)})",
+        new_intro=new_intro,
+        new_events=tuple(event_line(e, lab) for e in ch.events[:MAX_EVENTS]),
+        instruments_title=lab.text("instruments_title"),
+        instrument_head=head,
+        instruments=tuple(
+            InstrumentRow(
+                i.name,
+                i.state_label or "–",
+                lab.short_day(i.since) if i.since else "",
+                i.changed_in_window,
+                i.sources,
+            )
+            for i in ov.instruments
+        ),
+        changed_tag=lab.text("changed_tag"),
+        indicators_title=lab.text("indicators_title"),
+        indicators=sparks,
+        indicators_none=lab.text("indicators_none"),
+        turning_title=lab.text("turning_title"),
+        turning=tuple(
+            Line(lab.period(t.period, ov.freq), sentence(t.text), "", ()) for t in ov.turning_points
+        ),
+        sources_title=lab.text("sources_title"),
+        sources_note=lab.text("sources_note", essay=ov.essay, day=lab.day(ov.as_of)),
+        sources=tuple(
+            SourceLine(
+                s.number,
+                s.url,
+                s.outlet or "",
+                lab.text("quoted", title=s.title) if s.title else "",
+                _source_date(s.published, lab),
+            )
+            for s in ov.sources
+        ),
+        method_title=lab.text("method_title"),
+        method=lab.text("method", min=MIN_N),
+        footer=lab.text("footer", version=version(), day=lab.day(ov.as_of)),
     )
 
 
-__all__ = ["MAX_CHANGED_EVENTS", "BriefContent", "brief_content", "humanise", "unit_square"]
+def version() -> str:
+    """The installed dyadwatch version (``dev`` in a source tree without metadata)."""
+    try:
+        return metadata.version("dyadwatch")
+    except metadata.PackageNotFoundError:
+        return "dev"
+
+
+def _span(start: date, end: date, lab: Labels) -> str:
+    if start.year == end.year and start.month == 1 and end.month == 12:
+        return str(start.year)
+    if (start.year, start.month) == (end.year, end.month):
+        return lab.month_year(start)
+    return f"{lab.month_year(start)} – {lab.month_year(end)}"
+
+
+__all__ = ["BriefContent", "Line", "brief_content", "event_line"]

@@ -1,9 +1,10 @@
 """Sensitive-handling events in a brief: marked where they appear, or left out entirely.
 
 ``mark`` (the default) keeps the brief as the office sees it and prefixes every line that
-shows a sensitive-handling event — among the changes, the evidence of a finding, a turning
-point — with :data:`MARK`, and says so in the notes. ``omit`` computes the whole brief (index,
-turning points, findings, changes) from the releasable events only, as a partner release does
+shows a sensitive-handling event — among the changes, the events behind the value, the
+evidence of a finding — with the mark (:data:`MARK` in English, its translation in another
+language), and says so in the notes. ``omit`` computes the whole brief (index, turning points,
+findings, changes) from the releasable events only, as a partner release does
 (:func:`dyadwatch.present.release.releasable_store`), so that no number in it moves because
 of a withheld event.
 
@@ -23,12 +24,14 @@ from typing import Literal
 import pyarrow.compute as pc
 
 from dyadwatch.errors import UsageError
+from dyadwatch.present.labels import labels
 from dyadwatch.present.overview import EventRef, Overview, overview
+from dyadwatch.present.release import releasable_store
 from dyadwatch.store import EventFilter, Store, events
 
 SensitiveHandling = Literal["mark", "omit"]
 CHOICES: tuple[str, ...] = ("mark", "omit")
-MARK = "[SENSITIVE HANDLING]"
+MARK = labels("en").text("sensitive_mark")
 
 
 def sensitive_refs(store: Store, dyad: str, as_of: date) -> set[str]:
@@ -44,42 +47,29 @@ def sensitive_refs(store: Store, dyad: str, as_of: date) -> set[str]:
 
 
 def mark_sensitive(ov: Overview, refs: set[str]) -> Overview:
-    """``ov`` with every line showing one of ``refs`` prefixed by :data:`MARK`."""
+    """``ov`` with every line showing one of ``refs`` prefixed by the mark, and a note."""
     if not refs:
         return ov
+    lab = labels(ov.lang)
+    mark = lab.text("sensitive_mark")
     shown = 0
 
     def event(e: EventRef) -> EventRef:
         nonlocal shown
-        if f"{e.source}:{e.source_key}" not in refs:
+        if f"{e.source}:{e.source_key}" not in refs and e.handling != "sensitive":
             return e
         shown += 1
-        return dataclasses.replace(e, summary=f"{MARK} {e.summary}")
+        return dataclasses.replace(e, summary=f"{mark} {e.summary}")
 
     changes = dataclasses.replace(ov.changes, events=tuple(event(e) for e in ov.changes.events))
+    drivers = tuple(event(e) for e in ov.drivers)
     turning = tuple(
         dataclasses.replace(t, events=tuple(event(e) for e in t.events)) for t in ov.turning_points
     )
-    findings = []
-    for f in ov.findings:
-        items = []
-        for item in f.evidence:
-            if item.kind == "event" and item.ref in refs:
-                shown += 1
-                item = dataclasses.replace(item, text=f"{MARK} {item.text}")
-            items.append(item)
-        findings.append(dataclasses.replace(f, evidence=tuple(items)))
-    note = (
-        f"The figures of this brief are computed with {len(refs)} sensitive-handling event(s)"
-        + (f" and shows {shown} line(s) about them, marked {MARK}" if shown else "")
-        + "; do not pass it on as is (dyadwatch brief --sensitive omit leaves them out)."
-    )
+    extra = lab.text("sensitive_shown", n=shown, mark=mark) if shown else ""
+    note = lab.text("sensitive_note", n=len(refs), shown=extra)
     return dataclasses.replace(
-        ov,
-        changes=changes,
-        turning_points=turning,
-        findings=tuple(findings),
-        notes=(note, *ov.notes),
+        ov, changes=changes, drivers=drivers, turning_points=turning, notes=(note, *ov.notes)
     )
 
 
@@ -90,18 +80,26 @@ def overview_for(
     dyad: str = "USA-MEX",
     freq: str = "month",
     sensitive: str = "mark",
+    lang: str = "en",
+    previous: date | None = None,
+    stale_after_days: int | None = None,
 ) -> Overview:
     """The overview a brief shows, with sensitive-handling events marked or left out."""
     if sensitive not in CHOICES:
         raise UsageError(f"sensitive must be one of {', '.join(CHOICES)}, not {sensitive!r}.")
+    kwargs = {
+        "dyad": dyad,
+        "freq": freq,
+        "lang": lang,
+        "previous": previous,
+        "stale_after_days": stale_after_days,
+    }
     if sensitive == "mark":
-        ov = overview(store, as_of, dyad=dyad, freq=freq)
-        return mark_sensitive(ov, sensitive_refs(store, dyad, as_of))
-    from dyadwatch.present.release import releasable_store
-
+        ov = overview(store, as_of, **kwargs)  # type: ignore[arg-type]
+        return mark_sensitive(ov, sensitive_refs(store, ov.dyad, ov.as_of))
     with tempfile.TemporaryDirectory(prefix="dyadwatch-brief-") as tmp:
         public = releasable_store(Path(tmp) / "store", store, dyad, as_of)
-        return overview(public, as_of, dyad=dyad, freq=freq)
+        return overview(public, as_of, **kwargs)  # type: ignore[arg-type]
 
 
 __all__ = ["CHOICES", "MARK", "mark_sensitive", "overview_for", "sensitive_refs"]
