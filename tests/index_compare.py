@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
-from dyadwatch.analyse.index import daily
 from dyadwatch.model import Event
 from dyadwatch.pipeline import ingest
 from dyadwatch.sources.memory import MemorySource
@@ -26,17 +23,6 @@ def store_of(root: Path, batches: list[list[Event]]) -> Store:
             src.add(f"part-{i}", batch)
     assert ingest(src, src.discover(), store, strictness="raise").ok
     return store
-
-
-@contextmanager
-def rows_only() -> Iterator[None]:
-    """Compute indices from the dyad's rows, with the dyad-day aggregate switched off."""
-    before = daily.ENABLED
-    daily.ENABLED = False
-    try:
-        yield
-    finally:
-        daily.ENABLED = before
 
 
 def same_value(a: Any, b: Any, where: str) -> None:

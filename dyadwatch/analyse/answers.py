@@ -51,12 +51,11 @@ from dyadwatch.analyse.index import (
     series_turning_points,
     turning_points,
 )
-from dyadwatch.analyse.index.core import make_spec
 from dyadwatch.analyse.index.interval import DEFAULT_LEVEL
 from dyadwatch.analyse.index.judgments import DIRECTIONS, Validation, score
 from dyadwatch.analyse.index.measures import COLUMNS as CAMEO_COLUMNS
 from dyadwatch.analyse.index.named import COLUMNS as SERIES_COLUMNS
-from dyadwatch.analyse.index.spec import MEASURES
+from dyadwatch.analyse.index.spec import MEASURES, make_spec
 from dyadwatch.analyse.listing import events_by_id
 from dyadwatch.errors import UsageError, did_you_mean
 from dyadwatch.store.store import Store

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from dyadwatch.analyse.index import daily, dyad_index, scan
+from dyadwatch.analyse.index.daily import rows_only
 from dyadwatch.pipeline import ingest
 from dyadwatch.sources import REGISTRY, get_source
 from dyadwatch.store import Store
-from tests.index_compare import assert_same_index, rows_only
+from tests.index_compare import assert_same_index
 
 pytestmark = pytest.mark.sample
 

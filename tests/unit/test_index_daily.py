@@ -18,14 +18,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dyadwatch.analyse.index import daily, dyad_index, lowest_since, turning_points
-from dyadwatch.analyse.index.core import make_spec
+from dyadwatch.analyse.index.daily import rows_only
 from dyadwatch.analyse.index.scan import resolve
+from dyadwatch.analyse.index.spec import make_spec
 from dyadwatch.model import Actor, Event, end_of_day
 from dyadwatch.pipeline import ingest
 from dyadwatch.sources.memory import MemorySource
 from dyadwatch.store import Store
 from dyadwatch.store.engine import cursor
-from tests.index_compare import assert_same_index, rows_only, store_of
+from tests.index_compare import assert_same_index, store_of
 
 pytestmark = pytest.mark.unit
 

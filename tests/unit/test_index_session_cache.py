@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from dyadwatch.analyse.index import IndexSession, dyad_index
+from dyadwatch.analyse.index.daily import rows_only
 from dyadwatch.model import Actor
 from dyadwatch.pipeline import ingest
 from dyadwatch.sources.memory import MemorySource
@@ -17,6 +19,13 @@ from tests.conftest import make_event
 pytestmark = pytest.mark.unit
 
 CODES = ["036", "057", "111", "173", "190", "0874"]
+
+
+@pytest.fixture()
+def from_rows() -> Iterator[None]:
+    """The rows' path: the dyad slice is what it reads (the aggregate: test_index_daily)."""
+    with rows_only():
+        yield
 
 
 def _events(prefix: str, n: int, start: date) -> list:  # type: ignore[type-arg]
@@ -88,11 +97,10 @@ def _answers(store: Store, **params: object) -> list[dict[str, object]]:
     ],
 )
 def test_cached_dyad_slice_on_disk_gives_the_direct_answer(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, params: dict[str, object]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, params: dict[str, object], from_rows: None
 ) -> None:
-    from dyadwatch.analyse.index import daily, scan
+    from dyadwatch.analyse.index import scan
 
-    monkeypatch.setattr(daily, "ENABLED", False)  # the rows' path (daily: test_index_daily)
     store = Store.init(tmp_path / "s")
     _ingest(store, "a", _events("a", 90, date(2020, 1, 1)))  # 9 months: >= 8 parts
     cache = store.root / "cache" / "index"
@@ -133,11 +141,10 @@ def _slice_rows(store: Store) -> list[tuple[object, ...]]:
 
 
 def test_a_new_slice_is_built_from_the_previous_one_and_equals_a_full_scan(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, from_rows: None
 ) -> None:
-    from dyadwatch.analyse.index import daily, scan
+    from dyadwatch.analyse.index import scan
 
-    monkeypatch.setattr(daily, "ENABLED", False)
     store = Store.init(tmp_path / "s")
     _ingest(store, "a", _events("a", 90, date(2020, 1, 1)))  # 9 monthly parts
     cache = store.root / "cache" / "index"

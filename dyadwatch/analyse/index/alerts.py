@@ -18,9 +18,15 @@ from typing import Any
 
 import pyarrow as pa
 
-from dyadwatch.analyse.index.core import IndexSession, _connection, make_spec, run_index, to_frame
+from dyadwatch.analyse.index.core import IndexSession, run_index, session_connection, to_frame
 from dyadwatch.analyse.index.evidence import evidence_between
-from dyadwatch.analyse.index.spec import FUSED, IndexSpec, positive_number, whole_number
+from dyadwatch.analyse.index.spec import (
+    FUSED,
+    IndexSpec,
+    make_spec,
+    positive_number,
+    whole_number,
+)
 from dyadwatch.analyse.index.turning import EVENT_FIELDS
 from dyadwatch.store.store import Store
 
@@ -97,7 +103,7 @@ def alerts(
     run = run_index(store, checked, session=session)
     rows = run.series(source).to_pylist()[-recent:]
     found: list[dict[str, Any]] = []
-    with _connection(session) as con:
+    with session_connection(session) as con:
         for r in reversed(rows):
             hits = [
                 (measure, r[zcol], high if r[zcol] > 0 else low)

@@ -22,7 +22,7 @@ from dyadwatch.analyse.index.scan import (
     dyad_events,
     resolve,
 )
-from dyadwatch.analyse.index.spec import FUSED, IndexSpec, period_end, period_start
+from dyadwatch.analyse.index.spec import FUSED, IndexSpec, make_spec, period_end, period_start
 from dyadwatch.errors import UsageError, did_you_mean
 from dyadwatch.normalise.story import story_dedupe
 from dyadwatch.store.engine import cursor
@@ -58,18 +58,6 @@ def to_frame(table: pa.Table, output: str = "arrow") -> Any:
             ) from None
         return table.to_pandas(types_mapper=pd.ArrowDtype)
     raise UsageError(f"output {output!r} is not one of {', '.join(OUTPUTS)}.")
-
-
-def make_spec(spec: IndexSpec | None, overrides: dict[str, Any]) -> IndexSpec:
-    """``spec`` (default :class:`IndexSpec`) with keyword overrides, checked."""
-    base = spec or IndexSpec()
-    fields = set(IndexSpec.__dataclass_fields__)
-    unknown = [k for k in overrides if k not in fields]
-    if unknown:
-        raise UsageError(
-            f"unknown index parameter {unknown[0]!r}.{did_you_mean(unknown[0], fields)}"
-        )
-    return base.with_(**overrides).checked()
 
 
 class IndexSession:
@@ -115,7 +103,7 @@ class IndexSession:
 
 
 @contextmanager
-def _connection(session: IndexSession | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def session_connection(session: IndexSession | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     if session is not None:
         yield session.connection()
         return
@@ -208,7 +196,7 @@ def run_index(
 ) -> IndexRun:
     """Compute the full index frame (every series and the fused one) for a checked spec."""
     scope = resolve(store, spec, snapshot or snapshot_of(store, session))
-    with _connection(session) as con:
+    with session_connection(session) as con:
         # The dyad-day aggregate answers most specs from a few thousand rows; the rest read
         # the dyad's rows, which a session's connection keeps for its next call.
         daily = day_agg.register(con, scope)

@@ -36,7 +36,9 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -63,14 +65,11 @@ from dyadwatch.analyse.index.scan import (
     slice_shape,
     temporary_beside,
 )
-from dyadwatch.analyse.index.spec import IndexSpec
+from dyadwatch.analyse.index.spec import IndexSpec, make_spec
 from dyadwatch.errors import AnalysisError, UsageError
 from dyadwatch.model import end_of_day
 from dyadwatch.store.engine import cursor
 from dyadwatch.store.store import Store, parquet, sql_str
-
-ENABLED = True
-"""Switch for the aggregate (tests compare it against the rows with it off)."""
 
 VERSION = 1
 """Bumped whenever the aggregate's definition changes, so older cache files are not read."""
@@ -103,9 +102,34 @@ def as_of_day(spec: IndexSpec) -> date | None:
     return as_of
 
 
+_from_rows: ContextVar[bool] = ContextVar("dyadwatch_index_from_rows", default=False)
+
+
+@contextmanager
+def rows_only() -> Iterator[None]:
+    """Within this context, compute every index from the dyad's rows, not the aggregate.
+
+    The aggregate must give the same frames as the rows it sums; this is how the tests check
+    that, and how ``bench/index.py`` times the rows' path. It is scoped to the current
+    context (thread or task), so it changes nothing for other callers.
+
+    >>> spec = IndexSpec().checked()
+    >>> with rows_only():
+    ...     answers(spec)
+    False
+    >>> answers(spec)
+    True
+    """
+    token = _from_rows.set(True)
+    try:
+        yield
+    finally:
+        _from_rows.reset(token)
+
+
 def answers(spec: IndexSpec) -> bool:
     """Whether the aggregate answers ``spec`` exactly (else the index reads rows)."""
-    if not ENABLED or spec.dedupe not in ("phoenix", "none") or spec.min_confidence > 0:
+    if _from_rows.get() or spec.dedupe not in ("phoenix", "none") or spec.min_confidence > 0:
         return False
     return spec.as_of is None or as_of_day(spec) is not None
 
@@ -329,8 +353,6 @@ def warm(store: Store, dyads: Sequence[str]) -> dict[str, float]:
     for the build (about 0.3 s on the 20M-event benchmark store). Returns seconds per dyad
     built; a dyad the store holds no events for is skipped.
     """
-    from dyadwatch.analyse.index.core import make_spec
-
     took: dict[str, float] = {}
     snapshot = store.snapshot()
     for dyad in dyads:

@@ -23,9 +23,8 @@ import pyarrow as pa
 
 from dyadwatch.analyse.index.core import (
     IndexSession,
-    _connection,
-    make_spec,
     prepare_events,
+    session_connection,
     snapshot_of,
     to_frame,
 )
@@ -35,6 +34,7 @@ from dyadwatch.analyse.index.spec import (
     FUSED,
     MEASURES,
     IndexSpec,
+    make_spec,
     parse_period,
     period_end,
     period_label,
@@ -175,7 +175,7 @@ def evidence(
         raise UsageError(f"limit must be a positive whole number or None, not {limit!r}.")
     start = parse_period(period, checked.freq)
     scope = resolve(store, checked, snapshot_of(store, session))
-    with _connection(session) as con:
+    with session_connection(session) as con:
         table = evidence_between(
             con, scope, start, start, source=source, measure=measure, limit=limit
         )

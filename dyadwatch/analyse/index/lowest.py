@@ -13,9 +13,16 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from dyadwatch.analyse.index.core import IndexSession, make_spec, run_index
+from dyadwatch.analyse.index.core import IndexSession, run_index
 from dyadwatch.analyse.index.evidence import check_measure
-from dyadwatch.analyse.index.spec import FUSED, IndexSpec, parse_period, period_end, period_label
+from dyadwatch.analyse.index.spec import (
+    FUSED,
+    IndexSpec,
+    make_spec,
+    parse_period,
+    period_end,
+    period_label,
+)
 from dyadwatch.errors import AnalysisError, UsageError
 from dyadwatch.store.store import Store
 

@@ -47,7 +47,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-from dyadwatch.analyse.index.core import _connection, prepare_events, snapshot_of, to_frame
+from dyadwatch.analyse.index.core import prepare_events, session_connection, snapshot_of, to_frame
 from dyadwatch.analyse.index.interval import (
     DEFAULT_LEVEL,
     check_level,
@@ -520,7 +520,7 @@ def load_series(store: Store, query: SeriesQuery, *, session: Any = None) -> Ser
     """Read what ``query`` needs from the store once (as of its ``as_of``, if any)."""
     spec = replace(query.index_spec(), since=None, until=None)
     scope_ = resolve(store, spec, snapshot_of(store, session))
-    with _connection(session) as con:
+    with session_connection(session) as con:
         rows = load_rows(con, scope_, query)
         volume = _coverage_days(con, scope_, query)
     return SeriesData(query, rows, volume, tuple(scope_.series))

@@ -191,6 +191,26 @@ class IndexSpec:
         )
 
 
+def make_spec(spec: IndexSpec | None, overrides: Mapping[str, Any]) -> IndexSpec:
+    """``spec`` (default :class:`IndexSpec`) with keyword overrides, checked.
+
+    >>> make_spec(None, {"freq": "year"}).freq
+    'year'
+    >>> make_spec(None, {"frq": "year"})
+    Traceback (most recent call last):
+    ...
+    dyadwatch.errors.UsageError: unknown index parameter 'frq'. Did you mean freq?
+    """
+    base = spec or IndexSpec()
+    fields = set(IndexSpec.__dataclass_fields__)
+    unknown = [k for k in overrides if k not in fields]
+    if unknown:
+        raise UsageError(
+            f"unknown index parameter {unknown[0]!r}.{did_you_mean(unknown[0], fields)}"
+        )
+    return base.with_(**overrides).checked()
+
+
 def _choice(name: str, value: object, allowed: Sequence[str]) -> None:
     if value not in allowed:
         raise UsageError(

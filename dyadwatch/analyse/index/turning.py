@@ -20,13 +20,18 @@ import pyarrow as pa
 
 from dyadwatch.analyse.index.core import (
     IndexSession,
-    _connection,
-    make_spec,
     run_index,
+    session_connection,
     to_frame,
 )
 from dyadwatch.analyse.index.evidence import check_measure, evidence_between
-from dyadwatch.analyse.index.spec import FUSED, IndexSpec, positive_number, whole_number
+from dyadwatch.analyse.index.spec import (
+    FUSED,
+    IndexSpec,
+    make_spec,
+    positive_number,
+    whole_number,
+)
 from dyadwatch.errors import AnalysisError, UsageError
 from dyadwatch.store.store import Store
 
@@ -148,7 +153,7 @@ def turning_points(
     else:
         bkps = []
     edges = [0, *bkps, len(x)]
-    with _connection(session) as con:
+    with session_connection(session) as con:
         for k, b in enumerate(bkps):
             before = float(np.mean(x[edges[k] : b]))
             after = float(np.mean(x[b : edges[k + 2]]))
