@@ -323,7 +323,8 @@ class AcledSource(EventFileSource):
         "country",
     )
     kind_of_file: ClassVar[str] = "an ACLED export"
-    key_columns: ClassVar[tuple[str, ...]] = ("event_date", "country", "actor1", "actor2")
+    key_columns: ClassVar[tuple[str, ...]] = ()
+    """One full pass: an ACLED export is already one country's events, nearly all kept."""
     default_confidence: float = 0.8
     """ACLED is coded by researchers from sources they review, not by a machine: its events
     are more often real than machine-coded ones (0.5), less often than a verified curated
