@@ -93,7 +93,8 @@ def series_evidence(
     """The events behind the value of ``period``: each with its contribution to the value.
 
     An event contributes ``value / n`` to its source's mean, times the source's weight share
-    for the fused value; an episode counted once shows its other steps in ``steps``.
+    for the fused value; an episode counted once in a period shows the other steps of that
+    period in ``steps`` (id, source key, date, effect, summary).
     Citations are those public at ``as_of`` (:func:`dyadwatch.visibility.visible_citations`).
     Largest contributions first; ``sign`` -1 (or +1) keeps only the events that pull the
     value down (up): what makes a value "more conflictual than usual".
@@ -124,12 +125,24 @@ def series_evidence(
     picked.sort(key=lambda t: (-abs(t[2]), t[1]["event_date"], t[1]["event_id"]))
     if limit is not None:
         picked = picked[:limit]
-    details = _details(store, run, k, [r["event_id"] for _, r, _ in picked])
     episodes = _episode_steps(run, k)
+    step_ids = [e["event_id"] for steps in episodes.values() for e in steps]
+    details = _details(store, run, k, [r["event_id"] for _, r, _ in picked] + step_ids)
     out = []
     for label_, r, contribution in picked:
         d = details.get(r["event_id"], {})
-        steps = [e for e in episodes.get((label_, r["episode"]), []) if e != r["event_id"]]
+        month = ordinal(r["event_date"], run.query.freq)
+        steps = [
+            {
+                "event_id": e["event_id"],
+                "source_key": details.get(e["event_id"], {}).get("source_key"),
+                "event_date": e["event_date"],
+                "value": e["v"],
+                "summary": details.get(e["event_id"], {}).get("summary"),
+            }
+            for e in episodes.get((label_, r["episode"], month), [])
+            if e["event_id"] != r["event_id"]
+        ]
         citations = visible_citations(
             d.get("source_urls"),
             d.get("source_titles"),
@@ -190,7 +203,20 @@ def _evidence_schema() -> pa.Schema:
             pa.field("effect_basis", pa.string()),
             pa.field("effect_rationale", pa.string()),
             pa.field("episode", pa.string()),
-            pa.field("steps", pa.list_(pa.string())),
+            pa.field(
+                "steps",
+                pa.list_(
+                    pa.struct(
+                        [
+                            pa.field("event_id", pa.string()),
+                            pa.field("source_key", pa.string()),
+                            pa.field("event_date", pa.date32()),
+                            pa.field("value", pa.float64()),
+                            pa.field("summary", pa.string()),
+                        ]
+                    )
+                ),
+            ),
             pa.field("contribution", pa.float64()),
             pa.field("summary", pa.string()),
             pa.field("citations", pa.list_(citation)),
@@ -208,17 +234,20 @@ def _details(store: Store, run: SeriesRun, k: int, ids: list[str]) -> dict[str, 
     return {r["event_id"]: r for r in table.to_pylist() if r["event_id"] in wanted}
 
 
-def _episode_steps(run: SeriesRun, k: int) -> dict[tuple[str, str | None], list[str]]:
-    """Every step (event id) of each episode with an event in the window of step ``k``.
+def _episode_steps(
+    run: SeriesRun, k: int
+) -> dict[tuple[str, str | None, int], list[dict[str, Any]]]:
+    """Every step of each episode in the window of step ``k``, by (source, episode, period).
 
-    The counted events keep one step per episode; the steps come from ``SeriesRun.steps``,
-    the windows' events before episodes were collapsed.
+    The counted events keep one step per episode and period; the steps come from
+    ``SeriesRun.steps``, the windows' events before episodes were collapsed.
     """
-    out: dict[tuple[str, str | None], list[str]] = {}
+    out: dict[tuple[str, str | None, int], list[dict[str, Any]]] = {}
     for label, frame in run.steps.items():
         window = frame.filter((pl.col("target") == k) & pl.col("episode").is_not_null())
-        for r in window.iter_rows(named=True):
-            out.setdefault((label, r["episode"]), []).append(r["event_id"])
+        for r in window.sort("event_date", "event_id").iter_rows(named=True):
+            month = ordinal(r["event_date"], run.query.freq)
+            out.setdefault((label, r["episode"], month), []).append(r)
     return out
 
 
