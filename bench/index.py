@@ -86,7 +86,8 @@ sys.path.insert(0, str(REPO))
 from dyadwatch.analyse.index import IndexSession, daily, dyad_index  # noqa: E402
 from dyadwatch.model import EVENT_SCHEMA, VOLUME_SCHEMA  # noqa: E402
 from dyadwatch.sources.base import Artifact  # noqa: E402
-from dyadwatch.store.store import Part, Store  # noqa: E402
+from dyadwatch.store.catalog import Part  # noqa: E402
+from dyadwatch.store.store import Store  # noqa: E402
 
 GDELT_DIR = REPO.parent / "shared" / "data" / "gdelt" / "v2_events"
 FIRST_YEAR, YEARS = 2015, 10

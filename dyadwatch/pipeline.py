@@ -22,7 +22,8 @@ from dyadwatch.model import DATASETS
 from dyadwatch.normalise import DEFAULT_STEPS, Step, StepContext, normalise
 from dyadwatch.settings import STRICTNESS
 from dyadwatch.sources.base import Artifact, Reject, Source
-from dyadwatch.store.store import ArtifactSummary, Store
+from dyadwatch.store.store import Store
+from dyadwatch.store.writer import ArtifactSummary
 
 log = logging.getLogger(__name__)
 

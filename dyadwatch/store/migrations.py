@@ -83,7 +83,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         """
         -- One row per dataset whose stored parts all carry its current schema version
         -- (model.DATASETS metadata). The writer rewrites older parts, adding the new columns
-        -- as nulls, then records the version here (Writer.prepare, store.upgrade_parts).
+        -- as nulls, then records the version here (Writer.prepare, parts.upgrade_parts).
         CREATE TABLE dataset_versions (dataset VARCHAR PRIMARY KEY, version VARCHAR NOT NULL);
         """,
     ),
@@ -93,7 +93,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         """
         -- A quarantine entry stays in the table as history; the commit of a later version of
         -- the same artifact marks every earlier unresolved entry of it resolved
-        -- (ArtifactRun._finish). Readers show open entries: resolved_at IS NULL.
+        -- (store.writer: ArtifactRun.commit). Readers show open entries: resolved_at IS NULL.
         ALTER TABLE quarantine ADD COLUMN resolved_at TIMESTAMPTZ;
         ALTER TABLE quarantine ADD COLUMN resolved_by VARCHAR;  -- run_id of that ingest
         """,

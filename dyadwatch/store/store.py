@@ -20,99 +20,43 @@ manifest, and query the Parquet files from a cursor on the process's shared in-m
 DuckDB database (:mod:`dyadwatch.store.engine`); they never wait for an ingest, only (at most)
 for a commit. A :class:`Store` keeps the manifest it last read and reads it again only when
 the catalog or the generation counter has changed on disk (:meth:`Store.snapshot`).
+
+The rooms: :mod:`~dyadwatch.store.catalog` opens the catalog and reads the manifest's rows,
+:mod:`~dyadwatch.store.parts` splits, names, reads and upgrades Parquet parts,
+:mod:`~dyadwatch.store.writer` is the one writer, and this module is what readers hold.
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
-import shutil
-import time
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from dyadwatch.errors import MigrationError, NotAStoreError, StoreError, StoreLockedError
-from dyadwatch.model import DATASETS, PARTITIONED_BY_MONTH
-from dyadwatch.normalise.base import StepContext
-from dyadwatch.normalise.relation import relation
-from dyadwatch.sources.base import Artifact, Reject
+from dyadwatch.model import DATASETS
+from dyadwatch.store.catalog import (
+    CATALOG,
+    FORMAT_MARKER,
+    LOCK,
+    PART_COLUMNS,
+    Part,
+    connect_catalog,
+    read_generation,
+)
 from dyadwatch.store.engine import cursor
 from dyadwatch.store.lock import WriterLock
-from dyadwatch.store.migrations import LATEST, MIGRATIONS
+from dyadwatch.store.migrations import LATEST
+from dyadwatch.store.parts import parquet
+from dyadwatch.store.writer import Writer
 
-log = logging.getLogger(__name__)
-
-CATALOG = "catalog.duckdb"
-GENERATION = "generation"
-LOCK = "writer.lock"
-FORMAT_MARKER = "dyadwatch-store"
-PARTITION_DATE = {"events": "event_date", "mentions": "known_at"}
-"""The column whose year/month names a row's partition, for month-partitioned datasets."""
-
-_LOCK_RETRY_SECONDS = 30.0
-SORT_EVENTS = [
-    ("actor1_country", "ascending"),
-    ("actor2_country", "ascending"),
-    ("event_date", "ascending"),
-]
 SMALL_DATASET_ROWS = 500_000
 """Datasets up to this size are served from memory after their first read (see connect)."""
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _is_lock_conflict(exc: Exception) -> bool:
-    text = str(exc).lower()
-    return "lock" in text or "conflicting" in text
-
-
-@contextlib.contextmanager
-def _connect(path: Path, *, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the catalog, retrying briefly while another process holds it for a commit."""
-    deadline = time.monotonic() + _LOCK_RETRY_SECONDS
-    delay = 0.005
-    while True:
-        try:
-            con = duckdb.connect(str(path), read_only=read_only)
-            break
-        except duckdb.IOException as exc:
-            if "not a valid duckdb database" in str(exc).lower():
-                raise NotAStoreError(
-                    f"{path} is not a DuckDB catalog: not a dyadwatch store."
-                ) from None
-            if not _is_lock_conflict(exc) or time.monotonic() > deadline:
-                raise StoreError(f"cannot open catalog {path}: {exc}") from None
-            time.sleep(delay)
-            delay = min(delay * 2, 0.2)
-        except duckdb.Error as exc:
-            raise NotAStoreError(f"{path} is not a readable DuckDB catalog ({exc}).") from None
-    try:
-        yield con
-    finally:
-        con.close()
-
-
-@dataclass(frozen=True, slots=True)
-class Part:
-    path: str
-    dataset: str
-    source: str
-    artifact: str
-    rows: int
-    year: int | None = None
-    month: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,19 +81,6 @@ class Snapshot:
 
     def sources(self, dataset: str = "events") -> list[str]:
         return sorted({p.source for p in self.parts if p.dataset == dataset})
-
-
-@dataclass(slots=True)
-class ArtifactSummary:
-    source: str
-    artifact: str
-    status: str
-    rows_read: int = 0
-    rows_kept: int = 0
-    rows_quarantined: int = 0
-    rows_duplicate: int = 0
-    seconds: float = 0.0
-    message: str | None = None
 
 
 class Store:
@@ -210,7 +141,7 @@ class Store:
         return store
 
     def _check_version(self) -> None:
-        with _connect(self.catalog_path, read_only=True) as con:
+        with connect_catalog(self.catalog_path, read_only=True) as con:
             tables = {
                 r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
             }
@@ -248,10 +179,8 @@ class Store:
     # --- reading -----------------------------------------------------------------------------
 
     def generation(self) -> int:
-        try:
-            return int((self.root / GENERATION).read_text().strip() or 0)
-        except (FileNotFoundError, ValueError):
-            return 0
+        """The commit counter: it changes whenever the manifest may have changed."""
+        return read_generation(self.root)
 
     def _stamp(self) -> tuple[int, object, object]:
         """What changes on disk whenever the manifest can have changed.
@@ -280,10 +209,8 @@ class Store:
         cached = self._snapshot
         if cached is not None and cached[0] == stamp:
             return cached[1]
-        with _connect(self.catalog_path, read_only=True) as con:
-            rows = con.execute(
-                "SELECT path, dataset, source, artifact, rows, year, month FROM parts ORDER BY path"
-            ).fetchall()
+        with connect_catalog(self.catalog_path, read_only=True) as con:
+            rows = con.execute(f"SELECT {PART_COLUMNS} FROM parts ORDER BY path").fetchall()
         snap = Snapshot(root=self.root, generation=stamp[0], parts=tuple(Part(*r) for r in rows))
         self._snapshot = (stamp, snap)
         return snap
@@ -340,7 +267,7 @@ class Store:
 
     def catalog_query(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
         """Run a read-only query against the catalog tables (ingest_log, quarantine, parts)."""
-        with _connect(self.catalog_path, read_only=True) as con:
+        with connect_catalog(self.catalog_path, read_only=True) as con:
             return con.sql(sql, params=list(params)).to_arrow_table()
 
     # --- writing -----------------------------------------------------------------------------
@@ -354,462 +281,6 @@ class Store:
         """
         self.root.mkdir(parents=True, exist_ok=True)
         with WriterLock(self.root / LOCK, wait):
-            writer = Writer(self)
+            writer = Writer(self.root)
             writer.prepare()
             yield writer
-
-
-def sql_str(value: str) -> str:
-    """``value`` as a SQL string literal."""
-    return "'" + value.replace("'", "''") + "'"
-
-
-def parquet(files: Sequence[str], *, filename: bool = False) -> str:
-    """A ``read_parquet`` call over exactly these files.
-
-    The store's paths look like Hive partitions (``year=…/month=…``); they are not read as
-    columns, so every file yields exactly the dataset's schema (plus, with ``filename``, the
-    column ``filename``: the path each row was read from). Files are matched by column name,
-    so a part written before a schema version added columns reads them as nulls.
-    """
-    names = ", ".join(sql_str(f) for f in files)
-    extra = ", filename = true" if filename else ""
-    return f"read_parquet([{names}], hive_partitioning = false, union_by_name = true{extra})"
-
-
-def schema_version(schema: pa.Schema) -> str:
-    """The ``dyadwatch.schema_version`` a dataset schema declares (model.DATASETS)."""
-    return (schema.metadata or {}).get(b"dyadwatch.schema_version", b"1").decode()
-
-
-def conform_to(table: pa.Table, schema: pa.Schema) -> pa.Table:
-    """``table`` with every column of ``schema``, in order: missing ones become nulls.
-
-    Reads of parts written before a schema version added columns, and of empty results, go
-    through this so every reader sees the current schema.
-    """
-    columns = [
-        table.column(f.name) if f.name in table.column_names else pa.nulls(table.num_rows, f.type)
-        for f in schema
-    ]
-    return pa.Table.from_arrays(columns, schema=schema) if columns else table
-
-
-def _pending_versions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Datasets whose recorded schema version is not the current one: name → current version."""
-    recorded = dict(con.execute("SELECT dataset, version FROM dataset_versions").fetchall())
-    return {
-        name: schema_version(schema)
-        for name, schema in DATASETS.items()
-        if recorded.get(name, "1") != schema_version(schema)
-    }
-
-
-def upgrade_parts(root: Path, con: duckdb.DuckDBPyConnection) -> int:
-    """Rewrite parts written at an older dataset schema version; return how many were rewritten.
-
-    Each file is rewritten to a temporary name and renamed over the old one, so a kill leaves
-    every part readable (old or new) and the next writer finishes the job. The manifest does
-    not change: same paths, same rows. Runs under the writer lock (``Writer.prepare``).
-    """
-    pending = _pending_versions(con)
-    if not pending:
-        return 0
-    rewritten = 0
-    for dataset, version in pending.items():
-        schema = DATASETS[dataset]
-        paths = [
-            r[0]
-            for r in con.execute("SELECT path FROM parts WHERE dataset = ?", [dataset]).fetchall()
-        ]
-        for rel in paths:
-            path = root / rel
-            if not path.is_file() or pq.read_schema(path).names == schema.names:
-                continue
-            table = conform_to(pq.read_table(path), schema)
-            if dataset == "events":
-                # Events stored before the relational effect existed get it now, by the
-                # same rules an ingest applies (normalise.relation).
-                table = relation(table, StepContext(source="upgrade")).table
-            tmp = path.with_name(path.name + ".upgrade")
-            pq.write_table(table, tmp)
-            os.replace(tmp, path)
-            rewritten += 1
-        con.execute("INSERT OR REPLACE INTO dataset_versions VALUES (?, ?)", [dataset, version])
-    if rewritten:
-        log.info("store %s: upgraded %d part(s) to the current schema", root, rewritten)
-    return rewritten
-
-
-class Writer:
-    """The single writer of a store. Obtain with ``Store.writer()``."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        # The writer is the only process that changes the catalog while it holds the lock,
-        # so it keeps the manifest and the committed checksums in memory after prepare().
-        self.parts: dict[str, Part] = {}
-        self.checksums: dict[tuple[str, str], str] = {}
-        # Every stored event_id of a source, with the artifact that wrote it: read once per
-        # writer on the first write of that source, then kept current at each commit.
-        self.stored_ids: dict[str, pa.Table] = {}
-
-    @property
-    def root(self) -> Path:
-        return self.store.root
-
-    def prepare(self) -> None:
-        """Apply pending migrations, mark interrupted runs, delete files no manifest lists."""
-        with _connect(self.store.catalog_path, read_only=False) as con:
-            con.execute(
-                "CREATE TABLE IF NOT EXISTS migrations "
-                "(version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ)"
-            )
-            done = {r[0] for r in con.execute("SELECT version FROM migrations").fetchall()}
-            if done and max(done) > LATEST:
-                raise MigrationError(
-                    f"store {self.root} has schema version {max(done)}, newer than this "
-                    f"dyadwatch understands ({LATEST}); upgrade dyadwatch."
-                )
-            for m in MIGRATIONS:
-                if m.version in done:
-                    continue
-                con.execute("BEGIN TRANSACTION")
-                con.execute(m.sql)
-                if m.version == 1:
-                    con.execute(
-                        "INSERT INTO meta VALUES ('format', ?), ('created_at', ?)",
-                        [FORMAT_MARKER, _now().isoformat()],
-                    )
-                con.execute("INSERT INTO migrations VALUES (?, ?, ?)", [m.version, m.name, _now()])
-                con.execute("COMMIT")
-                log.info("store %s: applied migration %d (%s)", self.root, m.version, m.name)
-            upgrade_parts(self.root, con)
-            con.execute(
-                "UPDATE ingest_log SET status = 'interrupted', "
-                "message = 'the writing process ended before this artifact was committed' "
-                "WHERE status = 'running'"
-            )
-            rows = con.execute(
-                "SELECT path, dataset, source, artifact, rows, year, month FROM parts"
-            ).fetchall()
-            self.parts = {r[0]: Part(*r) for r in rows}
-            self.checksums = {
-                (r[0], r[1]): r[2]
-                for r in con.execute(
-                    "SELECT source, artifact, arg_max(checksum, finished_at) FROM ingest_log "
-                    "WHERE status = 'done' GROUP BY source, artifact"
-                ).fetchall()
-            }
-        self._sweep(set(self.parts))
-
-    def _sweep(self, listed: set[str]) -> None:
-        for dataset in DATASETS:
-            base = self.root / dataset
-            if not base.is_dir():
-                continue
-            for path in base.rglob("*"):
-                if path.is_file() and str(path.relative_to(self.root)) not in listed:
-                    log.info("removing uncommitted file %s", path)
-                    path.unlink()
-        staging = self.root / "staging"
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-
-    def current_checksum(self, source: str, key: str) -> str | None:
-        """Checksum of the committed version of an artifact, or None if never committed."""
-        return self.checksums.get((source, key))
-
-    def begin(self, artifact: Artifact) -> ArtifactRun:
-        """Start ingesting one artifact; commit or fail the returned run."""
-        run = ArtifactRun(self, artifact, run_id=uuid.uuid4().hex[:16])
-        with _connect(self.store.catalog_path, read_only=False) as con:
-            con.execute(
-                "INSERT INTO ingest_log (run_id, source, artifact, checksum, status, started_at) "
-                "VALUES (?, ?, ?, ?, 'running', ?)",
-                [run.run_id, artifact.source, artifact.key, artifact.checksum, run.started_at],
-            )
-        return run
-
-    def record_release(self, row: Sequence[Any]) -> None:
-        """Add one row to the release register (columns in the ``releases`` table's order)."""
-        with _connect(self.store.catalog_path, read_only=False) as con:
-            con.execute(f"INSERT INTO releases VALUES ({', '.join('?' for _ in row)})", list(row))
-
-    def bump_generation(self) -> None:
-        path = self.root / GENERATION
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(str(self.store.generation() + 1))
-        os.replace(tmp, path)
-
-
-@dataclass(slots=True)
-class ArtifactRun:
-    """One artifact being ingested: files written so far, rejects, counts."""
-
-    writer: Writer
-    artifact: Artifact
-    run_id: str
-    started_at: datetime = field(default_factory=_now)
-    parts: list[Part] = field(default_factory=list)
-    rejects: list[Reject] = field(default_factory=list)
-    rows_read: int = 0
-    rows_duplicate: int = 0
-    _seen_ids: set[str] = field(default_factory=set)
-    _written: list[pa.Table] = field(default_factory=list)
-    _n: int = 0
-
-    def _existing_ids(self, table: pa.Table) -> set[str]:
-        """event_ids of ``table`` already stored by *other* artifacts, anywhere in the store.
-
-        One id is one row across the whole store: the same record moved to another month
-        (or year) by a corrected date is a repeat, not a new event. The check is against
-        every stored part of the rows' sources (an event_id hashes its source, so no other
-        source can hold it), read once per writer (:meth:`_stored_ids`).
-        """
-        incoming = table.column("event_id")
-        found: set[str] = set()
-        for source in pc.unique(table.column("source")).to_pylist():
-            stored = self._stored_ids(source)
-            if stored.num_rows == 0:
-                continue
-            hit = pc.is_in(stored.column("event_id"), value_set=pc.unique(incoming))
-            hit = pc.and_(hit, pc.not_equal(stored.column("artifact"), self.artifact.key))
-            found.update(stored.column("event_id").filter(hit).to_pylist())
-        return found
-
-    def _stored_ids(self, source: str) -> pa.Table:
-        """Every event_id stored for ``source`` and the artifact key that wrote it."""
-        cache = self.writer.stored_ids
-        if source not in cache:
-            root = self.writer.root
-            parts = {
-                str(root / p.path): p.artifact
-                for p in self.writer.parts.values()
-                if p.dataset == "events" and p.source == source
-            }
-            if parts:
-                con = cursor()
-                try:
-                    read = con.sql(
-                        f"SELECT event_id, filename FROM {parquet(list(parts), filename=True)}"
-                    ).to_arrow_table()
-                finally:
-                    con.close()
-                artifacts = [parts[f] for f in read.column("filename").to_pylist()]
-                cache[source] = _id_table(read.column("event_id"), artifacts)
-            else:
-                cache[source] = _id_table(pa.array([], pa.string()), [])
-        return cache[source]
-
-    def _remember_ids(self, written: pa.Table) -> None:
-        """After a commit: the artifact's ids replace its earlier ones in the writer's cache."""
-        cache = self.writer.stored_ids
-        for source in list(cache):
-            stored = cache[source]
-            stored = stored.filter(pc.not_equal(stored.column("artifact"), self.artifact.key))
-            mine = written.filter(pc.equal(written.column("source"), source))
-            added = _id_table(mine.column("event_id"), [self.artifact.key] * mine.num_rows)
-            cache[source] = pa.concat_tables([stored, added])
-
-    def write(self, dataset: str, table: pa.Table) -> int:
-        """Write rows of ``dataset`` (already normalised) as new Parquet parts; return rows kept."""
-        schema = DATASETS[dataset]
-        table = table.select(schema.names).cast(schema)
-        if dataset == "events" and table.num_rows:
-            ids = table.column("event_id").to_pylist()
-            existing = self._existing_ids(table)
-            keep = []
-            for eid in ids:
-                if eid in self._seen_ids or eid in existing:
-                    self.rows_duplicate += 1
-                    keep.append(False)
-                else:
-                    self._seen_ids.add(eid)
-                    keep.append(True)
-            if not all(keep):
-                table = table.filter(pa.array(keep))
-            self._written.append(table.select(["event_id", "source"]))
-        if table.num_rows == 0:
-            return 0
-        for (source, year, month), part in _partitions(dataset, table):
-            if dataset == "events":
-                # Rows of one country pair sit together, so min/max statistics let a dyad
-                # query skip most row groups of a large file (see bench/index.py).
-                part = part.sort_by(SORT_EVENTS)
-            rel = Path(dataset) / f"source={source}"
-            if year is not None:
-                rel = rel / f"year={year:04d}" / f"month={month:02d}"
-            self._n += 1
-            name = f"part-{_slug(self.artifact.key)}-{self.run_id}-{self._n:05d}.parquet"
-            path = self.writer.root / rel / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            pq.write_table(part, path, compression="zstd")
-            self.parts.append(
-                Part(
-                    str(rel / name), dataset, source, self.artifact.key, part.num_rows, year, month
-                )
-            )
-        return table.num_rows
-
-    def reject(self, rejects: Iterable[Reject]) -> None:
-        self.rejects.extend(rejects)
-
-    def rows_kept(self, dataset: str | None = None) -> int:
-        """Rows kept of ``dataset``; by default the events, or every row if the artifact
-        holds no events (indicators, instrument states)."""
-        if dataset is not None:
-            return sum(p.rows for p in self.parts if p.dataset == dataset)
-        return self.rows_kept("events") or sum(p.rows for p in self.parts)
-
-    def _finish(self, status: str, message: str | None) -> ArtifactSummary:
-        finished = _now()
-        seconds = (finished - self.started_at).total_seconds()
-        summary = ArtifactSummary(
-            source=self.artifact.source,
-            artifact=self.artifact.key,
-            status=status,
-            rows_read=self.rows_read,
-            rows_kept=self.rows_kept() if status == "done" else 0,
-            rows_quarantined=len(self.rejects),
-            rows_duplicate=self.rows_duplicate,
-            seconds=seconds,
-            message=message,
-        )
-        store = self.writer.store
-        replaced: list[str] = []
-        with _connect(store.catalog_path, read_only=False) as con:
-            con.execute("BEGIN TRANSACTION")
-            if status == "done":
-                replaced = [
-                    r[0]
-                    for r in con.execute(
-                        "SELECT path FROM parts WHERE artifact_source = ? AND artifact = ?",
-                        [self.artifact.source, self.artifact.key],
-                    ).fetchall()
-                ]
-                con.execute(
-                    "DELETE FROM parts WHERE artifact_source = ? AND artifact = ?",
-                    [self.artifact.source, self.artifact.key],
-                )
-                if self.parts:
-                    con.executemany(
-                        "INSERT INTO parts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [
-                            [
-                                p.path,
-                                p.dataset,
-                                p.source,
-                                self.artifact.source,
-                                p.artifact,
-                                self.run_id,
-                                p.year,
-                                p.month,
-                                p.rows,
-                            ]
-                            for p in self.parts
-                        ],
-                    )
-            if status == "done":
-                # This version of the artifact is now the stored one: what earlier runs set
-                # aside from it is resolved (its own rejects, if any, are new open entries).
-                con.execute(
-                    "UPDATE quarantine SET resolved_at = ?, resolved_by = ? WHERE source = ? "
-                    "AND artifact = ? AND resolved_at IS NULL",
-                    [finished, self.run_id, self.artifact.source, self.artifact.key],
-                )
-            if self.rejects:
-                con.executemany(
-                    'INSERT INTO quarantine (run_id, source, artifact, line, "column", reason, '
-                    "raw, quarantined_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        [
-                            self.run_id,
-                            self.artifact.source,
-                            self.artifact.key,
-                            r.line,
-                            r.column,
-                            r.reason,
-                            r.raw,
-                            finished,
-                        ]
-                        for r in self.rejects
-                    ],
-                )
-            con.execute(
-                "UPDATE ingest_log SET status = ?, rows_read = ?, rows_kept = ?, "
-                "rows_quarantined = ?, rows_duplicate = ?, finished_at = ?, seconds = ?, "
-                "message = ? WHERE run_id = ?",
-                [
-                    status,
-                    summary.rows_read,
-                    summary.rows_kept,
-                    summary.rows_quarantined,
-                    summary.rows_duplicate,
-                    finished,
-                    seconds,
-                    message,
-                    self.run_id,
-                ],
-            )
-            con.execute("COMMIT")
-        if status == "done":
-            written = pa.concat_tables(self._written) if self._written else _NO_IDS
-            self._remember_ids(written)
-            for rel in replaced:
-                self.writer.parts.pop(rel, None)
-            self.writer.parts.update({p.path: p for p in self.parts})
-            self.writer.checksums[(self.artifact.source, self.artifact.key)] = (
-                self.artifact.checksum
-            )
-        self.writer.bump_generation()
-        if status != "done":
-            replaced = [p.path for p in self.parts]
-        for rel in replaced:
-            with contextlib.suppress(FileNotFoundError):
-                (self.writer.root / rel).unlink()
-        return summary
-
-    def commit(self, message: str | None = None) -> ArtifactSummary:
-        """Make everything written for this artifact visible, atomically."""
-        return self._finish("done", message)
-
-    def fail(self, reason: str) -> ArtifactSummary:
-        """Record the artifact as failed: quarantine the file itself; keep nothing from it."""
-        self.rejects.append(Reject(reason=reason, line=None, raw=None))
-        return self._finish("failed", reason)
-
-
-_NO_IDS = pa.table({"event_id": pa.array([], pa.string()), "source": pa.array([], pa.string())})
-
-
-def _id_table(ids: pa.Array | pa.ChunkedArray, artifacts: list[str]) -> pa.Table:
-    return pa.table(
-        {
-            "event_id": pc.cast(ids, pa.string()),
-            "artifact": pa.array(artifacts, pa.string()).dictionary_encode(),
-        }
-    )
-
-
-def _slug(key: str) -> str:
-    name = Path(key).name or key
-    cleaned = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)
-    return cleaned[-60:]
-
-
-def _partitions(
-    dataset: str, table: pa.Table
-) -> Iterator[tuple[tuple[str, int | None, int | None], pa.Table]]:
-    sources = table.column("source")
-    if dataset not in PARTITIONED_BY_MONTH:
-        for source in pc.unique(sources).to_pylist():
-            yield (source, None, None), table.filter(pc.equal(sources, source))
-        return
-    when = table.column(PARTITION_DATE[dataset])
-    years = pc.year(when)
-    months = pc.month(when)
-    keys = pa.table({"s": sources, "y": years, "m": months})
-    for s, y, m in sorted(set(zip(*(keys.column(c).to_pylist() for c in "sym"), strict=True))):
-        mask = pc.and_(pc.and_(pc.equal(sources, s), pc.equal(years, y)), pc.equal(months, m))
-        yield (s, int(y), int(m)), table.filter(mask)

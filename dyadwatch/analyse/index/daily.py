@@ -69,7 +69,8 @@ from dyadwatch.analyse.index.spec import IndexSpec, make_spec
 from dyadwatch.errors import AnalysisError, UsageError
 from dyadwatch.model import end_of_day
 from dyadwatch.store.engine import cursor
-from dyadwatch.store.store import Store, parquet, sql_str
+from dyadwatch.store.parts import parquet, sql_str
+from dyadwatch.store.store import Store
 
 VERSION = 1
 """Bumped whenever the aggregate's definition changes, so older cache files are not read."""

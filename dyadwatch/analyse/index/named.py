@@ -66,7 +66,8 @@ from dyadwatch.analyse.index.spec import (
 )
 from dyadwatch.errors import UsageError, did_you_mean
 from dyadwatch.normalise.scope import SCOPES, scope
-from dyadwatch.store.store import Store, parquet
+from dyadwatch.store.parts import parquet
+from dyadwatch.store.store import Store
 from dyadwatch.visibility import bound, check_as_of, visible_sql
 
 log = logging.getLogger(__name__)

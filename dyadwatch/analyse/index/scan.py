@@ -28,7 +28,8 @@ from dyadwatch.analyse.index.spec import DEFAULT_WEIGHT, FUSED, IndexSpec, perio
 from dyadwatch.errors import AnalysisError, UsageError, did_you_mean
 from dyadwatch.model import EVENT_SCHEMA, as_of_timestamp
 from dyadwatch.normalise.confidence import min_confidence_sql
-from dyadwatch.store.store import Snapshot, Store, parquet, sql_str
+from dyadwatch.store.parts import parquet, sql_str
+from dyadwatch.store.store import Snapshot, Store
 
 MEASURE_COLUMNS: tuple[str, ...] = (
     "source",
