@@ -130,7 +130,7 @@ def test_cli_writes_a_spanish_brief_from_the_registry(store: Store, tmp_path: Pa
         assert es.text(key) in text and en.text(key) not in text
     assert es.state("dialogue", "frozen") in text  # the dialogue froze on 15 January 2021
     assert es.rule("merida_suspend") in text
-    assert f"({es.text('recorded_in_en')})" in text  # summaries stay English, marked
+    assert f"({es.text('recorded_in_en')};" in text  # summaries stay English, marked
     assert not SNAKE.findall(text)
     pdf = tmp_path / "informe.pdf"
     assert main([*argv, "-o", str(pdf)]) == 0

@@ -48,6 +48,7 @@ class Block:
     why: str
     lever: str
     evidence: tuple[Line, ...]
+    lever_sources: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,16 +125,18 @@ class BriefContent:
     footer: str
 
 
-def event_line(e: EventRef, lab: Labels, *, contribution: bool = False) -> Line:
-    """An event as one line: its date, its whole summary (marked when recorded in another
-    language than the brief's) and its effect in words and number."""
-    text = e.summary or e.cameo_code or ""
+def event_line(e: EventRef, lab: Labels) -> Line:
+    """An event as one line: its date, its whole summary, and a note — the language it was
+    recorded in when not the brief's, its effect in words and number."""
+    notes = []
     if e.language and e.language != lab.lang:
-        text += f" ({lab.text(f'recorded_in_{e.language}')})"
-    note = e.effect_words
+        notes.append(lab.text(f"recorded_in_{e.language}"))
     if e.effect is not None:
-        note = f"{note}, {lab.signed(e.effect, 0)}" if note else lab.signed(e.effect, 0)
-    return Line(lab.short_day(e.event_date), text, note, e.sources)
+        words = f"{e.effect_words}, " if e.effect_words else ""
+        notes.append(f"{words}{lab.signed(e.effect, 0)}")
+    return Line(
+        lab.short_day(e.event_date), e.summary or e.cameo_code or "", "; ".join(notes), e.sources
+    )
 
 
 def _block(f: FindingView, lab: Labels) -> Block:
@@ -160,9 +163,8 @@ def _block(f: FindingView, lab: Labels) -> Block:
         lever = lab.text("lever_line", instrument=f.lever_label, state=f.lever_state or "–")
         if f.lever_in_use:
             lever += " " + lab.text("lever_in_use")
-        if lever_sources:
-            lever += " " + "".join(f"[{n}]" for n in lever_sources)
-    return Block(f.title, f.status_label, lab.text("why", reason=f.reason), lever, tuple(shown))
+    why = lab.text("why", reason=f.reason)
+    return Block(f.title, f.status_label, why, lever, tuple(shown), lever_sources)
 
 
 def _marked(text: str, language: str, lab: Labels) -> str:

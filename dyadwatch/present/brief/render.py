@@ -261,7 +261,7 @@ class _Pdf:
         self.para(f"{f.title} — {f.status}", SIZE, "B", INK, gap=0.2)
         self.para(f.why, 7.8, indent=3, gap=0.2)
         if f.lever:
-            self.para(f.lever, 7.8, indent=3, gap=0.2)
+            self.para(f"{f.lever} {_refs(f.lever_sources)}".strip(), 7.8, indent=3, gap=0.2)
         for e in f.evidence:
             when = f"{e.when}: " if e.when else ""
             self.para(
