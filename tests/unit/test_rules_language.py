@@ -10,9 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dyadwatch.errors import RuleError, UnknownMetricError
+from dyadwatch.policy.rules.binding import bind, check
 from dyadwatch.policy.rules.language import Binary, Call, Duration, Literal_, Ref, Unary, parse
 from dyadwatch.policy.rules.loader import compile_expression, parse_window
-from dyadwatch.policy.rules.metrics import METRICS, bind, check
+from dyadwatch.policy.rules.metrics import METRICS
 
 pytestmark = pytest.mark.unit
 

@@ -31,11 +31,11 @@ import pyarrow as pa
 
 from dyadwatch.errors import RuleError, UsageError
 from dyadwatch.policy.rules import outcomes as oc
+from dyadwatch.policy.rules.binding import bind
 from dyadwatch.policy.rules.data import RuleData
 from dyadwatch.policy.rules.evaluate import Evaluator, data_by_dyad, evaluate_rule
 from dyadwatch.policy.rules.language import Call, Node, Ref, walk
 from dyadwatch.policy.rules.loader import Rule, RuleSet
-from dyadwatch.policy.rules.metrics import bind
 from dyadwatch.store.store import Store
 
 

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from dyadwatch.errors import did_you_mean
+from dyadwatch.policy.rules.binding import bind
 from dyadwatch.policy.rules.catalogue import Catalogue
 from dyadwatch.policy.rules.data import glob_match
 from dyadwatch.policy.rules.language import (
@@ -32,7 +33,6 @@ from dyadwatch.policy.rules.language import (
     source_of,
     walk,
 )
-from dyadwatch.policy.rules.metrics import bind
 
 COUNT_METRICS = frozenset({"events.count", "series.n"})
 """Metrics that count: comparing them with 0 or 1 tests existence, not a tuned threshold."""

@@ -33,6 +33,7 @@ import pyarrow as pa
 
 from dyadwatch.errors import RuleError, did_you_mean
 from dyadwatch.model import Evidence, Finding
+from dyadwatch.policy.rules.binding import bind
 from dyadwatch.policy.rules.data import RuleData, View, glob_match
 from dyadwatch.policy.rules.language import (
     Binary,
@@ -45,7 +46,7 @@ from dyadwatch.policy.rules.language import (
     walk,
 )
 from dyadwatch.policy.rules.loader import Rule, RuleSet
-from dyadwatch.policy.rules.metrics import Result, bind, lookup
+from dyadwatch.policy.rules.metrics import Result, lookup
 from dyadwatch.store.store import Store
 
 log = logging.getLogger(__name__)

@@ -51,6 +51,7 @@ import yaml
 
 from dyadwatch.errors import RuleError, UsageError, did_you_mean
 from dyadwatch.knowledge.schema import period_bounds
+from dyadwatch.policy.rules.binding import check
 from dyadwatch.policy.rules.catalogue import Catalogue, default_catalogue
 from dyadwatch.policy.rules.checks import (
     BASES,
@@ -61,7 +62,7 @@ from dyadwatch.policy.rules.checks import (
     thresholds,
 )
 from dyadwatch.policy.rules.language import Duration, Node, parse, tokenize
-from dyadwatch.policy.rules.metrics import Type, check
+from dyadwatch.policy.rules.metrics import Type
 from dyadwatch.store.query import parse_dyad
 
 RULE_KEYS = (
