@@ -140,7 +140,7 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
     first = math.floor(lo / step) * step
     last = math.ceil(hi / step) * step
     n = round((last - first) / step)
-    return [round(first + i * step, 10) for i in range(n + 1)]
+    return [float(round(first + i * step, 10)) for i in range(n + 1)]
 
 
 def tick_text(x: float) -> str:
