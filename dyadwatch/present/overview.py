@@ -506,7 +506,7 @@ def _changed_line(d: Digest, ch: Changes, move: str, lab: Labels) -> str:
     parts = [move] if move else []
     if ch.events:
         first = ch.events[0]
-        said = first.summary
+        said = first.summary.rstrip(".")
         if first.language and first.language != lab.lang:
             said += f" ({lab.text(f'recorded_in_{first.language}')})"
         what = f"{said} ({lab.short_day(first.event_date)}; {first.effect_words})"
