@@ -10,12 +10,15 @@ attributes (``name``, ``codebook``, ``schema_versions``) and two methods:
   reader could not parse, as :class:`Reject`\\ s with line and reason.
 
 Event chunks carry a ``_line`` column (the row's line or record number in the artifact) so a
-later step can quarantine a row with its location. Anything else not in the schema is ignored.
+later step can quarantine a row with its location, and may carry ``_published`` (when the
+source published the row: :data:`PUBLISHED_COLUMN`). Anything else not in the schema is
+ignored.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,7 +28,18 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
+from dyadwatch.errors import ArtifactError
+
 LINE_COLUMN = "_line"
+PUBLISHED_COLUMN = "_published"
+"""Optional private event column: when the source itself published the row (a UTC
+timestamp, such as GDELT's DATEADDED), before a reader raises ``known_at`` to the event's
+own day. The ``ranges`` normalise step sets aside an event dated more than its tolerance
+after it; like every ``_`` column, it is dropped before the store."""
+
+NAME_MAX_BYTES = 255
+PATH_MAX_BYTES = 4096
+"""Longest file name and path a local file may have (Linux NAME_MAX and PATH_MAX)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +78,9 @@ class Chunk:
     rejects: list[Reject] = field(default_factory=list)
     rows_read: int | None = None
     """Rows read from the input for this chunk, before any source-side filtering."""
+    rows_used: int | None = None
+    """Input rows the chunk's records came from, when a row is not one record (a statistics
+    row may hold two figures, or be summed with others); None: one record per row kept."""
 
 
 class Source(ABC):
@@ -74,6 +91,8 @@ class Source(ABC):
     schema_versions: ClassVar[tuple[str, ...]] = ()
     default_confidence: float = 0.5
     """Confidence given to an event that does not carry its own (0–1)."""
+    about: ClassVar[str] = ""
+    """Who publishes the data and under which licence or terms (``dyadwatch sources NAME``)."""
 
     @abstractmethod
     def discover(self, since: date | None = None, until: date | None = None) -> Iterator[Artifact]:
@@ -98,11 +117,49 @@ def file_checksum(path: Path, algorithm: str = "sha256") -> str:
     return h.hexdigest()
 
 
-def file_artifact(source: str, path: Path, key: str | None = None) -> Artifact:
-    """An artifact for a local file; its key defaults to the resolved path."""
-    from dyadwatch.errors import ArtifactError
+def check_local_path(path: Path | str) -> Path:
+    """``path`` as a :class:`Path`, or ArtifactError if no file system could hold it.
 
-    path = Path(path)
+    A NUL byte, a name over 255 bytes or a path over 4096 bytes is refused here with one
+    line, before the operating system answers with an exception of its own (``Path.exists``
+    raises ``OSError: File name too long`` rather than answering False).
+
+    >>> check_local_path("events.csv")
+    PosixPath('events.csv')
+    >>> check_local_path("x" * 256 + ".csv")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    dyadwatch.errors.ArtifactError: xxx…: a file or folder name is over 255 bytes; no such file.
+    """
+    text = os.fspath(path)
+    shown = text[:80].replace("\x00", "\\0") + ("…" if len(text) > 80 else "")
+    if "\x00" in text:
+        raise ArtifactError(f"{shown}: a file path cannot hold a NUL byte.")
+    raw = os.fsencode(text)
+    if len(raw) > PATH_MAX_BYTES:
+        raise ArtifactError(f"{shown}: path is {len(raw)} bytes, over {PATH_MAX_BYTES}.")
+    for part in Path(text).parts:
+        if len(os.fsencode(part)) > NAME_MAX_BYTES:
+            raise ArtifactError(
+                f"{shown}: a file or folder name is over {NAME_MAX_BYTES} bytes; no such file."
+            )
+    return Path(text)
+
+
+def file_artifact(source: str, path: Path | str, key: str | None = None) -> Artifact:
+    """An artifact for a local file; its key defaults to the resolved path.
+
+    A path no file system could hold, a missing file and a directory are each one
+    :class:`~dyadwatch.errors.ArtifactError` line (:func:`check_local_path`).
+
+    Examples
+    --------
+    >>> file_artifact("file", "no-such.csv")
+    Traceback (most recent call last):
+    ...
+    dyadwatch.errors.ArtifactError: no-such.csv: no such file.
+    """
+    path = check_local_path(path)
     if not path.exists():
         raise ArtifactError(f"{path}: no such file.")
     if not path.is_file():

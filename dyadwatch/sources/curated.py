@@ -43,7 +43,7 @@ from dyadwatch.knowledge.loader import data_root as kb_root
 from dyadwatch.knowledge.schema import EventRecord, InstrumentRecord, end_of_precision
 from dyadwatch.knowledge.validate import validate
 from dyadwatch.model import INDICATOR_SCHEMA, INSTRUMENT_STATE_SCHEMA, rows_to_table
-from dyadwatch.sources.base import LINE_COLUMN, Artifact, Chunk, Reject, Source
+from dyadwatch.sources.base import LINE_COLUMN, Artifact, Chunk, Reject, Source, check_local_path
 
 log = logging.getLogger(__name__)
 
@@ -232,7 +232,7 @@ class CuratedSource(Source):
     def artifacts_for_paths(self, paths: list[Path]) -> Iterator[Artifact]:
         """Artifacts of other knowledge-base directories (``dyadwatch ingest curated DIR``)."""
         for path in paths:
-            path = Path(path)
+            path = check_local_path(path)
             if not path.is_dir() or not (path / "events").is_dir():
                 raise ArtifactError(
                     f"{path}: not a knowledge-base directory (expected events/, actors/, "

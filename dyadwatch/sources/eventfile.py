@@ -40,7 +40,7 @@ import pyarrow.compute as pc
 from dyadwatch.errors import ArtifactError, UsageError
 from dyadwatch.model import EVENT_SCHEMA, TS, VOLUME_SCHEMA, as_of_timestamp
 from dyadwatch.settings import Settings
-from dyadwatch.sources.base import LINE_COLUMN, Artifact, Chunk, Reject, Source
+from dyadwatch.sources.base import LINE_COLUMN, Artifact, Chunk, Reject, Source, check_local_path
 from dyadwatch.sources.tabular import parse, pick_lines, read_bytes, split_header, to_utf8
 from dyadwatch.sources.volume import count_volume, finish_volume
 
@@ -270,7 +270,7 @@ class EventFileSource(Source):
         """Artifacts for local files; the checksum is a CRC-32 of the bytes and their size
         (the file's version, as for GDELT: a SHA-256 costs more than reading the file)."""
         for given in paths:
-            path = Path(given)
+            path = check_local_path(given)
             if not path.exists():
                 raise ArtifactError(f"{path}: no such file.")
             if not path.is_file():

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import csv
 import logging
-import os
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -34,7 +33,14 @@ import pyarrow.parquet as pq
 from dyadwatch.errors import ArtifactError
 from dyadwatch.model import EVENT_COLUMNS
 from dyadwatch.sources import REGISTRY
-from dyadwatch.sources.base import LINE_COLUMN, Artifact, Chunk, Reject, Source
+from dyadwatch.sources.base import (
+    LINE_COLUMN,
+    Artifact,
+    Chunk,
+    Reject,
+    Source,
+    check_local_path,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +51,6 @@ csv.field_size_limit(1 << 24)
 RESERVED_PREFIXES = ("gdelt",)
 """Source names beginning so are written only by their own source (gdelt1, gdelt2, …)."""
 
-NAME_MAX_BYTES = 255
-PATH_MAX_BYTES = 4096
-"""Longest file name and path a local file may have (Linux NAME_MAX and PATH_MAX)."""
-
 
 def reserved_source(name: str) -> bool:
     """Whether events named as coming from ``name`` may only be written by that source.
@@ -58,30 +60,6 @@ def reserved_source(name: str) -> bool:
     """
     key = name.strip().lower()
     return key != FileSource.name and (key in REGISTRY or key.startswith(RESERVED_PREFIXES))
-
-
-def check_local_path(path: Path | str) -> Path:
-    """``path`` as a :class:`Path`, or ArtifactError if no file system could hold it.
-
-    A NUL byte, a name over 255 bytes or a path over 4096 bytes is refused here with one
-    line, before the operating system answers with an exception of its own.
-
-    >>> check_local_path("events.csv")
-    PosixPath('events.csv')
-    """
-    text = os.fspath(path)
-    shown = text[:80].replace("\x00", "\\0") + ("…" if len(text) > 80 else "")
-    if "\x00" in text:
-        raise ArtifactError(f"{shown}: a file path cannot hold a NUL byte.")
-    raw = os.fsencode(text)
-    if len(raw) > PATH_MAX_BYTES:
-        raise ArtifactError(f"{shown}: path is {len(raw)} bytes, over {PATH_MAX_BYTES}.")
-    for part in Path(text).parts:
-        if len(os.fsencode(part)) > NAME_MAX_BYTES:
-            raise ArtifactError(
-                f"{shown}: a file or folder name is over {NAME_MAX_BYTES} bytes; no such file."
-            )
-    return Path(text)
 
 
 class FileSource(Source):

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pv
 
 from dyadwatch.model import EVENT_SCHEMA, MENTION_SCHEMA, event_id_for
-from dyadwatch.sources.base import LINE_COLUMN, Reject
+from dyadwatch.sources.base import LINE_COLUMN, PUBLISHED_COLUMN, Reject
 from dyadwatch.sources.gdelt.parse import validate_numbers, validate_sizes
 from dyadwatch.sources.volume import count_volume
 
@@ -169,7 +169,9 @@ def _cast(col: Any, target: pa.DataType) -> Any:
 def events_to_canonical(
     table: pa.Table, source: str, fips: pa.Table, rejects: list[Reject]
 ) -> pa.Table:
-    """Kept GDELT event rows (string columns + ``_day``/``_known``) → canonical event columns.
+    """Kept GDELT event rows (string columns + ``_day``/``_known``/``_published``) → canonical
+    event columns, with the private ``_line`` and ``_published`` (DATEADDED) kept for the
+    normalise steps.
 
     Rows with a field too long or a number that does not parse or fit are set aside into
     ``rejects``; the rest are mapped.
@@ -195,6 +197,7 @@ def events_to_canonical(
     urls = pa.ListArray.from_arrays(offsets, pc.fill_null(url, ""))
     cols["source_urls"] = pc.if_else(pc.is_valid(url), urls, pa.scalar(None, urls.type))
     cols[LINE_COLUMN] = table.column(LINE_COLUMN)
+    cols[PUBLISHED_COLUMN] = table.column(PUBLISHED_COLUMN)
     out = pa.table(cols)
     for f in EVENT_SCHEMA:
         if f.name not in out.column_names:

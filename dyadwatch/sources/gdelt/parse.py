@@ -23,7 +23,7 @@ import pyarrow.csv as pv
 
 from dyadwatch.errors import ArtifactError
 from dyadwatch.model import TS
-from dyadwatch.sources.base import LINE_COLUMN, Reject
+from dyadwatch.sources.base import LINE_COLUMN, PUBLISHED_COLUMN, Reject
 from dyadwatch.sources.gdelt.fileio import BLOCK_BYTES, BytesLike
 from dyadwatch.sources.gdelt.formats import Format, by_header, by_width, formats
 
@@ -421,7 +421,8 @@ def validate_day(table: pa.Table, rejects: list[Reject]) -> pa.Table:
 
 
 def validate_keys(table: pa.Table, kind: str, rejects: list[Reject]) -> pa.Table:
-    """Reject rows whose id or dates are not GDELT's; add typed ``_day`` / ``_known`` columns."""
+    """Reject rows whose id or dates are not GDELT's; add typed ``_day`` / ``_known`` columns
+    (and, for events, ``_published``: DATEADDED before ``_known`` is raised to the day)."""
     key = table.column("GLOBALEVENTID")
     table = _check(
         table,
@@ -446,6 +447,9 @@ def validate_keys(table: pa.Table, kind: str, rejects: list[Reject]) -> pa.Table
     )
     if kind == "events":
         table = validate_day(table, rejects)
+        # DATEADDED as it is, the row's publication time: the ranges step sets aside an event
+        # dated more than a day after it (an event cannot be reported before it happens).
+        table = table.append_column(PUBLISHED_COLUMN, table.column("_known"))
         # GDELT dates an event by the local calendar of its story, so an event can be dated
         # the day after its DATEADDED (UTC). It was not public before its own day began:
         # known_at is never earlier than that, which keeps point-in-time queries honest.

@@ -33,7 +33,10 @@ to the canonical datasets; this module drives them over one file (:class:`FileRe
 
 Dates: ``known_at`` is DATEADDED (a GDELT 2.0 15-minute stamp, or a GDELT 1.0 day, taken as
 its end), never earlier than the start of the event's own day (GDELT dates events by the
-local calendar of the story).
+local calendar of the story). DATEADDED itself goes with each event row as its publication
+time (the private ``_published`` column), so the ``ranges`` normalise step sets aside an
+event dated more than its tolerance (a day) after the file published it: raising
+``known_at`` alone would hide such a row.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 
 from dyadwatch.errors import ArtifactError, DownloadError
 from dyadwatch.settings import Settings
-from dyadwatch.sources.base import Artifact, Chunk, Source
+from dyadwatch.sources.base import Artifact, Chunk, Source, check_local_path
 from dyadwatch.sources.download import Downloader, FetchResult
 from dyadwatch.sources.gdelt.canonical import Dyads, fips_table
 from dyadwatch.sources.gdelt.discovery import (
@@ -244,7 +244,7 @@ class GdeltSource(Source):
     # --- local files -------------------------------------------------------------------------
 
     def _artifact(self, path: Path, remote: RemoteFile | None = None) -> Artifact:
-        path = Path(path)
+        path = check_local_path(path)
         if not path.exists():
             raise ArtifactError(f"{path}: no such file.")
         if not path.is_file():
