@@ -165,9 +165,8 @@ def ingest(
                     run.rows_read += (
                         chunk.rows_read if chunk.rows_read is not None else chunk.table.num_rows
                     )
-                    rows_used = getattr(chunk, "rows_used", None)  # statistics' FiguresChunk
-                    if rows_used is not None:
-                        used = (used or 0) + rows_used
+                    if chunk.rows_used is not None:
+                        used = (used or 0) + chunk.rows_used
                     run.reject(_handle_rejects(chunk.rejects, strictness, artifact))
                     if chunk.dataset == "events":
                         table, rejects = normalise(chunk.table, ctx, steps)

@@ -13,7 +13,7 @@ import pytest
 
 from dyadwatch import pipeline
 from dyadwatch.sources import get_source
-from dyadwatch.sources.statistics.base import FiguresChunk
+from dyadwatch.sources.base import Chunk
 from dyadwatch.store import Store
 
 pytestmark = pytest.mark.sample
@@ -26,10 +26,11 @@ FOOT = "United States,Note,*"
 DEATHS = "Number of Drug Overdose Deaths"
 
 
-def read_one(name: str, path: Path) -> FiguresChunk:
+def read_one(name: str, path: Path) -> Chunk:
     src = get_source(name)
     (chunk,) = src.read(next(iter(src.artifacts_for_paths([path]))))
-    assert isinstance(chunk, FiguresChunk)
+    # Every statistics chunk says how many rows its figures came from (Chunk.rows_used).
+    assert chunk.dataset == "indicators" and chunk.rows_used is not None
     return chunk
 
 

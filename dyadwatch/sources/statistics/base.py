@@ -35,7 +35,7 @@ import hashlib
 import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -92,14 +92,6 @@ def parse_number(text: str) -> float:
     if not cleaned:
         raise ValueError("empty")
     return float(cleaned)
-
-
-@dataclass(slots=True)
-class FiguresChunk(Chunk):
-    """An ``indicators`` chunk that also says how many input rows its figures came from."""
-
-    rows_used: int = 0
-    """Data rows that gave at least one figure (the rest were set aside or held none)."""
 
 
 class StatisticsSource(Source):
@@ -216,12 +208,12 @@ class StatisticsSource(Source):
         rejects: list[Reject],
         rows_read: int,
         rows_used: int,
-    ) -> FiguresChunk:
+    ) -> Chunk:
         """The figures of one file, with its data rows read and used (see the module)."""
         table: pa.Table = rows_to_table(
             ({**r, "source": r.get("source") or self.name} for r in rows), INDICATOR_SCHEMA
         )
-        return FiguresChunk("indicators", table, rejects, rows_read=rows_read, rows_used=rows_used)
+        return Chunk("indicators", table, rejects, rows_read=rows_read, rows_used=rows_used)
 
 
 class CsvRows:
@@ -275,7 +267,6 @@ __all__ = [
     "MONTHS",
     "MONTH_NAMES",
     "CsvRows",
-    "FiguresChunk",
     "StatisticsSource",
     "month_end",
     "parse_number",
