@@ -186,3 +186,17 @@ def test_main_job_ends_with_the_brief(store: Store, tmp_path: Path) -> None:
     assert html_path == tmp_path / "out" / "brief-2021-01-19.html"
     assert "Cienfuegos" in html_path.read_text(encoding="utf-8")
     assert 1 <= pdf_pages(pdf_path.read_bytes()) <= 3
+
+
+def test_index_chart_draws_the_named_series_with_interval_and_n(
+    store: Store, tmp_path: Path
+) -> None:
+    svg = tmp_path / "relationship.svg"
+    argv = ["index", "chart", "--store", str(store.root), "--as-of", "2021-01-19"]
+    assert main([*argv, "-o", str(svg)]) == 0
+    text = svg.read_text(encoding="utf-8")
+    assert 'class="band"' in text and 'class="n"' in text and "90 % interval" in text
+    assert "Cooperation between the governments" in text and ("▲" in text or "▼" in text)
+    png = tmp_path / "net_coop.png"
+    assert main([*argv, "--measure", "net_coop", "-o", str(png)]) == 0
+    assert png.read_bytes()[:4] == b"\x89PNG"
