@@ -151,17 +151,10 @@ def _row_agg_sql(scope: Scope, unit: str) -> str:
   FROM ({dd}) dd GROUP BY ALL"""
 
 
-def series_sql(
-    scope: Scope, start: object, end: object, daily: day_agg.Daily | None = None
-) -> tuple[str, dict[str, object]]:
-    """The SQL for the whole index frame.
-
-    It reads the dyad's rows in the relation ``dy`` or, given ``daily``, the dyad-day
-    aggregate (:mod:`~dyadwatch.analyse.index.daily`), which gives the same ``agg`` and
-    ``vol`` relations from far fewer rows.
-    """
-    spec = scope.spec
-    unit = _UNIT[spec.freq]
+def _inputs(
+    scope: Scope, daily: day_agg.Daily | None, unit: str
+) -> tuple[str, str, dict[str, object]]:
+    """The ``agg`` and ``vol`` relations and their parameters: from ``dy`` or the aggregate."""
     params: dict[str, object]
     if daily is None:
         agg_sql = _row_agg_sql(scope, unit)
@@ -173,33 +166,10 @@ def series_sql(
         else:
             vol_sql, more = day_agg.vol_sql(daily, scope, unit)
         params.update(more)
-    params.update({"labels": scope.series, "start": start, "end": end})
-    b = scope.spec.baseline_periods
-    minp = max(2, b // 2)
-    window = (
-        f"(PARTITION BY source ORDER BY period_start ROWS BETWEEN {b} PRECEDING AND 1 PRECEDING)"
-    )
+    return agg_sql, vol_sql, params
 
-    def z(col: str) -> str:
-        return (
-            f"CASE WHEN count({col}) OVER {window} >= {minp} "
-            f"AND stddev_samp({col}) OVER {window} > 0 "
-            f"THEN ({col} - avg({col}) OVER {window}) / stddev_samp({col}) OVER {window} END"
-        )
 
-    fused_ratios = ",\n".join(
-        f"sum(weight * {r}) / nullif(sum(weight) FILTER (WHERE {r} IS NOT NULL), 0) AS {r}"
-        for r in RATIOS
-    )
-    sql = f"""
-WITH agg AS ({agg_sql}),
-spine AS (
-  SELECT s.src, CAST(p.ps AS DATE) AS ps
-  FROM (SELECT unnest($labels::VARCHAR[]) AS src) s,
-       generate_series($start::DATE, $end::DATE, {_STEP[spec.freq]}) p(ps)
-),
-vol AS ({vol_sql}),
-per AS (
+_PER = """per AS (
   SELECT spine.src AS source, spine.ps AS period_start,
     coalesce(agg.n, 0) AS n, coalesce(agg.n_raw, 0)::BIGINT AS n_raw,
     coalesce(vc, 0) AS vc, coalesce(mc, 0) AS mc, coalesce(vk, 0) AS vk, coalesce(mk, 0) AS mk,
@@ -215,8 +185,17 @@ per AS (
   FROM spine
   LEFT JOIN agg ON agg.src = spine.src AND agg.ps = spine.ps
   LEFT JOIN vol ON vol.src = spine.src AND vol.ps = spine.ps
-),
-weights AS ({weights_sql(scope)}),
+)"""
+"""Step 5: the measures of each series and period (counts, ratios, shares of volume)."""
+
+
+def _fused_sql(scope: Scope) -> str:
+    """Step 6: ``weights``, ``pw``, ``tot`` and ``fused`` (weighted means, contributions)."""
+    fused_ratios = ",\n".join(
+        f"sum(weight * {r}) / nullif(sum(weight) FILTER (WHERE {r} IS NOT NULL), 0) AS {r}"
+        for r in RATIOS
+    )
+    return f"""weights AS ({weights_sql(scope)}),
 pw AS (
   SELECT per.*, weights.weight FROM per JOIN weights ON weights.source = per.source
 ),
@@ -243,7 +222,56 @@ fused AS (
     }} ORDER BY pw.source) AS contributions
   FROM pw JOIN tot ON tot.period_start = pw.period_start
   GROUP BY pw.period_start
+)"""
+
+
+def _z_sql(scope: Scope) -> str:
+    """Step 7: ``z``, each series' z-scores against its preceding ``baseline`` periods."""
+    b = scope.spec.baseline_periods
+    minp = max(2, b // 2)
+    window = (
+        f"(PARTITION BY source ORDER BY period_start ROWS BETWEEN {b} PRECEDING AND 1 PRECEDING)"
+    )
+
+    def z(col: str) -> str:
+        return (
+            f"CASE WHEN count({col}) OVER {window} >= {minp} "
+            f"AND stddev_samp({col}) OVER {window} > 0 "
+            f"THEN ({col} - avg({col}) OVER {window}) / stddev_samp({col}) OVER {window} END"
+        )
+
+    return f"""z AS (
+  SELECT *,
+    {z("net_coop")} AS z_net_coop,
+    {z("goldstein_net")} AS z_goldstein_net,
+    {z("n")} AS z_n,
+    count(net_coop) OVER {window} AS baseline_periods
+  FROM allrows
+)"""
+
+
+def series_sql(
+    scope: Scope, start: object, end: object, daily: day_agg.Daily | None = None
+) -> tuple[str, dict[str, object]]:
+    """The SQL for the whole index frame (the steps of this module's docstring).
+
+    It reads the dyad's rows in the relation ``dy`` or, given ``daily``, the dyad-day
+    aggregate (:mod:`~dyadwatch.analyse.index.daily`), which gives the same ``agg`` and
+    ``vol`` relations from far fewer rows.
+    """
+    spec = scope.spec
+    agg_sql, vol_sql, params = _inputs(scope, daily, _UNIT[spec.freq])
+    params.update({"labels": scope.series, "start": start, "end": end})
+    sql = f"""
+WITH agg AS ({agg_sql}),
+spine AS (
+  SELECT s.src, CAST(p.ps AS DATE) AS ps
+  FROM (SELECT unnest($labels::VARCHAR[]) AS src) s,
+       generate_series($start::DATE, $end::DATE, {_STEP[spec.freq]}) p(ps)
 ),
+vol AS ({vol_sql}),
+{_PER},
+{_fused_sql(scope)},
 allrows AS (
   SELECT source, period_start, n, n_raw, vc, mc, vk, mk, net_coop, goldstein_net,
     goldstein_pos, goldstein_neg, vol_a, vol_b, share_a, share_b, net_share_a, net_share_b,
@@ -252,14 +280,7 @@ allrows AS (
   UNION ALL BY NAME
   SELECT * FROM fused
 ),
-z AS (
-  SELECT *,
-    {z("net_coop")} AS z_net_coop,
-    {z("goldstein_net")} AS z_goldstein_net,
-    {z("n")} AS z_n,
-    count(net_coop) OVER {window} AS baseline_periods
-  FROM allrows
-)
+{_z_sql(scope)}
 SELECT source, {_LABEL[spec.freq]} AS period, period_start,
   CAST(period_start + {_STEP[spec.freq]} - INTERVAL 1 DAY AS DATE) AS period_end,
   n::BIGINT AS n, n_raw, vc::BIGINT AS vc, mc::BIGINT AS mc, vk::BIGINT AS vk, mk::BIGINT AS mk,

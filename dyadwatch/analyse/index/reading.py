@@ -18,6 +18,7 @@ Each function reads one named series (:mod:`~dyadwatch.analyse.index.named`; the
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
@@ -36,7 +37,7 @@ from dyadwatch.analyse.index.named import (
     start_of,
 )
 from dyadwatch.analyse.index.spec import FUSED, parse_period, positive_number, whole_number
-from dyadwatch.analyse.index.turning import default_penalty
+from dyadwatch.analyse.index.turning import breakpoints, default_penalty
 from dyadwatch.errors import AnalysisError, UsageError, did_you_mean
 from dyadwatch.store.query import EventFilter, events
 from dyadwatch.store.store import Store
@@ -105,6 +106,31 @@ def series_evidence(
         (r["period"] for r in _frame(run, FUSED).iter_rows(named=True) if _is_step(r, k, run)),
         None,
     )
+    picked = _contributions(run, k, source, sign)
+    if not picked:
+        return to_frame(_evidence_schema().empty_table(), output)
+    if limit is not None:
+        picked = picked[:limit]
+    episodes = _episode_steps(run, k)
+    step_ids = [e["event_id"] for steps in episodes.values() for e in steps]
+    details = _details(store, run, k, [r["event_id"] for _, r, _ in picked] + step_ids)
+    out = [
+        {
+            "period": label or str(period),
+            **_evidence_row(run, label_, r, details, episodes.get(_episode_key(run, label_, r))),
+            "contribution": contribution,
+        }
+        for label_, r, contribution in picked
+    ]
+    return to_frame(pa.Table.from_pylist(out, schema=_evidence_schema()), output)
+
+
+Picked = tuple[str, dict[str, Any], float]
+"""An event behind a value: its series label, its counted row and its contribution."""
+
+
+def _contributions(run: SeriesRun, k: int, source: str, sign: int) -> list[Picked]:
+    """The events counted in step ``k`` of ``source``, with contributions, largest first."""
     shares = {
         r["source"]: r["weight_share"] or 0.0
         for r in pl.from_arrow(run.table).iter_rows(named=True)  # type: ignore[union-attr]
@@ -120,59 +146,59 @@ def series_evidence(
             if r["v"] is None or n == 0 or r["v"] * sign < 0 or (sign and r["v"] == 0):
                 continue
             picked.append((label_, r, r["v"] / n * share))
-    if not picked:
-        return to_frame(_evidence_schema().empty_table(), output)
     picked.sort(key=lambda t: (-abs(t[2]), t[1]["event_date"], t[1]["event_id"]))
-    if limit is not None:
-        picked = picked[:limit]
-    episodes = _episode_steps(run, k)
-    step_ids = [e["event_id"] for steps in episodes.values() for e in steps]
-    details = _details(store, run, k, [r["event_id"] for _, r, _ in picked] + step_ids)
-    out = []
-    for label_, r, contribution in picked:
-        d = details.get(r["event_id"], {})
-        month = ordinal(r["event_date"], run.query.freq)
-        steps = [
-            {
-                "event_id": e["event_id"],
-                "source_key": details.get(e["event_id"], {}).get("source_key"),
-                "event_date": e["event_date"],
-                "value": e["v"],
-                "summary": details.get(e["event_id"], {}).get("summary"),
-            }
-            for e in episodes.get((label_, r["episode"], month), [])
-            if e["event_id"] != r["event_id"]
-        ]
-        citations = visible_citations(
-            d.get("source_urls"),
-            d.get("source_titles"),
-            d.get("source_published"),
-            d.get("source_outlets"),
-            as_of=run.query.as_of,
-            known_at=r["known_at"],
-        )
-        out.append(
-            {
-                "period": label or str(period),
-                "source": label_,
-                "event_id": r["event_id"],
-                "source_key": d.get("source_key"),
-                "event_date": r["event_date"],
-                "known_at": r["known_at"],
-                "actor1_name": d.get("actor1_name"),
-                "actor2_name": d.get("actor2_name"),
-                "cameo_code": d.get("cameo_code"),
-                "value": r["v"],
-                "effect_basis": d.get("effect_basis"),
-                "effect_rationale": d.get("effect_rationale"),
-                "episode": r["episode"],
-                "steps": steps,
-                "contribution": contribution,
-                "summary": d.get("summary"),
-                "citations": [asdict(c) for c in citations],
-            }
-        )
-    return to_frame(pa.Table.from_pylist(out, schema=_evidence_schema()), output)
+    return picked
+
+
+def _episode_key(run: SeriesRun, label_: str, r: Mapping[str, Any]) -> tuple[str, Any, int]:
+    return (label_, r["episode"], ordinal(r["event_date"], run.query.freq))
+
+
+def _evidence_row(
+    run: SeriesRun,
+    label_: str,
+    r: Mapping[str, Any],
+    details: Mapping[str, Mapping[str, Any]],
+    episode: list[dict[str, Any]] | None,
+) -> dict[str, Any]:
+    """One event behind a value, with its episode's other steps and its public citations."""
+    d = details.get(r["event_id"], {})
+    steps = [
+        {
+            "event_id": e["event_id"],
+            "source_key": details.get(e["event_id"], {}).get("source_key"),
+            "event_date": e["event_date"],
+            "value": e["v"],
+            "summary": details.get(e["event_id"], {}).get("summary"),
+        }
+        for e in episode or []
+        if e["event_id"] != r["event_id"]
+    ]
+    citations = visible_citations(
+        d.get("source_urls"),
+        d.get("source_titles"),
+        d.get("source_published"),
+        d.get("source_outlets"),
+        as_of=run.query.as_of,
+        known_at=r["known_at"],
+    )
+    return {
+        "source": label_,
+        "event_id": r["event_id"],
+        "source_key": d.get("source_key"),
+        "event_date": r["event_date"],
+        "known_at": r["known_at"],
+        "actor1_name": d.get("actor1_name"),
+        "actor2_name": d.get("actor2_name"),
+        "cameo_code": d.get("cameo_code"),
+        "value": r["v"],
+        "effect_basis": d.get("effect_basis"),
+        "effect_rationale": d.get("effect_rationale"),
+        "episode": r["episode"],
+        "steps": steps,
+        "summary": d.get("summary"),
+        "citations": [asdict(c) for c in citations],
+    }
 
 
 def _is_step(row: dict[str, Any], k: int, run: SeriesRun) -> bool:
@@ -288,8 +314,6 @@ def series_turning_points(
     --------
     >>> series_turning_points(store, as_of=date(2026, 11, 30))  # doctest: +SKIP
     """
-    import ruptures as rpt
-
     whole_number("min_size", min_size)
     if penalty is not None:
         penalty = positive_number("penalty", penalty)
@@ -303,17 +327,7 @@ def series_turning_points(
         )
     x = ok["value"].to_numpy().astype(float)
     pen = penalty if penalty is not None else default_penalty(x)
-    bkps = (
-        [
-            b
-            for b in rpt.Pelt(model="l2", min_size=min_size, jump=1)
-            .fit(x.reshape(-1, 1))
-            .predict(pen=pen)
-            if b < len(x)
-        ]
-        if pen > 0
-        else []
-    )
+    bkps = breakpoints(x, pen, "l2", min_size)
     edges = [0, *bkps, len(x)]
     rows = []
     for i, b in enumerate(bkps):

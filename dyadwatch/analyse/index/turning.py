@@ -67,6 +67,44 @@ def default_penalty(x: np.ndarray) -> float:
     return 2.0 * sigma * sigma * math.log(n)
 
 
+def breakpoints(x: np.ndarray, penalty: float, model: str = "l2", min_size: int = 2) -> list[int]:
+    """Where the mean of ``x`` changes (PELT): indices that start a new segment.
+
+    A penalty of 0 or less finds none.
+
+    >>> breakpoints(np.array([0.0, 0.1, 0.0, 5.0, 5.1, 5.0]), penalty=1.0)
+    [3]
+    """
+    if penalty <= 0:
+        return []
+    import ruptures as rpt  # ruptures imports slowly; only change-point questions need it
+
+    algo = rpt.Pelt(model=model, min_size=min_size, jump=1).fit(x.reshape(-1, 1))
+    return [b for b in algo.predict(pen=penalty) if b < len(x)]
+
+
+def _with_values(
+    series: pa.Table, source: str, measure: str, min_size: int
+) -> tuple[list[int], np.ndarray]:
+    """The positions of the periods with a value, and those values; enough for two segments."""
+    values = series.column(measure).to_pylist()
+    keep = [i for i, v in enumerate(values) if v is not None]
+    if len(keep) < 2 * min_size:
+        raise AnalysisError(
+            f"the {source} {measure} series has {len(keep)} period(s) with a value; change-point "
+            f"detection needs at least {2 * min_size}. Widen the period range or use a "
+            "shorter --freq."
+        )
+    return keep, np.array([values[i] for i in keep], dtype=float)
+
+
+def _largest(evidence: pa.Table, limit: int) -> list[dict[str, Any]]:
+    """The ``limit`` events of ``evidence`` with the largest contributions (either sign)."""
+    rows = evidence.select(list(EVENT_FIELDS)).to_pylist()
+    rows.sort(key=lambda r: -abs(r["contribution"] or 0.0))
+    return rows[:limit]
+
+
 def _schema() -> pa.Schema:
     return pa.schema(
         [
@@ -121,38 +159,22 @@ def turning_points(
     --------
     >>> turning_points(store, freq="quarter", penalty=0.5)  # doctest: +SKIP
     """
-    import ruptures as rpt
-
     check_measure(measure)
     if model not in MODELS:
         raise UsageError(f"model {model!r} is not one of {', '.join(MODELS)}.")
-    whole_number("min_size", min_size)
-    whole_number("window", window)
-    whole_number("events", events)
+    for name, number in (("min_size", min_size), ("window", window), ("events", events)):
+        whole_number(name, number)
     if penalty is not None:
         penalty = positive_number("penalty", penalty)
-    checked = make_spec(spec, params)
-    run = run_index(store, checked, session=session)
+    run = run_index(store, make_spec(spec, params), session=session)
     series = run.series(source)
-    values = series.column(measure).to_pylist()
     starts = series.column("period_start").to_pylist()
     labels = series.column("period").to_pylist()
-    keep = [i for i, v in enumerate(values) if v is not None]
-    if len(keep) < 2 * min_size:
-        raise AnalysisError(
-            f"the {source} {measure} series has {len(keep)} period(s) with a value; change-point "
-            f"detection needs at least {2 * min_size}. Widen the period range or use a "
-            "shorter --freq."
-        )
-    x = np.array([values[i] for i in keep], dtype=float)
+    keep, x = _with_values(series, source, measure, min_size)
     pen = penalty if penalty is not None else default_penalty(x)
-    rows: list[dict[str, Any]] = []
-    if pen > 0:
-        algo = rpt.Pelt(model=model, min_size=min_size, jump=1).fit(x.reshape(-1, 1))
-        bkps = [b for b in algo.predict(pen=pen) if b < len(x)]
-    else:
-        bkps = []
+    bkps = breakpoints(x, pen, model, min_size)
     edges = [0, *bkps, len(x)]
+    rows: list[dict[str, Any]] = []
     with session_connection(session) as con:
         for k, b in enumerate(bkps):
             before = float(np.mean(x[edges[k] : b]))
@@ -163,8 +185,6 @@ def turning_points(
             ev = evidence_between(
                 con, run.scope, first, last, source=source, measure=measure, limit=events
             )
-            ev = ev.select(list(EVENT_FIELDS)).to_pylist()
-            ev.sort(key=lambda r: -abs(r["contribution"] or 0.0))
             rows.append(
                 {
                     "source": source,
@@ -176,7 +196,7 @@ def turning_points(
                     "change": after - before,
                     "direction": "up" if after > before else "down",
                     "penalty": pen,
-                    "events": ev[:events],
+                    "events": _largest(ev, events),
                 }
             )
     if not rows:
