@@ -663,10 +663,12 @@ def digest(
     snap = store.snapshot()
     ext = extent(store, dyad, as_of, snapshot=snap)
     query = make_query(SERIES, {"dyad": dyad, "freq": freq, "as_of": as_of})
-    data = load_series(store, query)
-    reading = _reading(store, data.at(as_of), as_of, drivers=True, newest=ext.last)
     before = None
-    if ext.events:
+    if not ext.events:  # nothing public yet (or an empty store): a reading without values
+        reading = Reading(SERIES, freq, as_of, (), None, None, {})
+    else:
+        data = load_series(store, query)
+        reading = _reading(store, data.at(as_of), as_of, drivers=True, newest=ext.last)
         seen = extent(store, dyad, previous, snapshot=snap).last
         before = _reading(store, data.at(previous), previous, drivers=False, newest=seen)
     new = newly_public(store, dyad, previous, as_of, snapshot=snap) if ext.events else []
