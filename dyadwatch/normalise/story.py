@@ -29,6 +29,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 import pyarrow as pa
@@ -113,40 +115,64 @@ class _Components:
             self.parent[max(ri, rj)] = min(ri, rj)
 
 
+COLUMNS = (
+    "event_id",
+    "source",
+    "event_date",
+    "actor1_country",
+    "actor2_country",
+    "cameo_root",
+    "source_urls",
+    "summary",
+    "dedupe_group",
+)
+"""The columns the step reads."""
+
+
 def story_dedupe(table: pa.Table, ctx: StepContext | None = None) -> StepResult:
     """Merge the ``dedupe_group`` of near-duplicate stories (see the module docstring).
 
-    Needs ``event_id``, ``source``, ``event_date``, ``actor1_country``, ``actor2_country``,
-    ``cameo_root``, ``source_urls``, ``summary`` and ``dedupe_group``; returns the table with
-    ``dedupe_group`` rewritten and nothing rejected.
+    Needs the :data:`COLUMNS`; returns the table with ``dedupe_group`` rewritten and nothing
+    rejected.
 
     Examples
     --------
-    >>> kept = story_dedupe(events_table).table  # doctest: +SKIP
+    Two reports of one story (the AMP copy of the same article) become one group:
+
+    >>> from datetime import date
+    >>> t = pa.table({
+    ...     "event_id": ["e1", "e2"], "source": ["gdelt2"] * 2,
+    ...     "event_date": [date(2021, 1, 5)] * 2, "actor1_country": ["USA"] * 2,
+    ...     "actor2_country": ["MEX"] * 2, "cameo_root": ["04"] * 2,
+    ...     "source_urls": [["https://www.example.com/a/story"],
+    ...                     ["https://amp.example.com/a/story/amp"]],
+    ...     "summary": [None, None], "dedupe_group": [None, None]})
+    >>> story_dedupe(t).table["dedupe_group"].to_pylist()
+    ['e1', 'e1']
     """
     n = table.num_rows
     if n == 0:
         return StepResult(table)
-    col = {
-        name: table.column(name).to_pylist()
-        for name in (
-            "event_id",
-            "source",
-            "event_date",
-            "actor1_country",
-            "actor2_country",
-            "cameo_root",
-            "source_urls",
-            "summary",
-            "dedupe_group",
-        )
-    }
+    col = {name: table.column(name).to_pylist() for name in COLUMNS}
     base = [g or e for g, e in zip(col["dedupe_group"], col["event_id"], strict=True)]
     comps = _Components(n)
+    for members in _blocks(col, base, comps):
+        if len(members) >= 2:
+            _link_block(members, col, comps)
+    smallest: dict[int, str] = {}
+    for i in range(n):
+        root = comps.find(i)
+        if root not in smallest or base[i] < smallest[root]:
+            smallest[root] = base[i]
+    groups = [smallest[comps.find(i)] for i in range(n)]
+    return StepResult(replace_column(table, "dedupe_group", pa.array(groups, type=pa.string())))
 
+
+def _blocks(col: dict[str, list[Any]], base: list[str], comps: _Components) -> Iterable[list[int]]:
+    """Rows that may be one story (source, day, countries, CAMEO root); links existing groups."""
     first_of: dict[tuple[object, ...], int] = {}
     blocks: dict[tuple[object, ...], list[int]] = defaultdict(list)
-    for i in range(n):
+    for i in range(len(base)):
         group_key = (col["source"][i], base[i])
         if group_key in first_of:
             comps.union(first_of[group_key], i)
@@ -162,42 +188,35 @@ def story_dedupe(table: pa.Table, ctx: StepContext | None = None) -> StepResult:
             col["cameo_root"][i],
         )
         blocks[block].append(i)
+    return blocks.values()
 
-    for members in blocks.values():
-        if len(members) < 2:
-            continue
-        by_stem: dict[str, int] = {}
-        by_summary: dict[str, int] = {}
-        words: list[tuple[int, frozenset[str]]] = []
-        for i in members:
-            for url in col["source_urls"][i] or ():
-                stem = url_stem(url)
-                if stem is None:
-                    continue
-                if stem in by_stem:
-                    comps.union(by_stem[stem], i)
-                else:
-                    by_stem[stem] = i
-            key = summary_key(col["summary"][i])
-            if key is None:
+
+def _link_block(members: list[int], col: dict[str, list[Any]], comps: _Components) -> None:
+    """Link the rows of one block that share a URL stem or a near-identical summary."""
+    by_stem: dict[str, int] = {}
+    by_summary: dict[str, int] = {}
+    words: list[tuple[int, frozenset[str]]] = []
+    for i in members:
+        for url in col["source_urls"][i] or ():
+            stem = url_stem(url)
+            if stem is None:
                 continue
-            if key in by_summary:
-                comps.union(by_summary[key], i)
+            if stem in by_stem:
+                comps.union(by_stem[stem], i)
             else:
-                by_summary[key] = i
-                words.append((i, frozenset(key.split())))
-        for x in range(len(words)):
-            for y in range(x + 1, len(words)):
-                if _jaccard(words[x][1], words[y][1]) >= SUMMARY_JACCARD:
-                    comps.union(words[x][0], words[y][0])
-
-    smallest: dict[int, str] = {}
-    for i in range(n):
-        root = comps.find(i)
-        if root not in smallest or base[i] < smallest[root]:
-            smallest[root] = base[i]
-    groups = [smallest[comps.find(i)] for i in range(n)]
-    return StepResult(replace_column(table, "dedupe_group", pa.array(groups, type=pa.string())))
+                by_stem[stem] = i
+        key = summary_key(col["summary"][i])
+        if key is None:
+            continue
+        if key in by_summary:
+            comps.union(by_summary[key], i)
+        else:
+            by_summary[key] = i
+            words.append((i, frozenset(key.split())))
+    for x in range(len(words)):
+        for y in range(x + 1, len(words)):
+            if _jaccard(words[x][1], words[y][1]) >= SUMMARY_JACCARD:
+                comps.union(words[x][0], words[y][0])
 
 
 __all__ = ["SUMMARY_JACCARD", "story_dedupe", "summary_key", "url_stem"]

@@ -459,6 +459,7 @@ def _load_text(path: Path, text: str, catalogue: Catalogue) -> tuple[list[Rule],
 
 
 def _load_rule(f: _File, node: yaml.Node, raw: Any, ctx: _Context) -> Rule | None:
+    """One rule of a file, or None with every problem found recorded in ``f``."""
     if not isinstance(node, yaml.MappingNode) or not isinstance(raw, dict):
         f.problem(node, None, "each rule is a mapping (id, title, condition, …).")
         return None
@@ -467,6 +468,61 @@ def _load_rule(f: _File, node: yaml.Node, raw: Any, ctx: _Context) -> Rule | Non
     for dup in _duplicates(node):
         f.problem(dup, rid, f"key {dup.value!r} appears twice.")
         return None
+    ok, durations = _check_fields(f, node, keys, raw, rid)
+    lever = _lever(f, keys, raw, rid, ctx) if raw.get("lever") is not None else (None, None, None)
+    if not ok or lever is None:
+        return None
+    window, horizon = durations["window"], durations["horizon"]
+    expressions = _expressions(f, keys, raw, rid, ctx, window)
+    if expressions is None:
+        return None
+    condition, used_when, evidence = expressions
+    basis = raw.get("thresholds")
+    defs = {k: (e.node, e.text) for k, e in ctx.definitions.items()}
+    found = thresholds(condition.node, condition.text, defs)
+    at = keys["thresholds"][1] if "thresholds" in keys else keys["condition"][1]
+    bad_thresholds = threshold_problems(
+        str(basis) if basis is not None else None, found, ctx.calibration is not None
+    )
+    for message in bad_thresholds:
+        f.problem(at, rid, message)
+    if bad_thresholds:
+        return None
+    instrument, by, on = lever
+    return Rule(
+        id=str(rid),
+        title=" ".join(str(raw["title"]).split()),
+        condition=condition,
+        kind=str(raw.get("kind") or "recommendation"),
+        recommendation=" ".join(str(raw.get("recommendation") or "").split()),
+        citation=" ".join(str(raw.get("citation") or ctx.citation).split()),
+        lever=instrument,
+        window=window,
+        used_when=used_when,
+        evidence=evidence,
+        note=" ".join(str(raw.get("note") or "").split()),
+        dyad=ctx.dyad,
+        definitions=ctx.definitions,
+        file=f.name,
+        line=node.start_mark.line + 1,
+        lever_by=by,
+        lever_on=on,
+        thresholds=str(basis or "none"),
+        calibration=ctx.calibration,
+        horizon=horizon,
+        asked_on=raw.get("asked_on"),
+        structural=" ".join(str(raw.get("structural") or "").split()),
+    )
+
+
+def _check_fields(
+    f: _File,
+    node: yaml.Node,
+    keys: Mapping[str, tuple[yaml.Node, yaml.Node]],
+    raw: Mapping[str, Any],
+    rid: str | None,
+) -> tuple[bool, dict[str, Duration | None]]:
+    """The rule's keys and plain fields checked; whether all are right, and its durations."""
     ok = True
     for key, (knode, _) in keys.items():
         if key not in RULE_KEYS:
@@ -504,12 +560,18 @@ def _load_rule(f: _File, node: yaml.Node, raw: Any, ctx: _Context) -> Rule | Non
             f"{did_you_mean(str(basis), BASES)}",
         )
         ok = False
-    lever = _lever(f, keys, raw, rid, ctx) if raw.get("lever") is not None else (None, None, None)
-    if lever is None:
-        ok = False
-    if not ok or lever is None:
-        return None
-    window, horizon = durations["window"], durations["horizon"]
+    return ok, durations
+
+
+def _expressions(
+    f: _File,
+    keys: Mapping[str, tuple[yaml.Node, yaml.Node]],
+    raw: Mapping[str, Any],
+    rid: str | None,
+    ctx: _Context,
+    window: Duration | None,
+) -> tuple[Expression, Expression | None, tuple[Expression, ...]] | None:
+    """The rule's condition, ``used_when`` and evidence compiled; None if any is wrong."""
 
     def expr(key: str, value: Any, at: yaml.Node, want: Type | None = "bool") -> Expression | None:
         try:
@@ -540,41 +602,7 @@ def _load_rule(f: _File, node: yaml.Node, raw: Any, ctx: _Context) -> Rule | Non
             evidence.append(e)
     if condition is None or (raw.get("used_when") and used_when is None):
         return None
-    defs = {k: (e.node, e.text) for k, e in ctx.definitions.items()}
-    found = thresholds(condition.node, condition.text, defs)
-    at = keys["thresholds"][1] if "thresholds" in keys else keys["condition"][1]
-    bad_thresholds = threshold_problems(
-        str(basis) if basis is not None else None, found, ctx.calibration is not None
-    )
-    for message in bad_thresholds:
-        f.problem(at, rid, message)
-    if bad_thresholds:
-        return None
-    instrument, by, on = lever
-    return Rule(
-        id=str(rid),
-        title=" ".join(str(raw["title"]).split()),
-        condition=condition,
-        kind=kind,
-        recommendation=" ".join(str(raw.get("recommendation") or "").split()),
-        citation=" ".join(str(raw.get("citation") or ctx.citation).split()),
-        lever=instrument,
-        window=window,
-        used_when=used_when,
-        evidence=tuple(evidence),
-        note=" ".join(str(raw.get("note") or "").split()),
-        dyad=ctx.dyad,
-        definitions=ctx.definitions,
-        file=f.name,
-        line=node.start_mark.line + 1,
-        lever_by=by,
-        lever_on=on,
-        thresholds=str(basis or "none"),
-        calibration=ctx.calibration,
-        horizon=horizon,
-        asked_on=asked_on,
-        structural=" ".join(str(raw.get("structural") or "").split()),
-    )
+    return condition, used_when, tuple(evidence)
 
 
 def _lever(
