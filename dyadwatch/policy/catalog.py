@@ -199,7 +199,8 @@ def indicator_catalog(
     snapshot: Snapshot | None = None,
     kb_root: Path | None = None,
 ) -> tuple[SeriesEntry, ...]:
-    """Every indicator series public by ``as_of``, with its values, ordered by group and name.
+    """Every indicator series public by ``as_of``, with its values, ordered by group (the
+    knowledge base's first) and name.
 
     Parameters
     ----------
@@ -258,7 +259,10 @@ def indicator_catalog(
                 ),
             )
         )
-    out.sort(key=lambda e: (e.group_title.lower(), e.name.lower(), e.indicator))
+    # The knowledge base's own groups first (the series its editors chose), then each source.
+    out.sort(
+        key=lambda e: (e.group not in KB_GROUPS, e.group_title.lower(), e.name.lower(), e.indicator)
+    )
     return tuple(out)
 
 

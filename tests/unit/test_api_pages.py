@@ -61,31 +61,47 @@ def test_static_files_are_served_locally(client: Any) -> None:
     assert "http" not in js.text.replace("https:", "")  # no remote fetches
 
 
-def test_overview_shows_headline_chart_findings_and_instruments(client: Any) -> None:
-    html = client.get("/", params={"as_of": DAY, "freq": "quarter"}).text
-    assert "As of 31 January 2021" in html
-    assert '<svg class="chart"' in html and 'class="tp ' in html
-    assert "Findings" in html and 'class="status met"' in html
+def test_overview_shows_the_default_series_with_its_interval_and_n(client: Any) -> None:
+    html = client.get("/", params={"as_of": DAY}).text
+    assert "Cooperation between the governments" in html and "31 January 2021" in html
+    chart = html.split('<svg class="chart"', 1)[1].split("</svg>", 1)[0]
+    assert 'class="band"' in chart and 'class="line"' in chart  # the interval, the value
+    assert "events (n)" in chart and "90 % interval" in chart  # the legend says what is drawn
+    assert "effect on cooperation" in chart  # the value axis is named
+    assert re.search(r">−?5<", chart) and ">2020<" in chart  # value and year ticks
+    assert "the shaded band is its 90 % interval" in html
+    assert "Findings" in html and 'class="status met"' in html and ">applies<" in html
     assert "/instruments/merida?as_of=2021-01-31" in html
     assert 'id="src-1"' in html
-    # Each point of the chart links to the timeline of its period.
-    link = "/timeline?as_of=2021-01-31&amp;dyad=USA-MEX&amp;since=2020-10-01&amp;until=2020-12-31"
+    # Each point links to the timeline of the events its value pools: the twelve months
+    # to January 2021 for the last point.
+    link = "/timeline?as_of=2021-01-31&amp;dyad=USA-MEX&amp;since=2020-02-01&amp;until=2021-01-31"
     assert f'<a href="{link}">' in html
 
 
-def test_overview_shows_this_weeks_alert(client: Any) -> None:
-    html = client.get("/", params={"as_of": "2020-10-18"}).text
-    assert "Unusual this week" in html and "more events than usual" in html
-    assert "Cienfuegos" in html.split("Unusual this week", 1)[1].split("</section>", 1)[0]
-    assert "Unusual this week" not in client.get("/", params={"as_of": DAY}).text
+def test_overview_labels_codes_in_words(client: Any) -> None:
+    html = client.get("/", params={"as_of": DAY}).text
+    text = re.sub(r"<[^>]+>", " ", html.split("<main>", 1)[1].split("</main>", 1)[0])
+    text = re.sub(r"https?://\S+", " ", text)
+    codes = set(re.findall(r"\b[a-z]+(?:_[a-z]+)+\b", text))
+    assert not codes, f"codes shown as text: {sorted(codes)[:10]}"
+    assert "in force with implementing guidelines" in html  # a state, in words
+
+
+def test_overview_shows_an_unusual_value(client: Any) -> None:
+    html = client.get("/", params={"as_of": DAY}).text
+    box = html.split("Unusual against its own past", 1)[1].split("</section>", 1)[0]
+    assert "than usual" in box and "January 2021" in box
+    calm = client.get("/", params={"as_of": "2019-06-30"}).text
+    assert "Unusual against its own past" not in calm
 
 
 def test_the_date_changes_what_is_shown(client: Any) -> None:
     early = client.get("/instruments", params={"as_of": "2000-01-01"}).text
     late = client.get("/instruments", params={"as_of": DAY}).text
     assert early != late
-    # The foreign-agent law was "not in force" in 2000 and in force with guidelines in 2021.
-    assert "in force with guidelines" not in early and "in force with guidelines" in late
+    # The foreign-agent law did not exist in 2000 and was in force with guidelines in 2021.
+    assert "implementing guidelines" not in early and "implementing guidelines" in late
 
 
 def test_timeline_filters_and_sources(client: Any) -> None:
@@ -114,7 +130,9 @@ def test_pages_answer_errors_as_html(client: Any) -> None:
 
 def test_rules_page_backtests_up_to_the_page_date(client: Any) -> None:
     html = client.get("/rules", params={"as_of": DAY}).text
-    assert "to 2021-01-31," in html and '<svg class="strip"' in html
+    assert "to 31 January 2021," in html and '<svg class="strip"' in html
+    strip = html.split('<svg class="strip"', 1)[1].split("</svg>", 1)[0]
+    assert ">2019<" in strip and ">2020<" in strip  # the years under the months
     assert backtest_range(date(2010, 5, 3), None, None) == (
         "2007-01",
         "2010-05",

@@ -5,12 +5,19 @@ Pages: overview (``/``), timeline (``/timeline``), instruments (``/instruments``
 ``/indicators/{id}``), and ``/login`` when reads need a token. Every page carries the as-of
 date in its links, so moving between pages keeps the point in time. A rendered page is
 cached per store generation and query string; the data under it is cached the same way.
+
+Codes are shown in words from the one label registry (:mod:`dyadwatch.present.labels`), and
+every chart is drawn by the one chart module (:mod:`dyadwatch.present.charts`, through
+:mod:`.charts` and :mod:`.figures`) with its axes. The Indicators page lists a page of series
+at a time, grouped and searchable, from a catalogue read once per date
+(:func:`dyadwatch.policy.catalog.indicator_catalog`).
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -22,15 +29,29 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from dyadwatch.analyse.index import FUSED
-from dyadwatch.errors import DyadwatchError
+from dyadwatch.errors import DyadwatchError, did_you_mean
+from dyadwatch.policy.catalog import SeriesEntry, find_series, groups
 from dyadwatch.present.api.app import package_dir
 from dyadwatch.present.api.auth import page_token_ok
-from dyadwatch.present.api.charts import index_svg, sparkline_svg, status_strip
+from dyadwatch.present.api.charts import index_svg
 from dyadwatch.present.api.data import StoreView, today
 from dyadwatch.present.api.errors import ApiError
-from dyadwatch.present.api.params import EventParams, Freq, check_date
+from dyadwatch.present.api.figures import (
+    ReleaseText,
+    effects_scene,
+    releases_scene,
+    strip_with_years,
+    svg,
+)
+from dyadwatch.present.api.params import EventParams, Freq, check_date, check_text
+from dyadwatch.present.charts import spark_scene
+from dyadwatch.present.labels import jinja_filters, labels
 
 PAGE_SIZE = 50
+"""Events per page of the timeline."""
+SERIES_PAGE = 50
+"""Indicator series per page: a page of sparklines renders at once, whatever the store holds."""
+LAB = labels("en")
 NAV = (
     ("/", "Overview"),
     ("/timeline", "Timeline"),
@@ -38,13 +59,6 @@ NAV = (
     ("/rules", "Rules & backtest"),
     ("/indicators", "Indicators"),
 )
-QUAD = {
-    1: "verbal cooperation",
-    2: "material cooperation",
-    3: "verbal conflict",
-    4: "material conflict",
-}
-
 _env: Environment | None = None
 
 
@@ -57,10 +71,18 @@ def env() -> Environment:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        e.globals.update(nav=NAV, quad=QUAD)
-        e.filters["signed"] = lambda x, digits=2: "–" if x is None else f"{x:+.{digits}f}"
+        e.globals.update(nav=NAV, lab=LAB)
+        e.filters.update(jinja_filters("en"))
+        e.filters["signed"] = LAB.signed
         e.filters["num"] = _num
         e.filters["ticks"] = _ticks
+        e.filters["day"] = _day
+        e.filters["span"] = _span
+        e.filters["period_label"] = LAB.period
+        e.filters["unit_label"] = LAB.unit
+        e.filters["effect_label"] = LAB.effect
+        e.filters["direction_label"] = _direction
+        e.filters["first_sentence"] = _first_sentence
         _env = e
     return _env
 
@@ -88,6 +110,100 @@ def _num(x: Any, digits: int = 3) -> str:
             return f"{x:,.0f}"
         return f"{x:.{digits}g}"
     return f"{x:,}" if isinstance(x, int) else str(x)
+
+
+def _day(value: Any) -> str:
+    """An ISO date (or timestamp) as a reader writes it: ``19 January 2021``; else as is.
+
+    >>> _day("2021-01-19T23:59:59+00:00"), _day(None), _day("soon")
+    ('19 January 2021', '–', 'soon')
+    """
+    if value is None or value == "":
+        return "–"
+    try:
+        return LAB.day(date.fromisoformat(str(value)[:10]))
+    except ValueError:
+        return str(value)
+
+
+_ABBREVIATIONS = frozenset(
+    [
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "st",
+        "no",
+        "vs",
+        "etc",
+        "gen",
+        "col",
+    ]
+)
+
+
+def _first_sentence(text: str | None) -> str:
+    """The first sentence of ``text`` (whole: never cut mid-word).
+
+    >>> _first_sentence("Exports to the US. Felbab-Brown (19 Jan. 2021) says more.")
+    'Exports to the US.'
+    >>> _first_sentence("No end here")
+    'No end here'
+    """
+    words = " ".join((text or "").split())
+    for m in re.finditer(r"(\w+)[.!?](?=\s+[A-Z(“\"])", words):
+        if len(m[1]) > 1 and m[1].lower() not in _ABBREVIATIONS:
+            return words[: m.end()]
+    return words
+
+
+def _direction(text: str | None) -> str:
+    """``USA->MEX`` → ``United States → Mexico``.
+
+    >>> _direction("USA->MEX"), _direction(None)
+    ('United States → Mexico', '')
+    """
+    if not text:
+        return ""
+    return " → ".join(LAB.country(c.strip()) for c in str(text).split("->"))
+
+
+def _span(start: Any, end: Any) -> str:
+    """A period as a reader writes it: whole years as years, whole months as months.
+
+    >>> _span("2009-01-01", "2009-12-31"), _span("2017-01-01", "2019-12-31")
+    ('2009', '2017–2019')
+    >>> _span("2017-12-01", "2018-11-30"), _span("2018-11-01", "2018-11-30")
+    ('December 2017 – November 2018', 'November 2018')
+    >>> _span("2016-01-01", "2016-04-30"), _span("2020-03-15", "2020-03-15")
+    ('January – April 2016', '15 March 2020')
+    """
+    a = date.fromisoformat(str(start)[:10])
+    b = date.fromisoformat(str(end)[:10])
+    if a == b:
+        return LAB.day(a)
+    whole_start, whole_end = a.day == 1, (b + timedelta(days=1)).day == 1
+    if whole_start and whole_end:
+        if a.month == 1 and b.month == 12:
+            return str(a.year) if a.year == b.year else f"{a.year}–{b.year}"
+        if (a.year, a.month) == (b.year, b.month):
+            return LAB.month_year(a)
+        if a.year == b.year:
+            return f"{LAB.month(a.month)} – {LAB.month_year(b)}"
+        return f"{LAB.month_year(a)} – {LAB.month_year(b)}"
+    return f"{LAB.day(a)} – {LAB.day(b)}"
 
 
 async def _guard(request: Request) -> None:
@@ -184,9 +300,11 @@ def _problem(fn: Callable[[], Any]) -> tuple[Any, str | None]:
 def overview_page(
     request: Request,
     as_of: AsOfPage = None,
-    freq: Freq = "quarter",
+    freq: Freq = "month",
 ) -> HTMLResponse:
-    """The overview record (:mod:`dyadwatch.present.overview`), as the brief shows it."""
+    """The overview record (:mod:`dyadwatch.present.overview`), as the brief shows it: the
+    bottom line, the default series with its interval band and ``n``, what changed, findings,
+    instruments, indicators and the numbered sources."""
     day = _as_of(as_of)
     view = _view(request)
 
@@ -195,10 +313,11 @@ def overview_page(
         counts: dict[str, int] = {}
         for f in data["findings"]:
             counts[f["status"]] = counts.get(f["status"], 0) + 1
-        sparks = [
-            {**i, "spark": sparkline_svg(i["points"], width=140, height=30)}
-            for i in data["indicators"]
-        ]
+        points = data["index"]
+        title = (
+            f"{LAB.series(data['measure'])}, {LAB.pair(data['dyad'])}, "
+            f"by {LAB.freq(freq)}, as known on {LAB.day(day)}"
+        )
         return _base(
             request,
             day,
@@ -206,18 +325,25 @@ def overview_page(
             freq=freq,
             ov=data,
             chart=index_svg(
-                data["index"],
+                points,
                 data["turning_points"],
-                title=f"{data['dyad']} net cooperation by {freq}, as of {day}",
-                background=data["history"] if freq != "year" else (),
-                links=_period_links(data["index"], day, data["dyad"]),
+                title=title,
+                links=_window_links(points, day, data["dyad"], freq),
             ),
             turning=list(reversed(data["turning_points"])),
             finding_counts=counts,
-            sparks=sparks,
+            sparks=[_spark(i) for i in data["indicators"]],
         )
 
     return _render(request, "overview.html", (day, freq), context)
+
+
+def _spark(indicator: Mapping[str, Any]) -> dict[str, Any]:
+    """An indicator of the overview with its small chart (None when it has one figure)."""
+    points = [p for p in indicator.get("points") or () if p.get("value") is not None]
+    unit = LAB.unit(indicator.get("unit") or "")
+    chart = svg(spark_scene(points, unit=unit), "spark") if len(points) > 1 else None
+    return {**indicator, "unit_label": unit, "spark": chart}
 
 
 @router.get("/timeline", response_class=HTMLResponse)
@@ -267,26 +393,36 @@ def timeline_page(
     return _render(request, "timeline.html", key, context)
 
 
-def _period_links(rows: list[dict[str, Any]], day: date, dyad: str) -> list[str]:
-    """For each index period, the timeline of the dyad's events in it (period start to the
-    day before the next period, the last one to the as-of date): what the index counted,
-    before deduplication."""
+def _window_links(rows: Sequence[Mapping[str, Any]], day: date, dyad: str, freq: str) -> list[str]:
+    """For each value of the series, the timeline of the dyad's events in the window it pools
+    (the ``window`` periods ending with its own; the last one up to the as-of date): the
+    events behind the value, before deduplication and episodes."""
     out = []
-    for i, r in enumerate(rows):
-        start = date.fromisoformat(r["period_start"])
-        end = (
-            date.fromisoformat(rows[i + 1]["period_start"]) - timedelta(days=1)
-            if i + 1 < len(rows)
-            else day
-        )
+    for r in rows:
+        start = date.fromisoformat(str(r["period_start"]))
+        end = min(date.fromisoformat(str(r.get("period_end") or r["period_start"])), day)
+        first = _periods_back(start, int(r.get("window") or 1) - 1, freq)
         params = {
             "as_of": day.isoformat(),
             "dyad": dyad,
-            "since": start.isoformat(),
+            "since": first.isoformat(),
             "until": end.isoformat(),
         }
         out.append(_link("/timeline", params))
     return out
+
+
+def _periods_back(start: date, k: int, freq: str) -> date:
+    """The first day of the period ``k`` periods before the one starting on ``start``.
+
+    >>> _periods_back(date(2021, 1, 1), 11, "month"), _periods_back(date(2021, 1, 1), 1, "year")
+    (datetime.date(2020, 2, 1), datetime.date(2020, 1, 1))
+    """
+    if freq == "week":
+        return start - timedelta(weeks=k)
+    months = {"month": 1, "quarter": 3, "year": 12}.get(freq, 1) * k
+    index = start.year * 12 + start.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
 
 
 def backtest_range(day: date, start: str | None, end: str | None) -> tuple[str, str]:
@@ -335,7 +471,7 @@ def instrument_page(
         raise ApiError(404, "not_found", why)
 
     def context() -> dict[str, Any]:
-        return _base(request, day, title=found["name"], inst=found)
+        return _base(request, day, title=LAB.instrument(found["id"], found["name"]), inst=found)
 
     return _render(request, "instrument.html", (day, instrument_id), context)
 
@@ -359,11 +495,26 @@ def rules_page(
             by_rule: dict[str, list[dict[str, Any]]] = {}
             for row in backtest["monthly"]:
                 by_rule.setdefault(row["rule_id"], []).append(row)
-            strips = {rule: status_strip(rows) for rule, rows in by_rule.items()}
+            strips = {
+                rule: svg(strip_with_years(rows), "strip", sized=True)
+                for rule, rows in by_rule.items()
+            }
+        kinds = {r["rule_id"]: r.get("kind") for r in (backtest or {}).get("rules", [])}
+        titles = {f["rule_id"]: LAB.rule(f["rule_id"], f.get("title")) for f in findings or []}
+        effects = {
+            r["rule_id"]: svg(effects_scene(study["effects"]), "effects", sized=True)
+            for r in (backtest or {}).get("rules", [])
+            for study in ((r.get("outcomes") or {}).get("studies") or [])
+            if study.get("measure") == "index:relationship"
+            and (r.get("outcomes") or {}).get("status") == "ok"
+        }
         return _base(
             request,
             day,
             title="Rules & backtest",
+            kinds=kinds,
+            titles=titles,
+            effects=effects,
             findings=findings,
             problem=problem,
             backtest=backtest,
@@ -378,19 +529,73 @@ def rules_page(
 
 
 @router.get("/indicators", response_class=HTMLResponse)
-def indicators_page(request: Request, as_of: AsOfPage = None) -> HTMLResponse:
+def indicators_page(
+    request: Request,
+    as_of: AsOfPage = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    group: Annotated[str | None, Query(max_length=64)] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> HTMLResponse:
+    """Every indicator series public by the date, grouped, searchable, a page at a time."""
     day = _as_of(as_of)
     view = _view(request)
+    words, only = check_text("q", q), check_text("group", group)
 
     def context() -> dict[str, Any]:
-        rows = []
-        for r in view.indicators(day):
-            points = view.indicator(r["indicator"], day, "latest-known")
-            last = points[-1] if points else None
-            rows.append({**r, "spark": sparkline_svg(points), "last": last})
-        return _base(request, day, title="Indicators", indicators=rows)
+        catalog = view.catalog(day)
+        found = find_series(catalog, words, only)
+        pages = max(1, math.ceil(len(found) / SERIES_PAGE))
+        here = min(page, pages)
+        chunk = found[(here - 1) * SERIES_PAGE : here * SERIES_PAGE]
+        sections: list[dict[str, Any]] = []
+        for entry in chunk:
+            if not sections or sections[-1]["group"] != entry.group:
+                sections.append({"group": entry.group, "title": entry.group_title, "rows": []})
+            sections[-1]["rows"].append(_series_view(entry))
+        keep = {"as_of": day.isoformat(), "q": words, "group": only}
+        return _base(
+            request,
+            day,
+            title="Indicators",
+            total=len(catalog),
+            found=len(found),
+            groups=groups(catalog),
+            sections=sections,
+            page=here,
+            pages=pages,
+            first=(here - 1) * SERIES_PAGE + 1,
+            last=(here - 1) * SERIES_PAGE + len(chunk),
+            q=words or "",
+            group=only or "",
+            group_title=next((t for g, t, _ in groups(catalog) if g == only), only),
+            page_link=lambda n: _link("/indicators", {**keep, "page": n}),
+            group_link=lambda g: _link("/indicators", {"as_of": day.isoformat(), "group": g}),
+        )
 
-    return _render(request, "indicators.html", (day,), context)
+    return _render(request, "indicators.html", (day, words, only, page), context)
+
+
+def _series_view(entry: SeriesEntry) -> dict[str, Any]:
+    """A row of the Indicators page: the series' label, unit, latest figure and small chart."""
+    unit = LAB.unit(entry.unit)
+    values = [  # placed mid-period, as on the series' own chart
+        {"period_start": v.period_start + (v.period_end - v.period_start) / 2, "value": v.value}
+        for v in entry.values
+        if v.value is not None
+    ]
+    latest = entry.latest
+    return {
+        "indicator": entry.indicator,
+        "name": LAB.series(entry.indicator, entry.name),
+        "unit": unit,
+        "scope": entry.scope,
+        "periods": entry.periods,
+        "vintages": entry.vintages,
+        "first": entry.first_period,
+        "last_period": entry.last_period,
+        "latest": latest,
+        "spark": svg(spark_scene(values, unit=unit), "spark") if len(values) > 1 else None,
+    }
 
 
 @router.get("/indicators/{indicator_id}", response_class=HTMLResponse)
@@ -400,23 +605,48 @@ def indicator_page(
     as_of: AsOfPage = None,
     vintage: Annotated[str, Query(max_length=64)] = "latest-known",
 ) -> HTMLResponse:
+    """One series: its chart with axes and every release, and a table of its figures."""
     day = _as_of(as_of)
     view = _view(request)
-    if indicator_id not in view.indicator_ids():
-        raise ApiError(404, "not_found", f"no indicator series {indicator_id!r}.")
+    entry = next((e for e in view.catalog(day) if e.indicator == indicator_id), None)
+    if entry is None:
+        known = view.indicator_ids()
+        if indicator_id in known:
+            why = f"no figure of {indicator_id} was public by {day}; choose a later date."
+        else:
+            why = f"no indicator series {indicator_id!r}.{did_you_mean(indicator_id, known)}"
+        raise ApiError(404, "not_found", why)
+    vintage = check_text("vintage", vintage) or "latest-known"
 
     def context() -> dict[str, Any]:
-        meta = next((r for r in view.indicators(day) if r["indicator"] == indicator_id), None)
+        releases = view.releases(indicator_id, day)
         points = view.indicator(indicator_id, day, vintage)
+        unit = LAB.unit(entry.unit)
+        name = LAB.series(entry.indicator, entry.name)
+        vintages: dict[str, str] = {}
+        for r in releases:
+            vintages.setdefault(r["vintage"], r["known_at"])
+        revised = len(releases) - len({(r["period_start"], r["period_end"]) for r in releases})
+        chart = svg(
+            releases_scene(
+                releases,
+                unit=unit,
+                text=ReleaseText(title=f"{name}, as known on {LAB.day(day)}"),
+            )
+        )
         return _base(
             request,
             day,
-            title=indicator_id,
+            title=name,
             indicator=indicator_id,
-            meta=meta,
+            entry=entry,
+            unit=unit,
             points=points,
+            releases=releases,
+            vintages=vintages,
+            revised=revised,
             vintage=vintage,
-            spark=sparkline_svg(points, width=640, height=120),
+            chart=chart,
         )
 
     return _render(request, "indicator.html", (day, indicator_id, vintage), context)
