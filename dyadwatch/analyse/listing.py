@@ -254,6 +254,37 @@ def events_by_key(
     return {r["source_key"]: reader_event(r, as_of) for r in rows}
 
 
+def visible_urls(
+    store: Store, as_of: date | datetime, *, snapshot: Snapshot | None = None
+) -> frozenset[str]:
+    """Every page a reader at ``as_of`` could have seen cited: the visible citations of the
+    events public by then, and the pages of the indicator figures public by then.
+
+    What a later stage cites by URL alone (a rule's evidence) is shown as of D only if it is
+    one of these.
+    """
+    seen, params = _visible(as_of)
+    con = store.connect(snapshot)
+    try:
+        rows = con.sql(
+            "SELECT source_urls, source_titles, source_published, source_outlets, known_at "
+            f"FROM events WHERE {seen} AND len(source_urls) > 0",
+            params=params,
+        ).fetchall()
+        figures = con.sql(
+            f"SELECT DISTINCT source_url FROM indicators WHERE {seen} AND source_url IS NOT NULL",
+            params=params,
+        ).fetchall()
+    finally:
+        con.close()
+    urls = {
+        c.url
+        for urls_, titles, published, outlets, known in rows
+        for c in visible_citations(urls_, titles, published, outlets, as_of=as_of, known_at=known)
+    }
+    return frozenset(urls | {u for (u,) in figures})
+
+
 def source_summary(store: Store, *, snapshot: Snapshot | None = None) -> list[dict[str, Any]]:
     """Per stored source: events, first and last event date, and when the newest became public."""
     con = store.connect(snapshot)
@@ -282,4 +313,5 @@ __all__ = [
     "reader_event",
     "search_events",
     "source_summary",
+    "visible_urls",
 ]

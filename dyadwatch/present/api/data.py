@@ -42,6 +42,7 @@ from dyadwatch.analyse.listing import (
     events_by_key,
     search_events,
     source_summary,
+    visible_urls,
 )
 from dyadwatch.errors import DyadwatchError, UsageError, did_you_mean
 from dyadwatch.knowledge.loader import data_root
@@ -401,9 +402,23 @@ class StoreView:
         return self.cached("rule_findings", (day,), compute_)
 
     def findings(self, as_of: date | None, rule_ids: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-        """Findings as JSON, optionally only those of ``rule_ids``."""
+        """Findings as JSON, optionally only those of ``rule_ids``.
+
+        An evidence item's ``urls`` keep only the pages public by ``as_of``
+        (:func:`~dyadwatch.analyse.listing.visible_urls`): a state recorded early may cite a
+        page that reported it years later.
+        """
         rules = _rules()
-        out = [jsonable(rules.finding_dict(f)) for f in self.rule_findings(as_of)]
+        day = as_of or today()
+        public = self.cached(
+            "visible_urls", (day,), lambda: visible_urls(self.store, day, snapshot=self.snapshot())
+        )
+        out = []
+        for f in self.rule_findings(as_of):
+            found = jsonable(rules.finding_dict(f))
+            for e in found.get("evidence", []):
+                e["urls"] = [u for u in e.get("urls") or [] if u in public]
+            out.append(found)
         if rule_ids:
             known = {f["rule_id"] for f in out}
             unknown = [r for r in rule_ids if r not in known]
