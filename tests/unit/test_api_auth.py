@@ -27,8 +27,12 @@ NEW_EVENT: dict[str, Any] = {
     "cameo": "111",
     "instruments": ["indictments"],
     "summary": "A test statement added through the API, to check that writes validate and land.",
-    "sources": [{"url": "https://example.org/test", "title": "A test page"}],
+    "sources": [
+        {"url": "https://example.org/test", "title": "A test page", "published": "2021-01-20"}
+    ],
     "verified": False,
+    "relation_effect": -2,
+    "effect_rationale": "A test: words of friction between the prosecutors' offices.",
 }
 
 

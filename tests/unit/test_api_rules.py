@@ -84,3 +84,10 @@ def test_the_rules_page_shows_reasons_and_the_outcomes_table(client: Any) -> Non
     assert "no observable use of this lever" in html  # treatment funding: not observable
     assert 'id="oc-central_america_wary"' not in html  # no lever, no outcome row
     assert "unknown (no evidence within the rule's horizon" in html
+
+
+def test_a_character_yaml_cannot_read_is_an_invalid_rule_not_a_crash(client: Any) -> None:
+    err = assert_error(
+        client.post("/api/rules/validate", json={"text": "rules:\u0097\n"}), 422, "invalid_rule"
+    )
+    assert "YAML does not parse" in err["message"]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
+import yaml
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response
@@ -126,6 +127,14 @@ class SourceRef(BaseModel):
     url: str = Field(max_length=2000)
     title: str = Field(max_length=500)
     publisher: str | None = Field(default=None, max_length=200)
+    published: str | None = Field(
+        default=None,
+        max_length=10,
+        description="The page's own date, YYYY-MM-DD, or 'unknown': a citation is shown as "
+        "of D only if its page was published by D.",
+    )
+    archived_copy: str | None = Field(default=None, max_length=2000)
+    late_reason: str | None = Field(default=None, max_length=500)
 
 
 class NewEvent(BaseModel):
@@ -146,6 +155,21 @@ class NewEvent(BaseModel):
     sources: list[SourceRef] = Field(max_length=20)
     verified: bool = False
     note: str | None = Field(default=None, max_length=2000)
+    relation_effect: float | None = Field(
+        default=None,
+        ge=-10,
+        le=10,
+        allow_inf_nan=False,
+        description="What the event did to cooperation between the governments, −10 … +10 "
+        "(docs/measurement.md); required, with effect_rationale, for a security event.",
+    )
+    effect_rationale: str | None = Field(
+        default=None, max_length=1000, description="One line: why this effect."
+    )
+    episode: str | None = Field(
+        default=None, max_length=120, description="The episode the event is a step of."
+    )
+    domain: Literal["security", "other"] = "security"
     file: str | None = Field(
         default=None,
         max_length=120,
@@ -576,7 +600,17 @@ def validate_rules(body: RuleFileBody) -> JSONResponse:
     """
     from dyadwatch.policy.rules.loader import load_rules_text
 
-    rs = load_rules_text(body.text, body.name)
+    try:
+        rs = load_rules_text(body.text, body.name)
+    except yaml.YAMLError as exc:  # a character YAML cannot read at all (e.g. U+0097)
+        where = getattr(exc, "position", None)
+        at = f" at character {where + 1}" if isinstance(where, int) else ""
+        raise ApiError(
+            422,
+            "invalid_rule",
+            f"{body.name}: YAML does not parse{at}: {getattr(exc, 'reason', exc)}.",
+            [{"loc": [body.name, 1, None], "message": str(exc)}],
+        ) from None
     if rs.problems:
         raise ApiError(
             422,
