@@ -42,16 +42,17 @@ def write_briefs(
 
     One overview and one chart drawing serve both files, so they say the same thing.
     """
-    from dyadwatch.present.brief.render import index_chart, render_html, render_pdf
+    from dyadwatch.present.brief.content import brief_content
+    from dyadwatch.present.brief.render import render_html, render_pdf
     from dyadwatch.present.overview import overview
 
     ov = overview(store, as_of, dyad=dyad)
-    chart = index_chart(ov)
+    content = brief_content(ov)
     out_dir.mkdir(parents=True, exist_ok=True)
     html = out_dir / f"brief-{as_of.isoformat()}.html"
     pdf = out_dir / f"brief-{as_of.isoformat()}.pdf"
-    html.write_text(render_html(ov, chart), encoding="utf-8")
-    pdf.write_bytes(render_pdf(ov, chart))
+    html.write_text(render_html(ov, content), encoding="utf-8")
+    pdf.write_bytes(render_pdf(ov, content))
     return html, pdf
 
 

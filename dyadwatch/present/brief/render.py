@@ -86,16 +86,6 @@ def render_html(ov: Overview, content: BriefContent | None = None) -> str:
     )
 
 
-def index_chart(ov: Overview) -> BriefContent:
-    """The brief's content for ``ov`` — its chart included — laid out once, so that one
-    drawing serves both formats: ``render_html(ov, c)`` and ``render_pdf(ov, c)``.
-
-    Kept under this name for callers that drew the chart first; new code calls
-    :func:`~dyadwatch.present.brief.content.brief_content`.
-    """
-    return brief_content(ov)
-
-
 # --- PDF -------------------------------------------------------------------------------------
 
 FONT = "DejaVu"
@@ -455,7 +445,6 @@ __all__ = [
     "FORMATS",
     "brief",
     "brief_format",
-    "index_chart",
     "render_html",
     "render_pdf",
     "write_brief",
