@@ -9,11 +9,30 @@ unless ``--config PATH`` or ``DYADWATCH_CONFIG`` names another. Keys are the set
     gdelt_base_url = "http://data.gdeltproject.org"
 
 Nothing here is read at import time: call :func:`load`.
+
+Credentials for the sources that download behind an account — ``acled_username`` and
+``acled_password`` (a myACLED account with API access), ``dataverse_token`` (a Dataverse
+API token, for datasets whose terms require signing in) — are settings like the others, so
+they come from ``DYADWATCH_ACLED_USERNAME``, ``DYADWATCH_ACLED_PASSWORD`` and
+``DYADWATCH_DATAVERSE_TOKEN`` or from the config file::
+
+    acled_username = "analyst@example.org"
+    acled_password = "…"
+
+The password and the token are held as :class:`Secret` (shown as ``***`` by ``repr`` and
+``str``, so a logged or printed ``Settings`` shows no credential); sources send them only in
+request headers or the token request's body, never in a URL, a log line, the download cache
+or the store. A config file holding one should be readable by its owner only
+(``chmod 600 dyadwatch.toml``): :func:`load` logs a warning when others may read it. The
+environment is the better place on shared machines.
 """
 
 from __future__ import annotations
 
+import hmac
+import logging
 import os
+import stat
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
@@ -21,6 +40,8 @@ from pathlib import Path
 from typing import Any
 
 from dyadwatch.errors import ConfigError, did_you_mean
+
+log = logging.getLogger(__name__)
 
 ENV_PREFIX = "DYADWATCH_"
 CONFIG_FILE = "dyadwatch.toml"
@@ -80,6 +101,57 @@ def _read_access(value: Any) -> str:
     return v
 
 
+class Secret:
+    """A string that does not show itself: ``repr`` and ``str`` are ``***``.
+
+    >>> s = Secret("hunter2")
+    >>> s, f"{s}", s.reveal(), s == Secret("hunter2")
+    (***, '***', 'hunter2', True)
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """The value itself, for the one place that sends it."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "***"
+
+    __str__ = __repr__
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Secret):
+            return NotImplemented
+        return hmac.compare_digest(self._value.encode(), other._value.encode())
+
+    def __hash__(self) -> int:
+        return hash((Secret, self._value))
+
+
+def _secret(value: Any) -> Secret:
+    # The message never repeats the value: it is a credential.
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("a credential must be a non-empty string")
+    return Secret(value.strip())
+
+
+def _account(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("an account name must be a non-empty string")
+    return value.strip()
+
+
+SECRET_SETTINGS = ("acled_password", "dataverse_token")
+"""Settings holding a credential (never logged; a config file holding one should be private)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Resolved settings. Build with :func:`load`; change with :meth:`with_`."""
@@ -95,6 +167,9 @@ class Settings:
     api_read_access: str = "open"
     api_ingest_dirs: tuple[Path, ...] = ()
     stale_after_days: int = 60
+    acled_username: str | None = None
+    acled_password: Secret | None = None
+    dataverse_token: Secret | None = None
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -128,6 +203,16 @@ SETTINGS_TABLE: Mapping[str, tuple[Callable[[Any], Any], str]] = {
         _positive_int,
         "A brief warns that it is out of date when its newest event is older than this many "
         "days (default 60).",
+    ),
+    "acled_username": (_account, "myACLED account e-mail, for 'update acled' (API access)."),
+    "acled_password": (
+        _secret,
+        "myACLED account password (a secret: prefer DYADWATCH_ACLED_PASSWORD; never logged).",
+    ),
+    "dataverse_token": (
+        _secret,
+        "Dataverse API token for 'update icews|polecat', needed only for datasets whose terms "
+        "require signing in (a secret: prefer DYADWATCH_DATAVERSE_TOKEN; never logged).",
     ),
 }
 """Every setting: name → (parser, help). Config keys and ``DYADWATCH_<NAME>`` use these names."""
@@ -170,6 +255,7 @@ def load(
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path}: not valid TOML ({exc}).") from None
         settings = _apply(settings, data, str(path))
+        _warn_if_readable(path, [k for k in SECRET_SETTINGS if k in data])
     elif explicit:
         raise ConfigError(f"config file {path} does not exist.")
     # Only the names in SETTINGS_TABLE: other DYADWATCH_* variables (test data paths, the
@@ -182,3 +268,21 @@ def load(
     settings = _apply(settings, from_env, "environment")
     given = {k: v for k, v in overrides.items() if v is not None}
     return _apply(settings, given, "arguments")
+
+
+def _warn_if_readable(path: Path, secrets: list[str]) -> None:
+    """Log a warning when a config file holding ``secrets`` may be read by other users."""
+    if not secrets:
+        return
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        log.warning(
+            "%s holds %s and other users may read it; run 'chmod 600 %s' or set them in the "
+            "environment instead.",
+            path,
+            " and ".join(secrets),
+            path,
+        )
