@@ -48,8 +48,9 @@ def start(extra: list[str]) -> None:
 
 
 def test(extra: list[str]) -> None:
-    sh(BIN / "ruff", "format", "--check", "dyadwatch", "tests", "bench", "tools", "dev.py")
-    sh(BIN / "ruff", "check", "dyadwatch", "tests", "bench", "tools", "dev.py")
+    lint = ("dyadwatch", "tests", "bench", "tools", "conftest.py", "dev.py")
+    sh(BIN / "ruff", "format", "--check", *lint)
+    sh(BIN / "ruff", "check", *lint)
     sh(BIN / "mypy")
     if (ROOT / "dyadwatch" / "present" / "cli" / "kb.py").exists():
         sh(BIN / "dyadwatch", "kb", "validate")

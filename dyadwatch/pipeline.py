@@ -142,9 +142,25 @@ def ingest(
 
     Examples
     --------
-    >>> src = get_source("file")
-    >>> arts = src.artifacts_for_paths([Path("events.csv")])
-    >>> ingest(src, arts, store).describe()  # doctest: +SKIP
+    One artifact of two events, ingested into a new store, then again (unchanged, skipped):
+
+    >>> import tempfile
+    >>> from datetime import UTC, date, datetime
+    >>> from pathlib import Path
+    >>> from dyadwatch.model import Actor, Event
+    >>> from dyadwatch.sources.memory import MemorySource
+    >>> us, mx = Actor(code="USAGOV", country="USA"), Actor(code="MEXGOV", country="MEX")
+    >>> src = MemorySource()
+    >>> _ = src.add("talks.csv", [
+    ...     Event(source="demo", source_key=k, event_date=date(2021, 1, 15), actor1=us,
+    ...           actor2=mx, cameo_code="036", known_at=datetime(2021, 1, 15, tzinfo=UTC))
+    ...     for k in ("1", "2")])
+    >>> target = Store.init(Path(tempfile.mkdtemp()) / "example")
+    >>> print(ingest(src, src.discover(), target).describe())  # doctest: +NORMALIZE_WHITESPACE
+    1 artifact(s): 1 ingested, 0 unchanged (skipped), 0 failed;
+    rows read 2, kept 2, quarantined 0, already stored 0.
+    >>> ingest(src, src.discover(), target).count("skipped")
+    1
     """
     if strictness not in STRICTNESS:
         raise UsageError(f"strictness must be one of {', '.join(STRICTNESS)}, not {strictness!r}.")

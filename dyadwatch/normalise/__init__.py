@@ -53,7 +53,21 @@ def normalise(
 
     Examples
     --------
-    >>> kept, rejects = normalise(raw_events, StepContext(source="file"))  # doctest: +SKIP
+    Two events, one with a code CAMEO does not have: it is set aside with its reason, the
+    other is kept with its root and quad class filled in.
+
+    >>> from datetime import UTC, date, datetime
+    >>> from dyadwatch.model import Actor, Event, events_to_table
+    >>> us, mx = Actor(code="USAGOV", country="USA"), Actor(code="MEXGOV", country="MEX")
+    >>> raw = events_to_table([
+    ...     Event(source="file", source_key=k, event_date=date(2021, 1, 15), actor1=us,
+    ...           actor2=mx, cameo_code=code, known_at=datetime(2021, 1, 15, tzinfo=UTC))
+    ...     for k, code in (("1", "036"), ("2", "999"))])
+    >>> kept, rejects = normalise(raw, StepContext(source="file"))
+    >>> [r.reason for r in rejects]
+    ["cameo_code '999' is not a CAMEO event code"]
+    >>> kept["cameo_root"].to_pylist(), kept["quad_class"].to_pylist()
+    (['03'], [1])
     """
     rejects: list[Reject] = []
     for step in steps:

@@ -145,7 +145,10 @@ def events(
 
     Examples
     --------
-    >>> events(store, EventFilter(dyad="USA-MEX", as_of=date(2021, 1, 31)))  # doctest: +SKIP
+    >>> t = events(store, EventFilter(dyad="USA-MEX", since=date(2020, 10, 15),
+    ...                                until=date(2020, 10, 16), as_of=date(2021, 1, 31)))
+    >>> "2020-10-15-cienfuegos-arrest" in t["source_key"].to_pylist()
+    True
     """
     flt = flt or EventFilter()
     where, params = flt.where()
@@ -160,7 +163,11 @@ def events(
 
 
 def count_events(store: Store, flt: EventFilter | None = None) -> int:
-    """How many events match ``flt``."""
+    """How many events match ``flt``.
+
+    >>> count_events(store, EventFilter(dyad="USA-MEX", as_of=date(1985, 1, 1)))
+    0
+    """
     flt = flt or EventFilter()
     where, params = flt.where()
     con = store.connect()
@@ -181,8 +188,8 @@ def why_empty(store: Store, flt: EventFilter) -> str:
 
     Examples
     --------
-    >>> why_empty(store, EventFilter(until=date(1970, 12, 31)))  # doctest: +SKIP
-    'the period asked (… to 1970-12-31) is before the first record: events run 1985-02-07 to …'
+    >>> why_empty(store, EventFilter(until=date(1970, 12, 31)))  # doctest: +ELLIPSIS
+    'the period asked (… to 1970-12-31) is before the first record: events run 1985-02-07 to ...'
     """
     if count_events(store) == 0:
         return (
@@ -248,7 +255,7 @@ def quarantine_entries(
 
     Examples
     --------
-    >>> quarantine_entries(store, "file", limit=20).column_names[:3]  # doctest: +SKIP
+    >>> quarantine_entries(store, "file", limit=20).column_names[:3]
     ['source', 'artifact', 'line']
     """
     columns = 'source, artifact, line, "column", reason, raw, quarantined_at'

@@ -88,8 +88,21 @@ class Store:
 
     Examples
     --------
-    >>> store = Store.init("/tmp/example-store")  # doctest: +SKIP
-    >>> store.events(dyad="USA-MEX", as_of=date(2021, 1, 31)).num_rows  # doctest: +SKIP
+    A new store holds nothing yet; every dataset reads as an empty table of its schema:
+
+    >>> import tempfile
+    >>> new = Store.init(Path(tempfile.mkdtemp()) / "new")
+    >>> new.snapshot().parts, new.table("events").num_rows
+    ((), 0)
+
+    The store built from what ships (``dyadwatch run``) holds the curated knowledge base:
+
+    >>> store.snapshot().sources()
+    ['curated']
+    >>> con = store.connect()
+    >>> con.sql("SELECT count(*) > 0 FROM events WHERE source = 'curated'").fetchall()
+    [(True,)]
+    >>> con.close()
     """
 
     def __init__(self, root: Path) -> None:

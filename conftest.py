@@ -1,0 +1,54 @@
+"""What the package's examples run with: pytest --doctest-modules collects dyadwatch/ too.
+
+An example that names ``store`` reads the embedded store built from what ships (the curated
+knowledge base), built once per test process and never written to by an example: an
+example that ingests makes its own store in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from _pytest.doctest import DoctestItem
+
+# Examples that fail today in folders other engineers still own (issue 14, "Examples are
+# run"); each line goes when its owner makes the file's examples real. The rest of the
+# package's examples all run.
+collect_ignore = [
+    # Lexicon example: "extradited" gives no cue for the verb "extradite" (expects (1, '063')).
+    "dyadwatch/coding/lexicon.py",
+    # LinearHead example: proba rounds to [[0.98, 0.02]] as float32, not [[0.89, 0.11]].
+    "dyadwatch/coding/linear.py",
+    # check_local_path example: the message ends in "…" (one character), which the example's
+    # "..." (ELLIPSIS) does not match.
+    "dyadwatch/sources/base.py",
+]
+
+_STORE = re.compile(r"\bstore\b")
+
+
+@pytest.fixture(scope="session")
+def shipped_store(tmp_path_factory: pytest.TempPathFactory) -> object:
+    """A store holding the curated knowledge base (events, instrument states, indicators)."""
+    from dyadwatch.pipeline import ingest
+    from dyadwatch.sources.curated import CuratedSource
+    from dyadwatch.store import Store
+
+    store = Store.init(Path(tmp_path_factory.mktemp("doctest")) / "store")
+    source = CuratedSource()
+    summary = ingest(source, source.discover(), store)
+    assert summary.ok, summary.describe()
+    return store
+
+
+@pytest.fixture(autouse=True)
+def _store_for_examples(
+    request: pytest.FixtureRequest, doctest_namespace: dict[str, object]
+) -> None:
+    item = request.node
+    if not isinstance(item, DoctestItem) or item.dtest is None:
+        return
+    if any(_STORE.search(example.source) for example in item.dtest.examples):
+        doctest_namespace["store"] = request.getfixturevalue("shipped_store")
