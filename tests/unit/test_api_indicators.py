@@ -54,7 +54,8 @@ DRUGS = (
 MONTHS = ("January", "February", "March", "April", "May", "June")
 
 
-def _cdc_file(path: Path) -> Path:
+def cdc_file(path: Path) -> Path:
+    """A CDC VSRR file in the download's format: 26 jurisdictions × 4 drugs × 6 months."""
     header = [
         "State", "Year", "Month", "Period", "Indicator", "Data Value", "Percent Complete",
         "Percent Pending Investigation", "State Name", "Footnote", "Footnote Symbol",
@@ -80,7 +81,7 @@ def many(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(curated_store(tmp_path_factory), base / "store")
     store = Store.open(base / "store")
     source = get_source("cdc_vsrr", known_at=date(2019, 5, 1))
-    path = _cdc_file(base / "VSRR_Provisional_Drug_Overdose_Death_Counts.csv")
+    path = cdc_file(base / "VSRR_Provisional_Drug_Overdose_Death_Counts.csv")
     assert pipeline.ingest(source, list(source.artifacts_for_paths([path])), store).ok
     return base / "store"
 

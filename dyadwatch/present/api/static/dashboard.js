@@ -10,9 +10,11 @@
     });
   }
 
-  // Timeline: a changed select applies the filters at once; empty fields leave the URL.
-  var filters = document.getElementById("timeline-filters");
-  if (filters) {
+  // Timeline and indicators: a changed select applies the filters at once; empty fields
+  // leave the URL.
+  ["timeline-filters", "indicator-filters"].forEach(function (id) {
+    var filters = document.getElementById(id);
+    if (!filters) return;
     filters.querySelectorAll("select").forEach(function (el) {
       el.addEventListener("change", function () { filters.requestSubmit(); });
     });
@@ -21,5 +23,5 @@
         if (!el.value) el.disabled = true;
       });
     });
-  }
+  });
 })();
