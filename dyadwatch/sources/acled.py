@@ -73,8 +73,8 @@ import importlib.resources
 import io
 import logging
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from datetime import date, datetime
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -85,7 +85,7 @@ from dyadwatch.errors import UsageError
 from dyadwatch.settings import Settings
 from dyadwatch.sources.acled_api import BASE_URL, AcledApi, Credentials
 from dyadwatch.sources.base import Artifact, Reject
-from dyadwatch.sources.download import FetchResult
+from dyadwatch.sources.download import FetchResult, Progress
 from dyadwatch.sources.eventfile import (
     EventFileSource,
     join_present,
@@ -94,7 +94,9 @@ from dyadwatch.sources.eventfile import (
     set_aside_rows,
     to_json,
 )
+from dyadwatch.sources.fetch import Fetcher
 from dyadwatch.sources.lookups import country_codes
+from dyadwatch.sources.remote import RemoteFile
 from dyadwatch.sources.tabular import apply, lookup
 
 COLUMNS = (
@@ -299,10 +301,11 @@ def parse_dates(values: Any) -> Any:
     return pc.cast(pc.coalesce(*parsed), pa.date32())
 
 
-class AcledSource(EventFileSource):
+class AcledSource(Fetcher, EventFileSource):
     """ACLED events (acleddata.com; ACLED's Terms of Use: attribution, no redistribution)."""
 
     name: ClassVar[str] = "acled"
+    label: ClassVar[str] = "ACLED"
     stored_as: ClassVar[str] = "acled"
     codebook: ClassVar[str] = "acled"
     schema_versions: ClassVar[tuple[str, ...]] = ("acled-export-31", "acled-export-30")
@@ -342,6 +345,7 @@ class AcledSource(EventFileSource):
         timeout: float = 60.0,
         backoff: float = 1.0,
         today: date | None = None,
+        progress: Progress | None = None,
     ) -> None:
         super().__init__(dyads=(), known_at=known_at)
         self.countries = tuple(sorted({c for pair in parse_dyads(dyads) for c in pair}))
@@ -355,6 +359,7 @@ class AcledSource(EventFileSource):
             backoff=backoff,
             today=today,
             columns=COLUMNS,
+            progress=progress,
         )
 
     @classmethod
@@ -364,16 +369,48 @@ class AcledSource(EventFileSource):
             "cache_dir": settings.cache_dir,
             "retries": settings.download_retries,
             "timeout": settings.download_timeout,
+            "credentials": Credentials.from_settings(settings),
         }
         args.update(kw)
         return cls(**args)
 
     # --- downloads ---------------------------------------------------------------------------
 
-    def fetch(self, since: date | None = None, until: date | None = None) -> FetchResult:
+    def fetch(
+        self,
+        since: date | None = None,
+        until: date | None = None,
+        *,
+        after: datetime | None = None,
+        skip: Iterable[str] = (),
+        retry: Sequence[RemoteFile] = (),
+    ) -> FetchResult:
         """Download the watched countries' months from ACLED's API (see
         :mod:`dyadwatch.sources.acled_api`); the gap report lists the months that failed."""
-        return self.api.fetch(since, until)
+        return self.api.fetch(since, until, after=after, skip=skip, retry=retry)
+
+    def gap_key(self, file: RemoteFile) -> str:
+        """A month's artifact key: ``acled-<country>-<YYYY-MM>.csv``."""
+        return f"{file.name}.csv"
+
+    def retry_files(self, files: Sequence[RemoteFile]) -> list[RemoteFile]:
+        """Earlier failed months of the watched countries, rebuilt on this run's server."""
+        units = [self.api.parse_unit(f.name) for f in files]
+        out = [self.api.unit(*u) for u in units if u is not None]
+        return sorted(out, key=lambda f: (f.start, f.name))
+
+    def resume_after(self, keys: Iterable[str]) -> datetime | None:
+        """Start of the latest month of a watched country among the ingested ``keys``."""
+        starts = []
+        for key in keys:
+            name = Path(key).name
+            unit = self.api.parse_unit(name.removesuffix(".csv")) if name.endswith(".csv") else None
+            if unit is not None:
+                starts.append(datetime.combine(unit[1], datetime.min.time(), UTC))
+        return max(starts) if starts else None
+
+    def where(self) -> str:
+        return f"ACLED's API at {self.api.base_url.rstrip('/')}"
 
     def discover(self, since: date | None = None, until: date | None = None) -> Iterator[Artifact]:
         """Fetch the period and yield the months that arrived; gaps are logged."""

@@ -19,11 +19,18 @@ pages that did arrive stay in the cache for a day, so a rerun resumes at the pag
 failed — and fills the gap. A month that ended more than :data:`SETTLED` ago and is complete
 in the cache is not asked for again; recent months are, because ACLED revises them.
 
-Credentials come from the environment (``DYADWATCH_ACLED_USERNAME``,
-``DYADWATCH_ACLED_PASSWORD``) or the caller; they are held in a :class:`Secret` (its repr is
-``***``), sent only in the token request's body, never logged, never in a URL, a cache path,
-a file or the store. ACLED's checksums: none are given; a page is checked by parsing it and
-comparing its ``count`` with its rows.
+Credentials come from the ``acled_username`` and ``acled_password`` settings (the
+environment, ``DYADWATCH_ACLED_USERNAME`` and ``DYADWATCH_ACLED_PASSWORD``, or the config
+file; see :mod:`dyadwatch.settings`) or the caller; the password is held in a
+:class:`~dyadwatch.settings.Secret` (its repr is ``***``), sent only in the token request's
+body, never logged, never in a URL, a cache path, a file, the list of earlier gaps or the
+store. ACLED's checksums: none are given; a page is checked by parsing it and comparing its
+``count`` with its rows.
+
+For ``dyadwatch update acled`` the unit a later run retries is a month of one country
+(:meth:`AcledApi.unit`, named ``acled-<country>-<YYYY-MM>``, ingested as
+``acled-<country>-<YYYY-MM>.csv``); its URL is rebuilt from the name on the configured
+server, never taken from the list of gaps.
 """
 
 from __future__ import annotations
@@ -34,9 +41,10 @@ import io
 import json
 import logging
 import os
+import re
 import tempfile
 import time as clock
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -46,8 +54,9 @@ from urllib.parse import urlencode
 import httpx
 
 from dyadwatch.errors import ConfigError, DownloadError
+from dyadwatch.settings import Secret, Settings
 from dyadwatch.sources.base import Artifact, file_artifact
-from dyadwatch.sources.download import Downloader, DownloadResult, FetchResult
+from dyadwatch.sources.download import Downloader, DownloadResult, FetchResult, Progress
 from dyadwatch.sources.remote import Gap, GapReport, RemoteFile
 
 log = logging.getLogger(__name__)
@@ -64,31 +73,7 @@ PAGE_TTL = timedelta(days=1)
 """How long the pages of an incomplete month are kept to resume from."""
 FIRST_MONTH = date(2018, 1, 1)
 """ACLED covers Mexico (and the United States) from January 2018."""
-
-
-class Secret:
-    """A string that does not show itself: ``repr`` and ``str`` are ``***``.
-
-    >>> s = Secret("hunter2")
-    >>> s, f"{s}", s.reveal()
-    (***, '***', 'hunter2')
-    """
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "***"
-
-    __str__ = __repr__
-
-    def __bool__(self) -> bool:
-        return bool(self._value)
+_UNIT = re.compile(r"acled-(?P<slug>[a-z0-9-]+)-(?P<year>\d{4})-(?P<month>\d{2})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +96,17 @@ class Credentials:
         if not user or not password:
             return None
         return cls(user, Secret(password))
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Credentials | None:
+        """From the ``acled_username`` and ``acled_password`` settings (None unless both).
+
+        >>> Credentials.from_settings(Settings(acled_username="a@b.org")) is None
+        True
+        """
+        if not settings.acled_username or not settings.acled_password:
+            return None
+        return cls(settings.acled_username, settings.acled_password)
 
 
 class AcledAuth(httpx.Auth):
@@ -166,8 +162,9 @@ class AcledAuth(httpx.Auth):
         if not self._take(response):
             raise DownloadError(
                 f"ACLED refused the credentials of {self.credentials.username!r} "
-                f"(HTTP {response.status_code}); check {USERNAME_ENV} and {PASSWORD_ENV} "
-                "(a myACLED account with API access)."
+                f"(HTTP {response.status_code}); check the acled_username and acled_password "
+                f"settings ({USERNAME_ENV} and {PASSWORD_ENV}, or dyadwatch.toml): a myACLED "
+                "account with API access."
             )
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
@@ -243,6 +240,9 @@ class AcledApi:
         ACLED's server (a mirror or a test server on 127.0.0.1).
     today
         The clock (default: the current UTC date), for what counts as settled.
+    progress
+        Called with (months done, months to fetch) (see
+        :data:`~dyadwatch.sources.download.Progress`).
 
     Examples
     --------
@@ -260,13 +260,15 @@ class AcledApi:
     backoff: float = 1.0
     today: date | None = None
     columns: Sequence[str] = field(default_factory=tuple)
+    progress: Progress | None = None
 
     def downloader(self) -> Downloader:
         creds = self.credentials or Credentials.from_env()
         if creds is None:
             raise ConfigError(
-                f"downloading ACLED needs a myACLED account: set {USERNAME_ENV} and "
-                f"{PASSWORD_ENV} (or ingest ACLED CSV exports with 'dyadwatch ingest acled')."
+                "downloading ACLED needs a myACLED account: set the acled_username and "
+                f"acled_password settings ({USERNAME_ENV} and {PASSWORD_ENV}, or in "
+                "dyadwatch.toml), or ingest ACLED CSV exports with 'dyadwatch ingest acled'."
             )
         return Downloader(
             self.cache_dir,
@@ -306,30 +308,100 @@ class AcledApi:
             cache_name=f"acled/{_slug(country)}/{first:%Y-%m}/page-{page:03d}.json",
         )
 
-    def fetch(self, since: date | None = None, until: date | None = None) -> FetchResult:
-        """Fetch every month of ``since``..``until`` (default: January 2018 to today)."""
+    def unit(self, country: str, first: date) -> RemoteFile:
+        """A month of ``country``: what a later run retries if it fails (its first page's
+        URL, which holds no credential).
+
+        >>> api = AcledApi(["Mexico"], Path("c"), base_url="https://acled.example")
+        >>> u = api.unit("Mexico", date(2021, 2, 1))
+        >>> u.name, u.end.date()
+        ('acled-mexico-2021-02', datetime.date(2021, 3, 1))
+        """
+        last = months(first, first)[0][1]
+        page = self._page(country, first, last, 1)
+        return RemoteFile(
+            name=f"acled-{_slug(country)}-{first:%Y-%m}",
+            url=page.url,
+            stream="month",
+            start=page.start,
+            end=page.end,
+            cache_name=f"acled/{_slug(country)}/{first:%Y-%m}.csv",
+        )
+
+    def parse_unit(self, name: str) -> tuple[str, date] | None:
+        """(country, first day) of a unit's name, for a watched country; else None.
+
+        >>> AcledApi(["United States"], Path("c")).parse_unit("acled-united-states-2021-02")
+        ('United States', datetime.date(2021, 2, 1))
+        """
+        m = _UNIT.fullmatch(name)
+        if m is None or not 1 <= int(m["month"]) <= 12:
+            return None
+        by_slug = {_slug(c): c for c in self.countries}
+        country = by_slug.get(m["slug"])
+        return (country, date(int(m["year"]), int(m["month"]), 1)) if country else None
+
+    def fetch(
+        self,
+        since: date | None = None,
+        until: date | None = None,
+        *,
+        after: datetime | None = None,
+        skip: Iterable[str] = (),
+        retry: Sequence[RemoteFile] = (),
+    ) -> FetchResult:
+        """Fetch every month of ``since``..``until`` (default: January 2018 to today).
+
+        ``after`` (the start of the latest month ingested) starts the period at that month
+        when ``since`` is not given: ACLED revises recent months, so the latest is read
+        again. ``retry`` are months (:meth:`unit`) an earlier run failed to fetch, fetched
+        first whatever their period; ``skip`` is accepted for the update protocol and not
+        used (what the store holds is no reason to skip a month ACLED may have revised; a
+        settled complete month in the cache is not asked for again anyway).
+        """
+        del skip
         today = self.today or datetime.now(UTC).date()
-        wanted = months(since or FIRST_MONTH, until or today)
-        result = FetchResult()
+        if since is None and after is not None:
+            since = after.astimezone(UTC).date()
+        period = months(since or FIRST_MONTH, until or today)
+        wanted = [(c, first) for c in self.countries for first, _ in period]
+        extra: list[tuple[str, date]] = []
+        for f in retry:
+            parsed = self.parse_unit(f.name)
+            if parsed is not None and parsed not in wanted and parsed not in extra:
+                extra.append(parsed)
+        todo = [*extra, *wanted]
+        result = FetchResult(units=[])
         report = GapReport()
         with self.downloader() as dl:
-            for country in self.countries:
-                for first, last in wanted:
-                    report.expected += 1
-                    path = self._month_path(country, first)
-                    settled = today - last > SETTLED
-                    if settled and path.is_file():
-                        result.skipped += 1
-                    else:
-                        error = self._fetch_month(dl, country, first, last, path, result)
-                        if error is not None:
-                            start = datetime.combine(first, datetime.min.time(), UTC)
-                            end = datetime.combine(last + timedelta(1), datetime.min.time(), UTC)
-                            name = f"acled-{_slug(country)}-{first:%Y-%m}"
-                            report.gaps.append(Gap("month", start, end, error, name))
-                            continue
+            if self.progress is not None:
+                self.progress(0, len(todo))
+            for n, (country, first) in enumerate(todo):
+                earlier = n < len(extra)
+                last = months(first, first)[0][1]
+                unit = self.unit(country, first)
+                path = self._month_path(country, first)
+                report.expected += 1
+                if today - last > SETTLED and path.is_file():
+                    result.skipped += 1
+                    outcome = DownloadResult(unit, path, from_cache=True)
+                else:
+                    error = self._fetch_month(dl, country, first, last, path, result)
+                    outcome = DownloadResult(unit, None if error else path, error)
+                assert result.units is not None
+                result.units.append(outcome)
+                if earlier:
+                    result.retried.append(outcome)
+                if outcome.ok:
                     report.available += 1
                     result.artifacts.append(self._artifact(country, first, path))
+                else:
+                    reason = outcome.error or "failed"
+                    if earlier:
+                        reason = f"earlier gap, retried: {reason}"
+                    report.gaps.append(Gap("month", unit.start, unit.end, reason, unit.name))
+                if self.progress is not None:
+                    self.progress(n + 1, len(todo))
         result.gaps = report
         return result
 

@@ -17,8 +17,14 @@ a year of the period with no file at all; a rerun lists the dataset again, finds
 it has in its cache, and fetches only what is missing — which fills the gaps.
 
 An API token (``X-Dataverse-key``), needed only for datasets whose terms require signing
-in, comes from the ``DYADWATCH_DATAVERSE_TOKEN`` environment variable or the caller; it is
-sent as a header, never logged, never put in a URL, a cache path or the store.
+in, comes from the ``dataverse_token`` setting (``DYADWATCH_DATAVERSE_TOKEN`` or the config
+file) or the caller; it is sent as a header to the configured server only (not to the
+storage a file download may redirect to), never logged, never put in a URL, a cache path,
+the list of earlier gaps or the store. A file an earlier run failed to fetch is retried on
+the configured server (:meth:`Dataverse.rebase`), whatever URL the list recorded.
+
+:class:`DataverseSource` gives ICEWS and POLECAT what ``dyadwatch update`` needs of them
+(:class:`~dyadwatch.sources.fetch.Fetcher`).
 """
 
 from __future__ import annotations
@@ -26,15 +32,18 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from dyadwatch.errors import DownloadError
+from dyadwatch.settings import Secret
 from dyadwatch.sources.base import Artifact, file_artifact
-from dyadwatch.sources.download import Downloader, FetchResult
+from dyadwatch.sources.download import Downloader, FetchResult, Progress
+from dyadwatch.sources.fetch import Fetcher
 from dyadwatch.sources.remote import Gap, GapReport, RemoteFile
 
 log = logging.getLogger(__name__)
@@ -42,6 +51,7 @@ log = logging.getLogger(__name__)
 HARVARD = "https://dataverse.harvard.edu"
 TOKEN_ENV = "DYADWATCH_DATAVERSE_TOKEN"
 DATA_SUFFIXES = (".tab", ".tsv", ".txt", ".csv", ".zip")
+ACCESS_PATH = "/api/access/datafile/"
 
 Interval = tuple[str, datetime, datetime, datetime | None]
 """(stream, start, end, published) of a file: what a source's classifier returns."""
@@ -163,7 +173,11 @@ class Dataverse:
     cache_dir
         The download cache (``Settings.cache_dir``).
     token
-        A Dataverse API token (default: ``$DYADWATCH_DATAVERSE_TOKEN``, if set).
+        A Dataverse API token (default: ``$DYADWATCH_DATAVERSE_TOKEN``, if set); not shown
+        by ``repr``.
+    progress
+        Called with (files fetched, files to fetch) (see
+        :data:`~dyadwatch.sources.download.Progress`).
 
     Examples
     --------
@@ -177,15 +191,16 @@ class Dataverse:
     dataset: str
     classify: Callable[[str], Interval | None]
     cache_dir: Path
-    token: str | None = None
+    token: Secret | str | None = field(default=None, repr=False)
     concurrency: int = 2
     retries: int = 5
     timeout: float = 60.0
     backoff: float = 1.0
-    progress: bool = False
+    progress: Progress | None = None
 
     def downloader(self) -> Downloader:
-        token = self.token if self.token is not None else os.environ.get(TOKEN_ENV)
+        given = self.token if self.token is not None else os.environ.get(TOKEN_ENV)
+        token = given.reveal() if isinstance(given, Secret) else given
         return Downloader(
             self.cache_dir,
             concurrency=self.concurrency,
@@ -195,7 +210,8 @@ class Dataverse:
             progress=self.progress,
             label=self.source,
             hint=f"the {self.source} Dataverse server and dataset",
-            headers={"X-Dataverse-key": token} if token else None,
+            secrets={"X-Dataverse-key": token} if token else None,
+            secret_origin=self.server if token else None,
         )
 
     def list_files(self, dl: Downloader) -> list[tuple[RemoteFile, datetime | None]]:
@@ -234,14 +250,21 @@ class Dataverse:
         since: date | None = None,
         until: date | None = None,
         *,
-        skip: Sequence[str] = (),
+        after: datetime | None = None,
+        skip: Iterable[str] = (),
         retry: Sequence[RemoteFile] = (),
     ) -> FetchResult:
         """Download the dataset's files that cover ``since``..``until`` and report the gaps.
 
         ``skip`` names files (by name) not to fetch (already ingested); ``retry`` are files
-        an earlier run failed to fetch, tried again whatever their period.
+        an earlier run failed to fetch, tried again whatever their period (a gap of the
+        report, ``earlier gap, retried: …``, if one fails again). Without ``since``,
+        ``after`` (the start of the latest file ingested) starts the period on its day, so
+        a new release of that file is fetched too.
         """
+        if since is None and after is not None:
+            since = after.astimezone(UTC).date()
+        skip = set(skip)
         result = FetchResult()
         with self.downloader() as dl:
             listed = self.list_files(dl)
@@ -257,20 +280,24 @@ class Dataverse:
                 if (lo is None or f.end > lo) and (hi is None or f.start < hi)
             ]
             names = {f.name for f, _ in wanted}
-            todo = [(f, p) for f, p in wanted if f.name not in set(skip)]
+            todo = [(f, p) for f, p in wanted if f.name not in skip]
             result.skipped = len(wanted) - len(todo)
             extra = [(f, None) for f in retry if f.name not in names]
             published = {f.name: p for f, p in listed}
             result.downloads = dl.download_all([f for f, _ in [*extra, *todo]])
             result.retried = result.downloads[: len(extra)]
         report = GapReport(expected=len(wanted) + len(extra))
+        earlier = {id(r) for r in result.retried}
         for r in result.downloads:
             if r.ok and r.path is not None:
                 report.available += 1
                 result.artifacts.append(self.artifact(r.path, r.file, published.get(r.file.name)))
             else:
                 f = r.file
-                report.gaps.append(Gap(f.stream, f.start, f.end, r.error or "failed", f.name))
+                reason = r.error or "failed"
+                if id(r) in earlier:
+                    reason = f"earlier gap, retried: {reason}"
+                report.gaps.append(Gap(f.stream, f.start, f.end, reason, f.name))
         report.gaps += uncovered_years([f for f, _ in listed], since, until)
         report.gaps.sort(key=lambda g: (g.start, g.stream))
         result.gaps = report
@@ -303,6 +330,77 @@ class Dataverse:
             log.warning("gap: %s %s–%s %s", gap.stream, gap.start, gap.end, gap.reason)
         yield from result.artifacts
 
+    def rebase(self, files: Sequence[RemoteFile]) -> list[RemoteFile]:
+        """Files of this dataset recorded by an earlier run, with their URLs on this server.
+
+        A recorded URL is never followed as it is: its ``/api/access/datafile/…`` part is
+        put on the configured server, so the API token goes only where it is meant to (a
+        list of gaps edited to name another host cannot draw it out). Files of another
+        source or dataset are left out.
+
+        >>> dv = Dataverse("icews", "https://dv.example", "doi:10/X", lambda n: None, Path("c"))
+        >>> f = RemoteFile("a.tab", "http://old.example/api/access/datafile/7?format=original",
+        ...                "yearly", *year_interval(2018), cache_name="icews/doi_10_X/7-a.tab")
+        >>> dv.rebase([f])[0].url
+        'https://dv.example/api/access/datafile/7?format=original'
+        """
+        prefix = f"{self.source}/{_safe(self.dataset)}/"
+        out = []
+        for f in files:
+            parts = urlsplit(f.url)
+            if not (f.cache_name or "").startswith(prefix) or ACCESS_PATH not in parts.path:
+                log.info("%s: %s is not a file of %s; not retried", self.source, f.name, prefix)
+                continue
+            path = parts.path[parts.path.index(ACCESS_PATH) :]
+            query = f"?{parts.query}" if parts.query else ""
+            out.append(replace(f, url=f"{self.server.rstrip('/')}{path}{query}"))
+        return sorted(out, key=lambda f: (f.start, f.name))
+
+
+class DataverseSource(Fetcher):
+    """What ``dyadwatch update`` needs of a source whose data is one Dataverse dataset.
+
+    ICEWS and POLECAT mix it in before their file-reading base; they set ``label`` and
+    ``dataverse`` (see :class:`~dyadwatch.sources.fetch.Fetcher`).
+    """
+
+    dataverse: Dataverse
+
+    def fetch(
+        self,
+        since: date | None = None,
+        until: date | None = None,
+        *,
+        after: datetime | None = None,
+        skip: Iterable[str] = (),
+        retry: Sequence[RemoteFile] = (),
+    ) -> FetchResult:
+        """Download the Dataverse files covering ``since``..``until``; see :class:`Dataverse`."""
+        return self.dataverse.fetch(since, until, after=after, skip=skip, retry=retry)
+
+    def discover(self, since: date | None = None, until: date | None = None) -> Iterator[Artifact]:
+        return self.dataverse.discover(since, until)
+
+    def gap_key(self, file: RemoteFile) -> str:
+        """A Dataverse file's artifact key: its name as the dataset lists it."""
+        return file.name
+
+    def retry_files(self, files: Sequence[RemoteFile]) -> list[RemoteFile]:
+        return self.dataverse.rebase(files)
+
+    def resume_after(self, keys: Iterable[str]) -> datetime | None:
+        """Start of the latest interval among ingested file names of this dataset."""
+        starts = []
+        for key in keys:
+            kind = self.dataverse.classify(Path(key).name)
+            if kind is not None:
+                starts.append(kind[1])
+        return max(starts) if starts else None
+
+    def where(self) -> str:
+        dv = self.dataverse
+        return f"the {self.label} dataset {dv.dataset} at {dv.server.rstrip('/')}"
+
 
 def uncovered_years(
     files: Sequence[RemoteFile], since: date | None, until: date | None
@@ -329,6 +427,7 @@ __all__ = [
     "TOKEN_ENV",
     "Dataverse",
     "DataverseFile",
+    "DataverseSource",
     "Interval",
     "parse_listing",
     "stamp",

@@ -15,9 +15,15 @@ verified is not fetched again.
 Every outcome is a :class:`DownloadResult`; failures are reported, never swallowed — the
 caller turns them into the run's gap report.
 
-Credentials travel only in request headers set by the caller (``headers``, or an
+Credentials travel only in request headers set by the caller (``secrets``, or an
 ``httpx.Auth`` such as ACLED's bearer token); they are never part of a URL, a cache path, a
-log line or a result, so nothing that is logged or stored can leak them.
+log line or a result, so nothing that is logged or stored can leak them. ``secrets`` go only
+to the server they are for (``secret_origin``): a redirect to another host (Dataverse serves
+files from a storage bucket) is sent without them, as httpx does for ``Authorization``.
+
+Progress is reported, never drawn: ``progress(done, total)`` is called as files finish (from
+the worker threads, one call at a time); the command line draws it
+(:mod:`dyadwatch.present.cli.progress`).
 """
 
 from __future__ import annotations
@@ -36,7 +42,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from tqdm import tqdm
 
 from dyadwatch.errors import DownloadError
 from dyadwatch.sources.base import Artifact
@@ -52,6 +57,19 @@ USER_AGENT = "dyadwatch-downloader"
 
 Validate = Callable[[Path], str | None]
 """A content check run on a downloaded file before it is kept: None, or why it is bad."""
+
+Progress = Callable[[int, int], None]
+"""``progress(done, total)``: units done (files, months) out of the run's total."""
+
+
+def origin(url: str | httpx.URL) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of ``url``: where a credential may be sent.
+
+    >>> origin("https://dataverse.harvard.edu/api/access/datafile/1")
+    ('https', 'dataverse.harvard.edu', None)
+    """
+    u = httpx.URL(url) if isinstance(url, str) else url
+    return (u.scheme, u.host, u.port)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +96,15 @@ class FetchResult:
     gaps: GapReport = field(default_factory=GapReport)
     skipped: int = 0
     retried: list[DownloadResult] = field(default_factory=list)
-    """Downloads of earlier gaps outside this run's period (also in ``downloads``)."""
+    """Outcomes of earlier gaps retried outside this run's period (also in :meth:`outcomes`)."""
+    units: list[DownloadResult] | None = None
+    """The outcome of each unit a later run would retry, when the units are not the
+    downloads themselves (ACLED: a month of one country, fetched page by page); None: each
+    download is a unit."""
+
+    def outcomes(self) -> list[DownloadResult]:
+        """One result per retryable unit (see :attr:`units`)."""
+        return self.downloads if self.units is None else self.units
 
 
 class _Retry(Exception):
@@ -119,13 +145,19 @@ class Downloader:
     backoff
         First pause between attempts (doubles each time, with jitter).
     progress
-        Show a tqdm progress bar (on stderr) while downloading.
+        Called with (files done, files to fetch) as :meth:`download_all` goes (see
+        :data:`Progress`); the library draws nothing.
     label
         Names the source in the progress bar and in errors (``gdelt``, ``icews`` …).
     hint
         What to check when a resource cannot be fetched (the setting that holds its URL).
     headers
-        Extra request headers (a Dataverse API token, ``Accept``). Never logged.
+        Extra request headers (``Accept``).
+    secrets
+        Request headers that carry a credential (a Dataverse API token), sent only to
+        ``secret_origin``'s scheme, host and port. Never logged.
+    secret_origin
+        The URL of the server the ``secrets`` are for (required with ``secrets``).
     auth
         An ``httpx.Auth`` that signs each request (ACLED's OAuth bearer token).
     validate
@@ -147,14 +179,18 @@ class Downloader:
         retries: int = 5,
         timeout: float = 60.0,
         backoff: float = 1.0,
-        progress: bool = False,
+        progress: Progress | None = None,
         transport: httpx.BaseTransport | None = None,
         label: str = "gdelt",
         hint: str = "gdelt_base_url",
         headers: Mapping[str, str] | None = None,
+        secrets: Mapping[str, str] | None = None,
+        secret_origin: str | None = None,
         auth: httpx.Auth | None = None,
         validate: Validate | None = None,
     ) -> None:
+        if secrets and not secret_origin:
+            raise ValueError("secrets need the secret_origin they may be sent to")
         self.cache_dir = Path(cache_dir)
         self.concurrency = max(1, concurrency)
         self.retries = max(0, retries)
@@ -164,6 +200,8 @@ class Downloader:
         self.label = label
         self.hint = hint
         self.validate = validate
+        self._secrets = dict(secrets or {})
+        self._secret_origin = origin(secret_origin) if secret_origin else None
         self._client = httpx.Client(
             timeout=httpx.Timeout(timeout),
             limits=httpx.Limits(max_connections=self.concurrency),
@@ -171,8 +209,18 @@ class Downloader:
             follow_redirects=True,
             transport=transport,
             auth=auth,
+            event_hooks={"request": [self._sign]} if self._secrets else None,
         )
         self._sleep: Callable[[float], None] = time.sleep
+
+    def _sign(self, request: httpx.Request) -> None:
+        """Add the secret headers to a request for their server; strip them from any other
+        (httpx calls this for every request, redirects included)."""
+        if origin(request.url) == self._secret_origin:
+            request.headers.update(self._secrets)
+        else:
+            for name in self._secrets:
+                request.headers.pop(name, None)
 
     def close(self) -> None:
         self._client.close()
@@ -285,26 +333,24 @@ class Downloader:
         """Fetch ``files`` with at most ``concurrency`` at once; results in the same order."""
         if not files:
             return []
-        bar = None
         lock = threading.Lock()
-        if self.progress:
-            bar = tqdm(total=len(files), unit="file", desc=f"{self.label} download", leave=False)
+        total, done = len(files), 0
+        if self.progress is not None:
+            self.progress(0, total)
 
         def one(file: RemoteFile) -> DownloadResult:
+            nonlocal done
             result = self.download(file)
-            if bar is not None:
+            if not result.ok:
+                log.info("%s: %s: %s", self.label, file.name, result.error)
+            if self.progress is not None:
                 with lock:
-                    bar.update(1)
-                    if not result.ok:
-                        bar.write(f"failed: {file.name}: {result.error}")
+                    done += 1
+                    self.progress(done, total)
             return result
 
-        try:
-            with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-                return list(pool.map(one, files))
-        finally:
-            if bar is not None:
-                bar.close()
+        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            return list(pool.map(one, files))
 
     # --- one attempt -------------------------------------------------------------------------
 

@@ -46,7 +46,7 @@ so the report itself was public that day, though the coded record came later.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -55,10 +55,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dyadwatch.errors import ArtifactError
-from dyadwatch.settings import Settings
+from dyadwatch.settings import Secret, Settings
 from dyadwatch.sources.base import Artifact, Reject
-from dyadwatch.sources.dataverse import HARVARD, Dataverse, Interval, stamp, year_interval
-from dyadwatch.sources.download import FetchResult
+from dyadwatch.sources.dataverse import (
+    HARVARD,
+    Dataverse,
+    DataverseSource,
+    Interval,
+    stamp,
+    year_interval,
+)
+from dyadwatch.sources.download import Progress
 from dyadwatch.sources.eventfile import (
     EventFileSource,
     actor_code,
@@ -68,7 +75,6 @@ from dyadwatch.sources.eventfile import (
     to_json,
 )
 from dyadwatch.sources.lookups import country_codes, icews_event_labels, icews_sectors
-from dyadwatch.sources.remote import RemoteFile
 from dyadwatch.sources.sectors import agents
 from dyadwatch.sources.tabular import lookup
 
@@ -130,7 +136,7 @@ def classify(name: str) -> Interval | None:
     return None
 
 
-class IcewsSource(EventFileSource):
+class IcewsSource(DataverseSource, EventFileSource):
     """ICEWS events, Harvard Dataverse doi:10.7910/DVN/28075 (cite Boschee et al.; its terms).
 
     The full terms are in :attr:`about`; the module docstring documents the mapping and the
@@ -138,6 +144,7 @@ class IcewsSource(EventFileSource):
     """
 
     name: ClassVar[str] = "icews"
+    label: ClassVar[str] = "ICEWS"
     stored_as: ClassVar[str] = "icews"
     codebook: ClassVar[str] = "cameo"
     schema_versions: ClassVar[tuple[str, ...]] = ("icews-dataverse-20",)
@@ -165,12 +172,12 @@ class IcewsSource(EventFileSource):
         server: str = HARVARD,
         dataset: str = DATASET,
         cache_dir: Path | None = None,
-        token: str | None = None,
+        token: Secret | str | None = None,
         concurrency: int = 2,
         retries: int = 5,
         timeout: float = 60.0,
         backoff: float = 1.0,
-        progress: bool = False,
+        progress: Progress | None = None,
     ) -> None:
         super().__init__(dyads=dyads, known_at=known_at)
         self.dataverse = Dataverse(
@@ -194,25 +201,10 @@ class IcewsSource(EventFileSource):
             "cache_dir": settings.cache_dir,
             "retries": settings.download_retries,
             "timeout": settings.download_timeout,
+            "token": settings.dataverse_token,
         }
         args.update(kw)
         return cls(**args)
-
-    # --- downloads ---------------------------------------------------------------------------
-
-    def fetch(
-        self,
-        since: date | None = None,
-        until: date | None = None,
-        *,
-        skip: Sequence[str] = (),
-        retry: Sequence[RemoteFile] = (),
-    ) -> FetchResult:
-        """Download the Dataverse files covering ``since``..``until``; see :class:`Dataverse`."""
-        return self.dataverse.fetch(since, until, skip=skip, retry=retry)
-
-    def discover(self, since: date | None = None, until: date | None = None) -> Iterator[Artifact]:
-        return self.dataverse.discover(since, until)
 
     # --- reading -----------------------------------------------------------------------------
 

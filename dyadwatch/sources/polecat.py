@@ -57,7 +57,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -65,11 +65,18 @@ from typing import Any, ClassVar
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dyadwatch.settings import Settings
+from dyadwatch.settings import Secret, Settings
 from dyadwatch.sources.base import Artifact, Reject
 from dyadwatch.sources.crosswalk import cameo_for, plover_types, quad_class_for
-from dyadwatch.sources.dataverse import HARVARD, Dataverse, Interval, stamp, year_interval
-from dyadwatch.sources.download import FetchResult
+from dyadwatch.sources.dataverse import (
+    HARVARD,
+    Dataverse,
+    DataverseSource,
+    Interval,
+    stamp,
+    year_interval,
+)
+from dyadwatch.sources.download import Progress
 from dyadwatch.sources.eventfile import (
     EventFileSource,
     actor_code,
@@ -81,7 +88,6 @@ from dyadwatch.sources.eventfile import (
     to_json,
 )
 from dyadwatch.sources.lookups import country_codes
-from dyadwatch.sources.remote import RemoteFile
 from dyadwatch.sources.sectors import agent_for_sector, pick_agent, split_sectors
 from dyadwatch.sources.tabular import apply
 
@@ -208,10 +214,11 @@ def first_code(values: Any) -> Any:
     return apply(values, one)
 
 
-class PolecatSource(EventFileSource):
+class PolecatSource(DataverseSource, EventFileSource):
     """POLECAT events, Harvard Dataverse doi:10.7910/DVN/AJGVIT (research and education use)."""
 
     name: ClassVar[str] = "polecat"
+    label: ClassVar[str] = "POLECAT"
     stored_as: ClassVar[str] = "polecat"
     codebook: ClassVar[str] = "plover"
     schema_versions: ClassVar[tuple[str, ...]] = ("polecat-dataverse-40", "polecat-dataverse-39")
@@ -241,12 +248,12 @@ class PolecatSource(EventFileSource):
         server: str = HARVARD,
         dataset: str = DATASET,
         cache_dir: Path | None = None,
-        token: str | None = None,
+        token: Secret | str | None = None,
         concurrency: int = 2,
         retries: int = 5,
         timeout: float = 60.0,
         backoff: float = 1.0,
-        progress: bool = False,
+        progress: Progress | None = None,
     ) -> None:
         super().__init__(dyads=dyads, known_at=known_at)
         self.dataverse = Dataverse(
@@ -270,23 +277,10 @@ class PolecatSource(EventFileSource):
             "cache_dir": settings.cache_dir,
             "retries": settings.download_retries,
             "timeout": settings.download_timeout,
+            "token": settings.dataverse_token,
         }
         args.update(kw)
         return cls(**args)
-
-    def fetch(
-        self,
-        since: date | None = None,
-        until: date | None = None,
-        *,
-        skip: Sequence[str] = (),
-        retry: Sequence[RemoteFile] = (),
-    ) -> FetchResult:
-        """Download the Dataverse files covering ``since``..``until``; see :class:`Dataverse`."""
-        return self.dataverse.fetch(since, until, skip=skip, retry=retry)
-
-    def discover(self, since: date | None = None, until: date | None = None) -> Iterator[Artifact]:
-        return self.dataverse.discover(since, until)
 
     # --- reading -----------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from dyadwatch.pipeline import IngestSummary
-from dyadwatch.present.cli.gdelt import UpdateResult, _record_gaps
+from dyadwatch.present.cli.update import UpdateResult, record_gaps
 from dyadwatch.sources.base import Artifact
 from dyadwatch.sources.gdelt import FetchResult
 from dyadwatch.sources.gdelt.discovery import RemoteFile, classify
@@ -206,7 +206,7 @@ def test_recording_rereads_the_file_under_the_lock_and_keeps_other_runs_entries(
     save_gaps(path, [pending(EXPORT), pending(LATER)])
     result = _result()
     failed = {"20180101001500.mentions.CSV": (remote(MENTIONS), "timed out")}
-    _record_gaps(store, result, failed, now=NOW, max_attempts=5, max_age=MAX_AGE, lock_wait=0)
+    record_gaps(store, result, failed, now=NOW, max_attempts=5, max_age=MAX_AGE, lock_wait=0)
     # The other run's LATER is kept, EXPORT (ingested meanwhile) is removed, MENTIONS added.
     assert [g.file.name for g in load_gaps(path)] == [MENTIONS, LATER]
     assert result.pending == 2 and not result.warnings
@@ -223,7 +223,7 @@ def test_recording_while_another_writer_holds_the_lock_warns_and_changes_nothing
     result = _result()
     failed = {"20180101001500.mentions.CSV": (remote(MENTIONS), "timed out")}
     with store.writer():
-        _record_gaps(store, result, failed, now=NOW, max_attempts=5, max_age=MAX_AGE, lock_wait=0)
+        record_gaps(store, result, failed, now=NOW, max_attempts=5, max_age=MAX_AGE, lock_wait=0)
     assert path.read_bytes() == before
     assert result.gaps is None and result.pending is None
     assert len(result.warnings) == 1
@@ -239,7 +239,7 @@ def test_recording_over_an_unreadable_file_sets_it_aside_and_starts_a_new_list(
     path.write_text("{half a file")
     result = _result()
     failed = {"20180101001500.mentions.CSV": (remote(MENTIONS), "timed out")}
-    _record_gaps(store, result, failed, now=NOW, max_attempts=5, max_age=MAX_AGE, lock_wait=0)
+    record_gaps(store, result, failed, now=NOW, max_attempts=5, max_age=MAX_AGE, lock_wait=0)
     assert [g.file.name for g in load_gaps(path)] == [MENTIONS]
     moved = store.root / f"{GAPS_FILE}.corrupt-20180102T120000Z"
     assert moved.read_text() == "{half a file"

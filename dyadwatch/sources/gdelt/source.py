@@ -27,8 +27,9 @@ import pyarrow.compute as pc
 
 from dyadwatch.errors import ArtifactError, DownloadError
 from dyadwatch.settings import Settings
-from dyadwatch.sources.base import Artifact, Chunk, Source, check_local_path
-from dyadwatch.sources.download import Downloader, FetchResult
+from dyadwatch.sources.base import Artifact, Chunk, check_local_path
+from dyadwatch.sources.download import Downloader, FetchResult, Progress
+from dyadwatch.sources.fetch import Fetcher
 from dyadwatch.sources.gdelt.canonical import Dyads, fips_table
 from dyadwatch.sources.gdelt.discovery import (
     TRANSLATION_STREAMS,
@@ -45,6 +46,7 @@ from dyadwatch.sources.gdelt.discovery import (
     parse_v1_index,
 )
 from dyadwatch.sources.gdelt.fileio import content_checksum
+from dyadwatch.sources.gdelt.gaps import retry_order
 from dyadwatch.sources.gdelt.reader import FileReader
 from dyadwatch.sources.remote import artifact_key
 
@@ -60,10 +62,11 @@ ALL_STREAMS = (
 )
 
 
-class GdeltSource(Source):
+class GdeltSource(Fetcher):
     """GDELT 1.0/2.0 events and 2.0 mentions (filtered to the dyads; volume kept)."""
 
     name: ClassVar[str] = "gdelt"
+    label: ClassVar[str] = "GDELT"
     codebook: ClassVar[str] = "cameo"
     schema_versions: ClassVar[tuple[str, ...]] = (
         "events-1.0-historical",
@@ -85,7 +88,7 @@ class GdeltSource(Source):
         backoff: float = 1.0,
         streams: Sequence[str] = DEFAULT_STREAMS,
         mention_event_keys: Iterable[str] = (),
-        progress: bool = False,
+        progress: Progress | None = None,
     ) -> None:
         unknown = [s for s in streams if s not in ALL_STREAMS]
         if unknown:
@@ -174,7 +177,7 @@ class GdeltSource(Source):
         until: date | None = None,
         *,
         after: datetime | None = None,
-        skip_keys: Iterable[str] = (),
+        skip: Iterable[str] = (),
         retry: Sequence[RemoteFile] = (),
     ) -> FetchResult:
         """Download the files of the period and report every gap.
@@ -185,7 +188,7 @@ class GdeltSource(Source):
             Inclusive days (None: from the first / to the last listed file).
         after
             Only intervals that start after this instant (what is new since the last ingest).
-        skip_keys
+        skip
             Artifact keys already ingested: not downloaded again.
         retry
             Files an earlier run failed to download (see :mod:`.gaps`): fetched first (one in
@@ -199,7 +202,7 @@ class GdeltSource(Source):
         >>> result = src.fetch(date(2018, 1, 1), date(2018, 1, 1))  # doctest: +SKIP
         >>> print(result.gaps.text())  # doctest: +SKIP
         """
-        skip = set(skip_keys)
+        skip = set(skip)
         result = FetchResult()
         with self.downloader() as dl:
             listed = self.list_files(dl, self.streams, after, since, until)
@@ -230,6 +233,26 @@ class GdeltSource(Source):
             if r.ok and r.path is not None:
                 result.artifacts.append(self._artifact(r.path, remote=r.file))
         return result
+
+    def gap_key(self, file: RemoteFile) -> str:
+        """A GDELT file's artifact key: its name without ``.zip``."""
+        return artifact_key(file.name)
+
+    def retry_files(self, files: Sequence[RemoteFile]) -> list[RemoteFile]:
+        """Earlier gaps of this source's streams, on its mirror, events before mentions."""
+        return retry_order(files, self.streams, self.base_url)
+
+    def resume_after(self, keys: Iterable[str]) -> datetime | None:
+        """Start of the latest interval of this source's streams among ``keys``."""
+        starts = []
+        for key in keys:
+            kind = classify(Path(key).name)
+            if kind is not None and kind[0] in self.streams:
+                starts.append(kind[1])
+        return max(starts) if starts else None
+
+    def where(self) -> str:
+        return f"GDELT's file list at {self.base_url}"
 
     def discover(self, since: date | None = None, until: date | None = None) -> Iterator[Artifact]:
         """Download the period's files (see :meth:`fetch`) and yield those that arrived.
