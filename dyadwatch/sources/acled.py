@@ -306,6 +306,7 @@ class AcledSource(Fetcher, EventFileSource):
 
     name: ClassVar[str] = "acled"
     label: ClassVar[str] = "ACLED"
+    credential_settings: ClassVar[tuple[str, ...]] = ("acled_username", "acled_password")
     stored_as: ClassVar[str] = "acled"
     codebook: ClassVar[str] = "acled"
     schema_versions: ClassVar[tuple[str, ...]] = ("acled-export-31", "acled-export-30")

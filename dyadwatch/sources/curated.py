@@ -180,6 +180,10 @@ class CuratedSource(Source):
     """The curated knowledge base (events, instrument states, indicators) shipped with dyadwatch."""
 
     name: ClassVar[str] = "curated"
+    about: ClassVar[str] = (
+        "dyadwatch's own curated record (dyadwatch/knowledge/), shipped under the project's "
+        "Apache-2.0 licence; each event cites its pages, which remain their publishers'."
+    )
     schema_versions: ClassVar[tuple[str, ...]] = (_FORMAT_VERSION,)
     default_confidence: float = CONFIDENCE_UNVERIFIED
 

@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from dyadwatch.errors import DownloadError
@@ -364,6 +364,7 @@ class DataverseSource(Fetcher):
     ``dataverse`` (see :class:`~dyadwatch.sources.fetch.Fetcher`).
     """
 
+    credential_settings: ClassVar[tuple[str, ...]] = ("dataverse_token",)
     dataverse: Dataverse
 
     def fetch(

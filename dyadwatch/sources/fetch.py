@@ -32,6 +32,8 @@ class Fetcher(Source):
 
     label: ClassVar[str]
     """The source's name for people (``GDELT``, ``ICEWS``)."""
+    credential_settings: ClassVar[tuple[str, ...]] = ()
+    """The settings holding the account it downloads with (:mod:`dyadwatch.settings`)."""
 
     @abstractmethod
     def fetch(

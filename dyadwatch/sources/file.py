@@ -66,6 +66,7 @@ class FileSource(Source):
     """CSV/Parquet files whose columns are the canonical event columns."""
 
     name: ClassVar[str] = "file"
+    about: ClassVar[str] = "Your own events: their terms are those of whoever made the file."
     schema_versions: ClassVar[tuple[str, ...]] = ("canonical-1",)
 
     def __init__(self, paths: list[Path] | None = None) -> None:

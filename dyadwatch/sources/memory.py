@@ -35,6 +35,7 @@ class MemorySource(Source):
     """Artifacts held in memory: named Arrow tables (or lists of :class:`Event`)."""
 
     name: ClassVar[str] = "memory"
+    about: ClassVar[str] = "Tables handed over in Python (tests, notebooks): the caller's own."
     schema_versions: ClassVar[tuple[str, ...]] = ("canonical-1",)
 
     def __init__(self, default_confidence: float = 0.5) -> None:

@@ -26,8 +26,8 @@ from dyadwatch.present.cli.options import (
     store_options,
 )
 from dyadwatch.present.cli.progress import Bar
-from dyadwatch.settings import Settings
-from dyadwatch.sources import get_source, source_class, source_names
+from dyadwatch.settings import ENV_PREFIX, Settings
+from dyadwatch.sources import get_source, source_class, source_names, source_options
 from dyadwatch.store import EventFilter, Store, count_events
 from dyadwatch.store import events as query_events
 from dyadwatch.store.query import quarantine_entries, why_empty
@@ -92,9 +92,12 @@ KNOWN_AT = KnownAtParam()
     "known_at",
     type=KNOWN_AT,
     default=None,
-    help="When the files' figures became public: YYYY-MM-DD (end of that day, UTC) or a "
-    "datetime with offset. Statistics sources only [default: end of the last period covered "
-    "plus the source's assumed lag].",
+    help="When the files became public: YYYY-MM-DD (end of that day, UTC) or a datetime with "
+    "offset. Taken by the statistics sources (cdc_vsrr, cbp_seizures, sesnsp_victims, "
+    "inegi_sesnsp, foreign_assistance) and the event datasets (icews, polecat, phoenix, acled) "
+    "[default: each source's rule — statistics: end of the last period covered plus the "
+    "source's assumed lag; event datasets: their publication or release dates, see "
+    "'dyadwatch sources NAME'].",
 )
 @store_options
 @output_options
@@ -115,6 +118,9 @@ def ingest(
     foreign_assistance) states no release date: give its publication date with --known-at, so
     that "as of D" sees its figures only from that day. Without it, dyadwatch assumes the end
     of the last period the file covers plus a lag, and notes the assumption on each row.
+    An event dataset's file (icews, polecat, phoenix, acled) is dated by its own rule (a
+    story's publication date, the file's release stamp, the day after the event); --known-at
+    gives the file's release where that rule needs one ('dyadwatch sources NAME' says which).
     Ingesting the same file again with another --known-at replaces the date it was stored with.
 
     \b
@@ -301,27 +307,74 @@ def quarantine(
         note("note: nothing is set aside" + ("" if history else " (--all shows resolved entries)"))
 
 
+def _summary(cls: type[Any]) -> str:
+    doc = (cls.__doc__ or "").strip().splitlines()
+    return doc[0] if doc else ""
+
+
+def source_details(name: str) -> dict[str, Any]:
+    """What ``dyadwatch sources NAME`` shows: the source's terms, formats, commands and
+    credentials (the settings' names, never their values)."""
+    from dyadwatch.sources.fetch import fetches  # the downloader (httpx) only when asked
+
+    cls = source_class(name)
+    options = source_options(name)
+    takes_known_at = options is None or "known_at" in options
+    detail: dict[str, Any] = {
+        "name": name,
+        "summary": _summary(cls),
+        "terms": cls.about or "not stated (see the summary)",
+        "codebook": cls.codebook,
+        "schema_versions": ", ".join(cls.schema_versions),
+        "ingest": f"dyadwatch ingest {name} FILE…"
+        + (" [--known-at DATE]" if takes_known_at else ""),
+        "update": f"dyadwatch update {name}" if fetches(cls) else "",
+    }
+    credentials = getattr(cls, "credential_settings", ())
+    if credentials:
+        env = ", ".join(f"{ENV_PREFIX}{c.upper()}" for c in credentials)
+        detail["credentials"] = (
+            f"settings {', '.join(credentials)} ({env}, or dyadwatch.toml readable by you only)"
+        )
+    return detail
+
+
 @click.command()
+@click.argument("name", required=False, metavar="[NAME]")
 @output_options
-def sources(output: Output) -> None:
-    """The sources dyadwatch can ingest.
+def sources(name: str | None, output: Output) -> None:
+    """The sources dyadwatch can ingest; with NAME, one source in full.
+
+    The list gives each source's summary, its file formats and whether 'dyadwatch update'
+    downloads it (--json adds each source's terms). NAME shows who publishes the data and
+    under which licence or terms, the codebook, the commands that bring it in and the
+    settings that hold its credentials.
 
     \b
-    Example:
+    Examples:
       dyadwatch sources
+      dyadwatch sources acled        # ACLED's terms, how to download it
     """
+    from dyadwatch.sources.fetch import fetches
+
+    if name is not None:
+        output.emit(source_details(name))
+        return
     rows = []
-    for name in source_names():
-        cls = source_class(name)
-        doc = (cls.__doc__ or "").strip().splitlines()
-        rows.append(
-            {
-                "name": name,
-                "schema_versions": ", ".join(cls.schema_versions),
-                "about": doc[0] if doc else "",
-            }
-        )
+    for source in source_names():
+        cls = source_class(source)
+        row: dict[str, Any] = {
+            "name": source,
+            "summary": _summary(cls),
+            "schema_versions": ", ".join(cls.schema_versions),
+            "update": "yes" if fetches(cls) else "",
+        }
+        if output.format != "table":
+            row["about"] = cls.about or row["summary"]
+        rows.append(row)
     output.emit(rows)
+    if output.format == "table":
+        note("'dyadwatch sources NAME' shows a source's licence or terms.")
 
 
 @click.command()
@@ -339,4 +392,14 @@ def run(settings: Settings) -> None:
     click.echo(result.text, nl=False)
 
 
-__all__ = ["events", "ingest", "init", "quarantine", "render", "run", "sources", "status"]
+__all__ = [
+    "events",
+    "ingest",
+    "init",
+    "quarantine",
+    "render",
+    "run",
+    "source_details",
+    "sources",
+    "status",
+]

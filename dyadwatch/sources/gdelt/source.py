@@ -67,6 +67,10 @@ class GdeltSource(Fetcher):
 
     name: ClassVar[str] = "gdelt"
     label: ClassVar[str] = "GDELT"
+    about: ClassVar[str] = (
+        "The GDELT Project (gdeltproject.org): GDELT 1.0 and 2.0 event and mention files, "
+        "published as open data for unlimited and unrestricted use; cite the GDELT Project."
+    )
     codebook: ClassVar[str] = "cameo"
     schema_versions: ClassVar[tuple[str, ...]] = (
         "events-1.0-historical",

@@ -55,6 +55,10 @@ class CbpSeizuresSource(StatisticsSource):
     """CBP drug seizure statistics CSVs (nationwide OFO/USBP and Air and Marine Operations)."""
 
     name: ClassVar[str] = "cbp_seizures"
+    about: ClassVar[str] = (
+        "U.S. Customs and Border Protection drug seizure statistics (cbp.gov): US government "
+        "data, in the public domain."
+    )
     schema_versions: ClassVar[tuple[str, ...]] = ("cbp-drug-seizures-fy19+",)
     assumed_lag_days: ClassVar[int] = 45
     vintage_prefix: ClassVar[str] = "cbp"

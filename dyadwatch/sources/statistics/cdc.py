@@ -42,6 +42,10 @@ class CdcVsrrSource(StatisticsSource):
     """CDC VSRR provisional drug overdose death counts (12 month-ending, by jurisdiction)."""
 
     name: ClassVar[str] = "cdc_vsrr"
+    about: ClassVar[str] = (
+        "CDC/NCHS Vital Statistics Rapid Release, provisional drug overdose death counts: "
+        "US government data, in the public domain."
+    )
     schema_versions: ClassVar[tuple[str, ...]] = ("vsrr-xkb8-kh2a",)
     assumed_lag_days: ClassVar[int] = 180
     vintage_prefix: ClassVar[str] = "cdc-vsrr"

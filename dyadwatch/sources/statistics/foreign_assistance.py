@@ -54,6 +54,9 @@ class ForeignAssistanceSource(StatisticsSource):
     """ForeignAssistance.gov country totals (obligations, disbursements) by fiscal year."""
 
     name: ClassVar[str] = "foreign_assistance"
+    about: ClassVar[str] = (
+        "ForeignAssistance.gov country totals: US government data, in the public domain."
+    )
     schema_versions: ClassVar[tuple[str, ...]] = ("fa-country-summary",)
     assumed_lag_days: ClassVar[int] = 180
     vintage_prefix: ClassVar[str] = "foreignassistance"

@@ -52,6 +52,10 @@ class SesnspVictimsSource(StatisticsSource):
     """SESNSP victims of fuero-común crimes by state and month (long CSV, optionally .bz2)."""
 
     name: ClassVar[str] = "sesnsp_victims"
+    about: ClassVar[str] = (
+        "SESNSP (Secretariado Ejecutivo del Sistema Nacional de Seguridad Pública) crime "
+        "statistics: Mexican government open data under the 'Libre uso MX' terms."
+    )
     schema_versions: ClassVar[tuple[str, ...]] = ("datos-facil-acceso-victimas-long",)
     assumed_lag_days: ClassVar[int] = 30
     vintage_prefix: ClassVar[str] = "sesnsp-victims"
@@ -214,6 +218,10 @@ class InegiSesnspSource(StatisticsSource):
     """National homicides by year: INEGI death registrations beside SESNSP counts."""
 
     name: ClassVar[str] = "inegi_sesnsp"
+    about: ClassVar[str] = (
+        "INEGI death registrations and SESNSP counts: Mexican government open data under the "
+        "'Libre uso MX' terms."
+    )
     schema_versions: ClassVar[tuple[str, ...]] = ("new-crimenmexico-table-inegi-sesnsp",)
     assumed_lag_days: ClassVar[int] = 365
     vintage_prefix: ClassVar[str] = "inegi-sesnsp-table"
