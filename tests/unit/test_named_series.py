@@ -144,19 +144,29 @@ def test_the_interval_contains_the_value_and_narrows_with_n(tmp_path: Path) -> N
 
 
 def test_fusion_weighs_by_evidence_reliability_and_coverage(tmp_path: Path) -> None:
-    curated = month_of([-6] * 8, month=3)
-    other = [ev(f"o{i}", date(2021, 3, 10), 8.0, source="other") for i in range(5)]
+    curated = [ev(f"c{m}", date(2021, m, 10), -6.0) for m in range(1, 9)]
+    other = [ev(f"o{i}", date(2021, 3, 10 + i), 8.0, source="other") for i in range(5)]
     store = store_of(tmp_path, curated + other)
-    run = run_series(store, make_query("relationship", {"window": 1}))
+    run = run_series(store, make_query("relationship", {"window": 1, "freq": "year"}))
     table = pl.from_arrow(run.table)
     assert isinstance(table, pl.DataFrame)
-    march = {
-        r["source"]: r for r in table.filter(pl.col("period") == "2021-03").iter_rows(named=True)
-    }
-    # "other" holds one day of data: its coverage of March is 1/31, so it barely counts
-    assert march["other"]["coverage"] == pytest.approx(1 / 31)
-    assert march["fused"]["value"] < -5.0
-    assert march["curated"]["weight_share"] > 0.9
+    year = {r["source"]: r for r in table.filter(pl.col("period") == "2021").iter_rows(named=True)}
+    # "other" holds one month of data: its coverage of 2021 is 1/12, so it barely counts
+    assert year["other"]["coverage"] == pytest.approx(31 / 365)
+    assert year["other"]["status"] == "insufficient" and "31%" not in year["other"]["reason"]
+    assert year["fused"]["value"] == pytest.approx(-6.0)
+    assert year["curated"]["weight_share"] == 1.0
+
+
+def test_a_window_the_source_does_not_cover_has_no_value(tmp_path: Path) -> None:
+    events = month_of([2, 3, 2, 3, 2], month=1) + month_of([2, 3, 2, 3, 2], month=2)
+    store = store_of(tmp_path, events)
+    rows_ = rows(series(store, window=3, as_of=date(2021, 12, 31)))
+    assert rows_["2021-03"]["status"] == "ok"  # January-March: two of three months covered
+    year = rows(series(store, window=12, as_of=date(2021, 12, 31), source="curated"))["2021-12"]
+    # ten events, but the record stopped in February: two months of a twelve-month window
+    assert year["n"] == 10 and year["value"] is None
+    assert "holds data for 16% of the window" in year["reason"]
 
 
 def test_lowest_since_reads_only_values_with_evidence(tmp_path: Path) -> None:

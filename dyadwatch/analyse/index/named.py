@@ -85,6 +85,11 @@ WINDOWS: Mapping[str, tuple[int, ...]] = {
 """Trailing windows (in periods) a source may be read over: about a period, a quarter, half a
 year, a year, two years."""
 
+MIN_COVERAGE = 0.5
+"""A source speaks for a window only if it holds data for at least half of it: a record that
+stops in February is not a reading of a window that runs to December, and a record that
+starts in 1985 is not a reading of the 1970s."""
+
 DENSE_SHARE = 0.5
 """A window is the finest at which at least this share of a source's periods reach MIN_N."""
 
@@ -635,20 +640,38 @@ def _source_row(
         neg=int(stat["neg"]) if stat else 0,
         sd=stat["sd"] if stat else None,
         reliability=stat["reliability"] if stat else None,
-        coverage=_coverage(days, span, row["window_start"], end),
+        coverage=_coverage(days, _periods_of(span), row["window_start"], end),
         last_event=span[1] if span else None,
         value=None,
         lo=None,
         hi=None,
         weight_share=0.0,
     )
-    if n >= query.min_n and stat is not None:
+    if n >= query.min_n and stat is not None and row["coverage"] >= MIN_COVERAGE:
         sd = float(stat["sd"] or 0.0)
         lo, hi = mean_interval(n, float(stat["mean"]), sd, query.level)
         row.update(value=float(stat["mean"]), lo=lo, hi=hi, status="ok", reason=None)
+    elif n >= query.min_n:
+        row.update(status="insufficient", reason=_uncovered(row["coverage"], span))
     else:
         row.update(status="insufficient", reason=_too_few(n, query.min_n, w, query.freq))
     return row
+
+
+def _periods_of(span: tuple[date, date] | None) -> tuple[date, date] | None:
+    """The whole months a source's events span: a record with an event in March covers March
+    (a month is the finest precision the record's dates carry)."""
+    if span is None:
+        return None
+    return span[0].replace(day=1), period_end(span[1].replace(day=1), "month")
+
+
+def _uncovered(coverage: float, span: tuple[date, date] | None) -> str:
+    runs = f" (its record runs {span[0].isoformat()} to {span[1].isoformat()})" if span else ""
+    return (
+        f"insufficient evidence: the source holds data for {coverage:.0%} of the window, "
+        f"less than {MIN_COVERAGE:.0%}{runs}"
+    )
 
 
 def _too_few(n: int, min_n: int, w: int, freq: str) -> str:
@@ -764,6 +787,7 @@ __all__ = [
     "COLUMNS",
     "DEFAULT_SERIES",
     "EPISODE_MODES",
+    "MIN_COVERAGE",
     "MIN_N",
     "NAMED",
     "WINDOWS",

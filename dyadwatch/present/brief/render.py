@@ -11,6 +11,7 @@ word boundaries, never cut.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from datetime import date
 from importlib import resources
@@ -260,15 +261,50 @@ class _Pdf:
         self.pdf.ln(0.9)
 
 
+MAX_PAGES = 3
+"""A principal reads the brief in two minutes: at most three A4 pages."""
+
+
+def compact(c: BriefContent, level: int) -> BriefContent:
+    """``c`` shortened to fit: each level drops the least needed detail first.
+
+    1: one evidence line per lever; 2: at most six drivers and six new events, four
+    indicators; 3: no evidence lines under levers, four drivers and four new events.
+    Sources keep their numbers, so every reference left in the text still resolves.
+    """
+    if level <= 0:
+        return c
+    keep_evidence = 1 if level < 3 else 0
+    levers = tuple(dataclasses.replace(b, evidence=b.evidence[:keep_evidence]) for b in c.levers)
+    c = dataclasses.replace(c, levers=levers)
+    if level >= 2:
+        lines = 6 if level == 2 else 4
+        c = dataclasses.replace(
+            c,
+            drivers=c.drivers[:lines],
+            new_events=c.new_events[:lines],
+            indicators=c.indicators[:4],
+        )
+    return c
+
+
 def render_pdf(ov: Overview, content: BriefContent | None = None) -> bytes:
-    """The brief as a PDF (A4, at most three pages for the embedded data).
+    """The brief as a PDF (A4, at most :data:`MAX_PAGES` pages: detail is dropped to fit).
 
     Examples
     --------
     >>> Path("brief.pdf").write_bytes(render_pdf(overview(store, date(2021, 1, 19))))
     ... # doctest: +SKIP
     """
-    c = content or brief_content(ov)
+    full = content or brief_content(ov)
+    for level in range(4):
+        data, pages = _render_pdf(compact(full, level))
+        if pages <= MAX_PAGES:
+            return data
+    return data
+
+
+def _render_pdf(c: BriefContent) -> tuple[bytes, int]:
     doc = _Pdf(c)
     pdf = doc.pdf
     pdf.add_page()
@@ -380,7 +416,7 @@ def render_pdf(ov: Overview, content: BriefContent | None = None) -> bytes:
     doc.heading(c.method_title, keep=16)
     doc.para(c.method, 7, "I", MUTED)
     doc.para(c.footer, 6.5, "", MUTED)
-    return bytes(pdf.output())
+    return bytes(pdf.output()), pdf.page_no()
 
 
 # --- entry points ----------------------------------------------------------------------------
