@@ -285,23 +285,6 @@ def visible_urls(
     return frozenset(urls | {u for (u,) in figures})
 
 
-def source_summary(store: Store, *, snapshot: Snapshot | None = None) -> list[dict[str, Any]]:
-    """Per stored source: events, first and last event date, and when the newest became public."""
-    con = store.connect(snapshot)
-    try:
-        return (
-            con.sql(
-                "SELECT source, count(*) AS events, min(event_date) AS first, "
-                "max(event_date) AS last, max(known_at) AS known_by FROM events "
-                "GROUP BY source ORDER BY source"
-            )
-            .to_arrow_table()
-            .to_pylist()
-        )
-    finally:
-        con.close()
-
-
 __all__ = [
     "CITATION_COLUMNS",
     "ORDERS",
@@ -312,6 +295,5 @@ __all__ = [
     "events_by_key",
     "reader_event",
     "search_events",
-    "source_summary",
     "visible_urls",
 ]

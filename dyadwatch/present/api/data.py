@@ -41,9 +41,9 @@ from dyadwatch.analyse.listing import (
     event_by_id,
     events_by_key,
     search_events,
-    source_summary,
     visible_urls,
 )
+from dyadwatch.analyse.records import source_summary
 from dyadwatch.errors import DyadwatchError, UsageError, did_you_mean
 from dyadwatch.knowledge.loader import data_root
 from dyadwatch.policy.catalog import (

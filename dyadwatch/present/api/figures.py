@@ -22,7 +22,7 @@ Examples
 ...          "value": 10.0, "vintage": "v1", "known_at": datetime(2020, 1, 5)},
 ...         {"period_start": date(2020, 1, 1), "period_end": date(2020, 12, 31),
 ...          "value": 12.0, "vintage": "v1", "known_at": datetime(2021, 1, 5)}]
->>> svg = to_svg(releases_scene(rows, unit="persons"))
+>>> svg = to_svg(releases_scene(rows, rows, unit="persons"))
 >>> "persons" in svg and ">2019<" in svg and ">2020<" in svg
 True
 """
@@ -89,21 +89,6 @@ def _period(row: Mapping[str, Any]) -> str:
     return f"{start.isoformat()} – {end.isoformat()}"
 
 
-def latest_releases(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """For each period, the release made public last (rows ordered by publication).
-
-    >>> r = [{"period_start": "2019-01-01", "period_end": "2019-12-31", "value": 1.0,
-    ...       "known_at": "2020-01-01"}, {"period_start": "2019-01-01",
-    ...       "period_end": "2019-12-31", "value": 2.0, "known_at": "2021-01-01"}]
-    >>> [x["value"] for x in latest_releases(r)]
-    [2.0]
-    """
-    last: dict[tuple[str, str], Mapping[str, Any]] = {}
-    for r in sorted(rows, key=lambda r: str(r["known_at"])):
-        last[(str(r["period_start"]), str(r["period_end"]))] = r
-    return sorted(last.values(), key=_mid)
-
-
 def _year_axis(
     scene: Scene, x0: float, x1: float, sx: Any, base: float, left: float, right: float
 ) -> None:
@@ -125,8 +110,13 @@ def _year_axis(
             scene.add(Label(sx((a + b) / 2), base + 16, str(year), 10, "middle", MUTED))
 
 
+def _key(row: Mapping[str, Any]) -> tuple[str, str, str]:
+    return str(row["period_start"]), str(row["period_end"]), str(row["vintage"])
+
+
 def releases_scene(
-    rows: Sequence[Mapping[str, Any]],
+    latest: Sequence[Mapping[str, Any]],
+    releases: Sequence[Mapping[str, Any]] = (),
     *,
     unit: str = "",
     text: ReleaseText | None = None,
@@ -136,20 +126,21 @@ def releases_scene(
     """An indicator over time with its axes: the latest release of each period as a line,
     the releases revisions replaced as dashed grey lines, the unit over the value axis.
 
-    ``rows`` are releases (``period_start``, ``period_end``, ``value``, ``vintage``,
-    ``known_at``), every vintage of every period public by the page's date.
+    ``latest`` holds, for each period, the latest release public by the page's date
+    (:func:`dyadwatch.policy.indicators.indicator_series`, which owns "latest vintage");
+    ``releases`` every release of every period public by then. Rows have ``period_start``,
+    ``period_end``, ``value``, ``vintage`` and ``known_at``.
     """
     text = text or ReleaseText()
     scene = Scene(width, height, text.title or unit)
-    known = [r for r in rows if r.get("value") is not None]
-    if not known:
+    latest = sorted((r for r in latest if r.get("value") is not None), key=_mid)
+    if not latest:
         scene.add(Label(width / 2, height / 2, text.empty, 12, "middle", MUTED))
         return scene
-    latest = latest_releases(known)
-    shown = {id(r) for r in latest}
+    shown = {_key(r) for r in latest}
     earlier: dict[str, list[Mapping[str, Any]]] = {}
-    for r in known:
-        if id(r) not in shown:
+    for r in releases:
+        if r.get("value") is not None and _key(r) not in shown:
             earlier.setdefault(str(r["vintage"]), []).append(r)
     recent = sorted(earlier, key=lambda v: max(str(r["known_at"]) for r in earlier[v]))
     drawn = recent[-MAX_EARLIER:]
@@ -158,7 +149,7 @@ def releases_scene(
     ]
     ticks = nice_ticks(min(values), max(values))
     lo, hi = ticks[0], ticks[-1]
-    xs = [_mid(r) for r in known]
+    xs = [_mid(r) for r in latest] + [_mid(r) for v in drawn for r in earlier[v]]
     x0, x1 = min(xs), max(xs)
     pad = max(30.0, (x1 - x0) * 0.03)
     x0, x1 = x0 - pad, x1 + pad
@@ -277,7 +268,6 @@ def svg(scene: Scene, cls: str = "chart", *, sized: bool = False) -> str:
 __all__ = [
     "ReleaseText",
     "effects_scene",
-    "latest_releases",
     "releases_scene",
     "strip_with_years",
     "svg",

@@ -621,6 +621,7 @@ def indicator_page(
     def context() -> dict[str, Any]:
         releases = view.releases(indicator_id, day)
         points = view.indicator(indicator_id, day, vintage)
+        latest = view.indicator(indicator_id, day, "latest-known")
         unit = LAB.unit(entry.unit)
         name = LAB.series(entry.indicator, entry.name)
         vintages: dict[str, str] = {}
@@ -629,6 +630,7 @@ def indicator_page(
         revised = len(releases) - len({(r["period_start"], r["period_end"]) for r in releases})
         chart = svg(
             releases_scene(
+                latest,
                 releases,
                 unit=unit,
                 text=ReleaseText(title=f"{name}, as known on {LAB.day(day)}"),
