@@ -15,8 +15,9 @@ that published them.
 
 Examples
 --------
->>> cat = indicator_catalog(store, date(2021, 1, 19))  # doctest: +SKIP
->>> [e.name for e in find_series(cat, "fentanyl")][:2]  # doctest: +SKIP
+>>> cat = indicator_catalog(store, date(2021, 1, 19))
+>>> [e.name for e in find_series(cat, "fentanyl")][:1]
+['US overdose deaths involving synthetic opioids other than methadone (T40.4; mainly fentanyl)']
 """
 
 from __future__ import annotations
@@ -213,7 +214,12 @@ def indicator_catalog(
 
     Examples
     --------
-    >>> len(indicator_catalog(store, date(2021, 1, 19)))  # doctest: +SKIP
+    >>> cat = indicator_catalog(store, date(2021, 1, 19))
+    >>> sorted({e.group for e in cat})
+    ['extraditions', 'homicides', 'merida', 'overdoses', 'presence']
+    >>> deaths = next(e for e in cat if e.indicator == "us_overdose_deaths_all")
+    >>> deaths.name, deaths.last_period, deaths.values[-1].value
+    ('US drug overdose deaths, all drugs', datetime.date(2018, 12, 31), 67367.0)
     """
     meta = indicator_names(store, as_of, snapshot=snapshot).to_pylist()
     if not meta:

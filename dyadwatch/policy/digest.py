@@ -17,8 +17,9 @@ layer's (:mod:`dyadwatch.present.overview`); nothing here formats a sentence.
 
 Examples
 --------
->>> d = digest(store, date(2021, 1, 19))  # doctest: +SKIP
->>> d.reading.current.value, d.reading.current.n  # doctest: +SKIP
+>>> d = digest(store, date(2021, 1, 19))
+>>> d.reading.current.period, d.reading.current.status
+('2021-01', 'ok')
 """
 
 from __future__ import annotations
@@ -454,7 +455,9 @@ def default_findings(store: Store, as_of: date) -> tuple[list[Finding], str | No
 
     Examples
     --------
-    >>> findings, note = default_findings(store, date(2021, 1, 31))  # doctest: +SKIP
+    >>> findings, note = default_findings(store, date(2021, 1, 31))
+    >>> note, {f.rule_id: f.status for f in findings}["merida_suspend"]
+    (None, 'met')
     """
     try:
         rules = load_rules()

@@ -7,8 +7,14 @@ a revision you get the figure as first published; after it, the revised one.
 
 Examples
 --------
->>> t = indicator_series(store, "us_overdose_deaths_all", as_of=date(2021, 9, 1))  # doctest: +SKIP
->>> t.select(["period_start", "value", "vintage"]).to_pylist()[-1]  # doctest: +SKIP
+The last year of US overdose deaths a reader could see in September 2020, and a year later:
+
+>>> t = indicator_series(store, "us_overdose_deaths_all", as_of=date(2020, 9, 1))
+>>> t.select(["period_start", "value", "vintage"]).to_pylist()[-1]
+{'period_start': datetime.date(2018, 1, 1), 'value': 67367.0, 'vintage': 'final'}
+>>> t = indicator_series(store, "us_overdose_deaths_all", as_of=date(2021, 9, 1))
+>>> t.select(["period_start", "value", "vintage"]).to_pylist()[-1]
+{'period_start': datetime.date(2019, 1, 1), 'value': 70630.0, 'vintage': 'final'}
 """
 
 from __future__ import annotations
@@ -32,7 +38,10 @@ def indicator_names(
 
     Examples
     --------
-    >>> indicator_names(store).column("indicator").to_pylist()[:2]  # doctest: +SKIP
+    >>> indicator_names(store).column_names[:4]
+    ['indicator', 'unit', 'scope', 'sources']
+    >>> "us_overdose_deaths_all" in indicator_names(store).column("indicator").to_pylist()
+    True
     """
     where, params = _cutoff(as_of)
     con = store.connect(snapshot)
@@ -91,8 +100,13 @@ def indicator_series(
 
     Examples
     --------
-    >>> indicator_series(store, "cbp_seizure_lbs_fentanyl_nationwide", date(2022, 1, 1))
-    ... # doctest: +SKIP
+    >>> t = indicator_series(store, "cbp_fentanyl_seized_nationwide", date(2022, 1, 1))
+    >>> t.select(["period_start", "value", "unit"]).to_pylist()[-1]
+    {'period_start': datetime.date(2020, 10, 1), 'value': 11200.0, 'unit': 'pounds'}
+    >>> indicator_series(store, "cbp_fentanyl_seized_nationwde")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    dyadwatch.errors.UsageError: ... Did you mean cbp_fentanyl_seized_nationwide? ...
     """
     con = store.connect(snapshot)
     try:

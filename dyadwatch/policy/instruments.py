@@ -8,9 +8,9 @@ when it ended. That is what an analyst on D would have seen, and what a backtest
 
 Examples
 --------
->>> [i.id for i in instrument_states(store, date(2021, 1, 31))]  # doctest: +SKIP
-['cannabis', 'certification', ...]
->>> instrument_state_on(store, "foreign_agent_law", date(2021, 1, 1)).state  # doctest: +SKIP
+>>> [i.id for i in instrument_states(store, date(2021, 1, 31))][:3]
+['cannabis', 'certification', 'dialogue']
+>>> instrument_state_on(store, "foreign_agent_law", date(2021, 1, 1)).state
 'in_force'
 """
 
@@ -60,8 +60,8 @@ def states_from_table(table: pa.Table, as_of: date | datetime | None = None) -> 
 
     Examples
     --------
-    >>> states_from_table(store.table("instrument_states"), date(2020, 1, 1))  # doctest: +SKIP
-    [Instrument(id='certification', ...), ...]
+    >>> [i.id for i in states_from_table(store.table("instrument_states"), date(2020, 1, 1))][:2]
+    ['cannabis', 'certification']
     """
     cutoff = as_of_timestamp(as_of) if as_of is not None else None
     rows = table.to_pylist()
@@ -122,9 +122,8 @@ def instrument_states(
 
     Examples
     --------
-    >>> inst = instrument_states(store, date(2021, 1, 31))  # doctest: +SKIP
+    >>> inst = instrument_states(store, date(2021, 1, 31))
     >>> next(i for i in inst if i.id == "dialogue").state_on(date(2021, 1, 31)).state
-    ... # doctest: +SKIP
     'frozen'
     """
     return states_from_table(store.table("instrument_states", snapshot), as_of)
@@ -146,7 +145,6 @@ def instrument_state_on(
     Examples
     --------
     >>> instrument_state_on(store, "terrorist_designation", date(2025, 3, 1)).state
-    ... # doctest: +SKIP
     'designated'
     """
     table = store.table("instrument_states", snapshot)

@@ -9,7 +9,10 @@ See docs/rules.md.
 Examples
 --------
 >>> rules = load_rules()
->>> findings = evaluate(store, rules, date(2021, 1, 31))  # doctest: +SKIP
+>>> from datetime import date
+>>> findings = evaluate(store, rules, date(2021, 1, 31))
+>>> [(f.rule_id, f.status) for f in findings][:2]
+[('merida_suspend', 'met'), ('treatment_funding_conditional', 'met')]
 """
 
 from dyadwatch.policy.rules.backtest import Backtest, RuleHistory, Spell, backtest

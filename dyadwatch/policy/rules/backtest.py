@@ -15,8 +15,10 @@ which they agree best), and an event study of the default index and the rule's i
 
 Examples
 --------
->>> bt = backtest(store, load_rules(), date(2018, 1, 1), date(2026, 3, 1))  # doctest: +SKIP
->>> bt.histories[0].first_met  # doctest: +SKIP
+>>> from dyadwatch.policy.rules import load_rules
+>>> bt = backtest(store, load_rules(), date(2020, 1, 1), date(2021, 1, 31))
+>>> bt.histories[0].first_met
+datetime.date(2020, 12, 31)
 """
 
 from __future__ import annotations
@@ -373,8 +375,11 @@ def backtest(
 
     Examples
     --------
-    >>> bt = backtest(store, load_rules(), date(2018, 1, 1))  # doctest: +SKIP
-    >>> print(bt.histories[0].verdict())  # doctest: +SKIP
+    >>> from dyadwatch.policy.rules import load_rules
+    >>> bt = backtest(store, load_rules(), date(2020, 1, 1), date(2021, 1, 31))
+    >>> print(bt.histories[0].verdict())  # doctest: +NORMALIZE_WHITESPACE
+    The condition first held in 2020-12 and held 2 month(s) in 1 spell(s), the longest
+    2 month(s); the lever (merida) was not used in the range.
     """
     today = today or datetime.now(UTC).date()
     months = month_ends(start, end or today, today)

@@ -88,9 +88,9 @@ class RuleData:
 
     Examples
     --------
-    >>> data = RuleData.load(store)  # doctest: +SKIP
-    >>> data.at(date(2021, 1, 31)).instrument("dialogue").state_on(date(2021, 1, 31))
-    ... # doctest: +SKIP
+    >>> data = RuleData.load(store)
+    >>> data.at(date(2021, 1, 31)).instrument("dialogue").state_on(date(2021, 1, 31)).state
+    'frozen'
     """
 
     def __init__(

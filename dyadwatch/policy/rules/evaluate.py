@@ -16,8 +16,10 @@ Point in time: every metric reads a :class:`~.data.View` that sees only rows wit
 
 Examples
 --------
->>> findings = evaluate(store, load_rules(), date(2021, 1, 31))  # doctest: +SKIP
->>> [(f.rule_id, f.status) for f in findings][:2]  # doctest: +SKIP
+>>> from dyadwatch.policy.rules import load_rules
+>>> findings = evaluate(store, load_rules(), date(2021, 1, 31))
+>>> [(f.rule_id, f.status) for f in findings][:2]
+[('merida_suspend', 'met'), ('treatment_funding_conditional', 'met')]
 """
 
 from __future__ import annotations
@@ -546,8 +548,10 @@ def evaluate(
 
     Examples
     --------
-    >>> f = evaluate(store, load_rules(), date(2021, 1, 31))[0]  # doctest: +SKIP
-    >>> f.status, f.explanation[:40]  # doctest: +SKIP
+    >>> from dyadwatch.policy.rules import load_rules
+    >>> f = evaluate(store, load_rules(), date(2021, 1, 31))[0]
+    >>> f.status, f.explanation[:34]
+    ('met', 'As of 2021-01-31, the condition of')
     """
     day = _as_date(as_of)
     rule_list = list(rules)

@@ -689,7 +689,7 @@ def load_rules(
 
     Examples
     --------
-    >>> [r.id for r in load_rules()][:2]  # doctest: +SKIP
+    >>> [r.id for r in load_rules()][:2]
     ['merida_suspend', 'treatment_funding_conditional']
     """
     if paths is None:

@@ -13,8 +13,11 @@ a rule's ``asked_on`` date are "not applicable".
 
 Examples
 --------
->>> rep = report(store, load_rules(), date(2007, 1, 1), date(2026, 11, 1))  # doctest: +SKIP
->>> [r.id for r in rep.rows if r.flag]  # doctest: +SKIP
+>>> from dyadwatch.policy.rules import load_rules
+>>> rep = report(store, load_rules(), date(2020, 1, 1), date(2021, 1, 31))
+>>> row = rep.rows[0]
+>>> row.id, row.months, row.met
+('merida_suspend', 13, 2)
 """
 
 from __future__ import annotations
