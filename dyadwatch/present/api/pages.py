@@ -266,9 +266,14 @@ def render_error(
     details: list[dict[str, Any]] | None,
 ) -> str:
     """The HTML error page (used by the error handlers for dashboard paths)."""
+    asked = request.query_params.get("as_of", "")
+    try:
+        shown = min(date.fromisoformat(asked), today()).isoformat()
+    except ValueError:  # no date, or one that is not a date: the form shows today
+        shown = today().isoformat()
     ctx = {
         "path": request.url.path,
-        "as_of": request.query_params.get("as_of", "") or today().isoformat(),
+        "as_of": shown,
         "today": today().isoformat(),
         "href": lambda p, **kw: p,
         "generation": None,
