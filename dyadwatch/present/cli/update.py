@@ -353,7 +353,7 @@ class StageBars:
 
     :meth:`stage` gives the callback for a stage; the first call of a new stage closes the
     bar of the one before (rich draws one live display at a time). Callbacks may come from
-    download threads.
+    download threads. ``bar_options`` go to each :class:`Bar` (``delay``, ``console``).
 
     Examples
     --------
@@ -362,10 +362,13 @@ class StageBars:
     ...     bars.stage("ingest")(1, 1)
     """
 
-    def __init__(self, name: str, enabled: bool, units: str = "file(s)") -> None:
+    def __init__(
+        self, name: str, enabled: bool, units: str = "file(s)", **bar_options: Any
+    ) -> None:
         self.name = name
         self.enabled = enabled
         self.units = units
+        self.bar_options = bar_options
         self._bar: Bar | None = None
         self._current: str | None = None
         self._lock = threading.Lock()
@@ -377,7 +380,11 @@ class StageBars:
                     self._close()
                     self._current = what
                     self._bar = Bar(
-                        f"{self.name} {what}", total, unit=self.units, enabled=self.enabled
+                        f"{self.name} {what}",
+                        total,
+                        unit=self.units,
+                        enabled=self.enabled,
+                        **self.bar_options,
                     ).__enter__()
                 assert self._bar is not None
                 self._bar.update(done, total)
