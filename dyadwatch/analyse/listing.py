@@ -7,9 +7,11 @@ an event public at D that a later page also reports is shown with the pages publ
 
 Examples
 --------
->>> page = search_events(store, EventSearch(dyad="USA-MEX", q="Cienfuegos"), limit=10)
-... # doctest: +SKIP
->>> page.total, page.events[0]["sources"][0]["url"]  # doctest: +SKIP
+>>> found = EventSearch(dyad="USA-MEX", q="Cienfuegos", as_of=date(2020, 10, 16))
+>>> page = search_events(store, found, limit=10)
+>>> arrest = next(e for e in page.events if e["source_key"] == "2020-10-15-cienfuegos-arrest")
+>>> arrest["event_date"], sorted(arrest["sources"][0])
+(datetime.date(2020, 10, 15), ['outlet', 'published', 'title', 'url'])
 """
 
 from __future__ import annotations
@@ -158,8 +160,10 @@ def search_events(
 
     Examples
     --------
-    >>> search_events(store, EventSearch(as_of=date(2021, 1, 19)), limit=5).total
-    ... # doctest: +SKIP
+    >>> len(search_events(store, EventSearch(as_of=date(2021, 1, 19)), limit=5).events)
+    5
+    >>> search_events(store, EventSearch(as_of=date(1985, 1, 1))).total
+    0
     """
     if limit < 0 or offset < 0:
         raise UsageError("limit and offset must be 0 or more.")

@@ -9,9 +9,11 @@ representatives`), so what a brief lists is what the index counts.
 Examples
 --------
 >>> facts = events_by_key(store, ["2021-01-14-foreign-agent-law-guidelines"], date(2021, 1, 19))
-... # doctest: +SKIP
->>> total, new = newly_public(store, "USA-MEX", date(2020, 12, 19), date(2021, 1, 19))
-... # doctest: +SKIP
+>>> facts["2021-01-14-foreign-agent-law-guidelines"].event_date
+datetime.date(2021, 1, 14)
+>>> new = newly_public(store, "USA-MEX", date(2020, 12, 19), date(2021, 1, 19))
+>>> "2021-01-15-cienfuegos-file-released" in [e.source_key for e in new]
+True
 """
 
 from __future__ import annotations

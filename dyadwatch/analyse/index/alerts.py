@@ -94,7 +94,12 @@ def alerts(
 
     Examples
     --------
-    >>> alerts(store, freq="week", as_of=date(2020, 10, 18))  # doctest: +SKIP
+    The week of the Cienfuegos arrest stands out:
+
+    >>> from datetime import date
+    >>> found = alerts(store, freq="week", as_of=date(2020, 10, 18)).to_pylist()
+    >>> [(a["period"], a["reading"]) for a in found][:1]
+    [('2020-W42', 'more events than usual')]
     """
     limit = positive_number("threshold", threshold)
     whole_number("recent", recent)

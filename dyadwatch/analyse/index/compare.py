@@ -17,9 +17,32 @@ comparison follows whatever the index computes.
 
 Examples
 --------
->>> result = compare_sources(store, ["icews", "gdelt"], freq="month")  # doctest: +SKIP
->>> result.correlations.to_pylist()  # doctest: +SKIP
-[{'a': 'gdelt', 'b': 'icews', 'r': 0.41, 'periods': 37, 'reason': None}]
+Two sources that code six months of meetings (036) and demands (111), agreeing on four:
+
+>>> import tempfile
+>>> from datetime import UTC, datetime
+>>> from pathlib import Path
+>>> from dyadwatch.model import Actor, Event
+>>> from dyadwatch.pipeline import ingest
+>>> from dyadwatch.sources.memory import MemorySource
+>>> from dyadwatch.store import Store
+>>> us, mx = Actor(code="USAGOV", country="USA"), Actor(code="MEXGOV", country="MEX")
+>>> def event(source, month, code):
+...     return Event(source=source, source_key=f"{month}-{code}", cameo_code=code,
+...                  event_date=date(2021, month, 5), actor1=us, actor2=mx,
+...                  known_at=datetime(2021, month, 5, tzinfo=UTC))
+>>> codes = {"icews": "036 036 111 036 111 111", "gdelt2": "036 111 111 036 036 111"}
+>>> src = MemorySource()
+>>> _ = src.add("months", [event(s, m, c) for s, cs in codes.items()
+...                        for m, c in enumerate(cs.split(), start=1)])
+>>> two = Store.init(Path(tempfile.mkdtemp()) / "two")
+>>> ingest(src, src.discover(), two).ok
+True
+>>> result = compare_sources(two, ["icews", "gdelt"], freq="month")
+>>> result.correlations.to_pylist()
+[{'a': 'icews', 'b': 'gdelt', 'r': 0.3333333333333333, 'periods': 6, 'reason': None}]
+>>> print(result.text().splitlines()[3])
+  2021-02: spread 2.00 (icews +1.00, gdelt -1.00)
 """
 
 from __future__ import annotations
@@ -183,7 +206,10 @@ def compare_sources(
 
     Examples
     --------
-    >>> compare_sources(store, ["icews", "phoenix"], freq="year").text()  # doctest: +SKIP
+    >>> compare_sources(store, ["curated"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    dyadwatch.errors.UsageError: compare needs two or more sources, ... (given: curated).
     """
     wanted = [s.strip() for s in sources if s and s.strip()]
     if len(set(wanted)) < 2:

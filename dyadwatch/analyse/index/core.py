@@ -72,9 +72,11 @@ class IndexSession:
 
     Examples
     --------
-    >>> with IndexSession(store) as session:  # doctest: +SKIP
-    ...     monthly = dyad_index(store, session=session)
-    ...     tp = turning_points(store, session=session)
+    >>> with IndexSession(store) as session:
+    ...     monthly = dyad_index(store, session=session, as_of=date(2021, 1, 19))
+    ...     quarterly = dyad_index(store, freq="quarter", session=session, as_of=date(2021, 1, 19))
+    >>> monthly["period"].to_pylist()[-1], quarterly["period"].to_pylist()[-1]
+    ('2021-01', '2021Q1')
     """
 
     def __init__(self, store: Store) -> None:
@@ -244,8 +246,9 @@ def dyad_index(
 
     Examples
     --------
-    >>> t = dyad_index(store, freq="quarter", as_of=date(2021, 1, 19))  # doctest: +SKIP
-    >>> t.filter(pc.equal(t["source"], "fused")).select(["period", "net_coop"])  # doctest: +SKIP
+    >>> t = dyad_index(store, freq="quarter", as_of=date(2021, 1, 19))
+    >>> t.filter(pc.equal(t["source"], "fused"))["period"].to_pylist()[-2:]
+    ['2020Q4', '2021Q1']
     """
     checked = make_spec(spec, params)
     run = run_index(store, checked, session=session)

@@ -168,7 +168,8 @@ def evidence(
 
     Examples
     --------
-    >>> evidence(store, "2020-12", sources=["curated"], source="curated")  # doctest: +SKIP
+    >>> evidence(store, "2020-12", sources=["curated"], source="curated").column_names[:6]
+    ['period', 'period_start', 'rank', 'series', 'source', 'event_id']
     """
     checked = make_spec(spec, params)
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):

@@ -341,8 +341,15 @@ def validate_judgments(
 
     Examples
     --------
-    >>> v = validate_judgments(store, "judgments.csv")  # doctest: +SKIP
-    >>> v.agreement  # doctest: +SKIP
+    The judgments that ship with the knowledge base, each agreeing, disagreeing or too
+    thinly evidenced to score:
+
+    >>> from importlib.resources import files
+    >>> v = validate_judgments(store, files("dyadwatch.knowledge") / "data" / "judgments.csv")
+    >>> sorted({r.verdict for r in v.rows})
+    ['agree', 'disagree', 'insufficient']
+    >>> v.n_agree + v.n_disagree + v.n_insufficient == len(v.rows)
+    True
     """
     judgments = read_judgments(path)
     data = load_series(store, make_query(name, params))

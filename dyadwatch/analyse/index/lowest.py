@@ -81,7 +81,9 @@ def lowest_since(
 
     Examples
     --------
-    >>> lowest_since(store, "2020", freq="year", sources=["curated"]).text()  # doctest: +SKIP
+    >>> print(lowest_since(store, "2020", freq="year", sources=["curated"]).text())
+    ... # doctest: +ELLIPSIS
+    USA-MEX net_coop (fused) in 2020 is ...: the lowest since ..., when it was ...
     """
     check_measure(measure)
     checked = make_spec(spec, params)

@@ -763,8 +763,10 @@ def series(
 
     Examples
     --------
-    >>> t = series(store, as_of=date(2021, 1, 19))  # doctest: +SKIP
-    >>> t.select(["period", "value", "lo", "hi", "n", "status"]).to_pylist()[-1]  # doctest: +SKIP
+    >>> t = series(store, as_of=date(2021, 1, 19))
+    >>> row = t.select(["period", "value", "lo", "hi", "n", "status"]).to_pylist()[-1]
+    >>> row["period"], row["status"], row["lo"] <= row["value"] <= row["hi"]
+    ('2021-01', 'ok', True)
     """
     query = make_query(name, params)
     run = run_series(store, query, session=session)

@@ -157,7 +157,11 @@ def turning_points(
 
     Examples
     --------
-    >>> turning_points(store, freq="quarter", penalty=0.5)  # doctest: +SKIP
+    >>> tp = turning_points(store, freq="quarter", penalty=0.5)
+    >>> tp.column_names[:6]
+    ['source', 'measure', 'period', 'period_start', 'before_mean', 'after_mean']
+    >>> set(tp["direction"].to_pylist()) <= {"up", "down"}
+    True
     """
     check_measure(measure)
     if model not in MODELS:
