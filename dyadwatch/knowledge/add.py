@@ -8,8 +8,35 @@ the file is read back to make sure it parses to the same record, and only then r
 
 Examples
 --------
->>> add_event({"id": "2021-01-15-example", ...}, "2017-2026.yaml")  # doctest: +SKIP
-Located(record=EventRecord(id='2021-01-15-example', ...), ...)
+On a copy of the knowledge base (``root``; by default the shipped one is written to):
+
+>>> import shutil, tempfile
+>>> from datetime import date
+>>> from importlib.resources import files
+>>> root = Path(tempfile.mkdtemp()) / "kb"
+>>> _ = shutil.copytree(files("dyadwatch.knowledge") / "data", root)
+>>> new = {
+...     "id": "2021-01-15-example-meeting", "date": date(2021, 1, 15),
+...     "source": "MEX:SRE", "target": "USA:DEA", "cameo": "036",
+...     "summary": "An example, not a fact: officials of the two governments met.",
+...     "sources": [{"url": "https://example.org/meeting", "title": "Example",
+...                  "publisher": "Example News", "published": date(2021, 1, 15)}],
+...     "verified": False, "relation_effect": 2,
+...     "effect_rationale": "A meeting is a small step of cooperation."}
+>>> located = add_event(new, "2017-2026.yaml", root=root)
+>>> located.file.read_text().splitlines()[located.line - 1]
+'- id: 2021-01-15-example-meeting'
+
+Added again, now with an unknown actor too, it is refused with every problem, and the file
+is left as it was:
+
+>>> add_event({**new, "source": "USA:GOV"}, "2017-2026.yaml", root=root)
+... # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+dyadwatch.errors.KnowledgeBaseError: the event was not added:
+  duplicate event id '2021-01-15-example-meeting' (first defined at ...)
+  2021-01-15-example-meeting: unknown actor 'USA:GOV' (define it in actors/)
 """
 
 from __future__ import annotations
@@ -24,6 +51,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from dyadwatch.codebooks import cameo
 from dyadwatch.codebooks import cameo
 from dyadwatch.errors import KnowledgeBaseError
 from dyadwatch.knowledge.loader import (

@@ -8,7 +8,7 @@ public on D (see :func:`dyadwatch.policy.indicators.indicator_series`).
 Examples
 --------
 >>> rows = observation_rows(load())
->>> sorted(rows[0])[:3]  # doctest: +SKIP
+>>> sorted(rows[0])[:3]
 ['indicator', 'known_at', 'note']
 """
 

@@ -13,7 +13,7 @@ reports everything.
 Examples
 --------
 >>> kb = load()
->>> kb.event("2020-10-15-cienfuegos-arrest").record.cameo  # doctest: +SKIP
+>>> kb.event("2020-10-15-cienfuegos-arrest").record.cameo
 '173'
 """
 
