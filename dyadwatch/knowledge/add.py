@@ -52,7 +52,6 @@ from typing import Any
 from pydantic import ValidationError
 
 from dyadwatch.codebooks import cameo
-from dyadwatch.codebooks import cameo
 from dyadwatch.errors import KnowledgeBaseError
 from dyadwatch.knowledge.loader import (
     KnowledgeBase,
