@@ -129,7 +129,7 @@ def check_local_path(path: Path | str) -> Path:
     >>> check_local_path("x" * 256 + ".csv")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    dyadwatch.errors.ArtifactError: xxx…: a file or folder name is over 255 bytes; no such file.
+    dyadwatch.errors.ArtifactError: xxx...: a file or folder name is over 255 bytes; no such file.
     """
     text = os.fspath(path)
     shown = text[:80].replace("\x00", "\\0") + ("…" if len(text) > 80 else "")
