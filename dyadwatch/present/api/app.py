@@ -327,9 +327,10 @@ async def sign_out(request: Request) -> Response:
     return response
 
 
-def warm(app: FastAPI, freq: str = "quarter") -> threading.Thread:
-    """Compute today's overview page data in a background thread, so that the first visitor
-    does not wait for the index, the turning points and the rules (seconds on a laptop).
+def warm(app: FastAPI, freq: str = "month") -> threading.Thread:
+    """Compute today's overview page data (monthly, as the page opens) in a background thread,
+    so that the first visitor does not wait for the index, the turning points and the rules
+    (seconds on a laptop).
 
     Examples
     --------
