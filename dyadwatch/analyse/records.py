@@ -3,7 +3,7 @@
 The readers above this stage (the brief, the dashboard, the API) ask here instead of writing
 SQL: every query applies :mod:`dyadwatch.visibility` (an event is shown as of D only if it was
 public by the end of D, and each of its citations only if its page was), and "one event per
-duplicate group" is the index's own rule (:func:`dyadwatch.analyse.index.named.
+duplicate group" is the index's own rule (:func:`dyadwatch.analyse.index.pooling.
 representatives`), so what a brief lists is what the index counts.
 
 Examples
@@ -28,7 +28,7 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
-from dyadwatch.analyse.index.named import representatives
+from dyadwatch.analyse.index.pooling import representatives
 from dyadwatch.model import EVENT_SCHEMA
 from dyadwatch.store.query import EventFilter
 from dyadwatch.store.store import Snapshot, Store

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dyadwatch.analyse.index.interval import fused_interval
-from dyadwatch.analyse.index.named import pooled
+from dyadwatch.analyse.index.pooling import pooled
 from dyadwatch.model import Actor, Event, events_to_table
 from dyadwatch.normalise import StepContext
 from dyadwatch.normalise.relation import relation

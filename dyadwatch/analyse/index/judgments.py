@@ -34,7 +34,8 @@ from typing import Any
 
 import polars as pl
 
-from dyadwatch.analyse.index.named import SeriesData, load_series, make_query, ordinal
+from dyadwatch.analyse.index.named import SeriesData, load_series, make_query
+from dyadwatch.analyse.index.pooling import ordinal
 from dyadwatch.errors import UsageError
 from dyadwatch.store.store import Store
 

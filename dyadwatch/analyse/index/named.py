@@ -25,9 +25,9 @@ How a value is made, per source and period (``freq`` steps; a value at step P po
 4. ``n``, the mean, its 90 % t interval (:mod:`~dyadwatch.analyse.index.interval`); fewer
    than ``min_n`` (:data:`MIN_N`) events make the value null with the reason "insufficient
    evidence";
-5. the **window**, unless given, is each source's finest (:data:`WINDOWS`) at which at least
-   half of its periods reach ``min_n`` — the curated record is read over a year, GDELT over
-   a month;
+5. the **window**, unless given, is each source's finest (:data:`~.pooling.WINDOWS`) at
+   which at least half of its periods reach ``min_n`` — the curated record is read over a
+   year, GDELT over a month;
 6. **fusion**: sources with a value are combined by inverse-variance weights times the
    source's reliability (mean event confidence) and coverage (the share of the window's days
    it holds data for), times any user weight. One 15-minute GDELT file covers one day of a
@@ -40,7 +40,7 @@ import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any, Literal, get_args
 
 import duckdb
@@ -54,6 +54,14 @@ from dyadwatch.analyse.index.interval import (
     fused_interval,
     mean_interval,
     mean_variance,
+)
+from dyadwatch.analyse.index.pooling import (
+    auto_window,
+    ordinal,
+    pooled,
+    representatives,
+    start_of,
+    window_stats,
 )
 from dyadwatch.analyse.index.scan import Scope, label_case, resolve
 from dyadwatch.analyse.index.spec import (
@@ -76,22 +84,10 @@ MIN_N = 5
 """Fewest events behind a reported value. With five, no single event can move a mean by more
 than a fifth of the scale's range (20 points / 5 = 4); with fewer, one event decides it."""
 
-WINDOWS: Mapping[str, tuple[int, ...]] = {
-    "week": (1, 4, 13, 26, 52),
-    "month": (1, 3, 6, 12, 24),
-    "quarter": (1, 2, 4, 8),
-    "year": (1, 2, 3, 5),
-}
-"""Trailing windows (in periods) a source may be read over: about a period, a quarter, half a
-year, a year, two years."""
-
 MIN_COVERAGE = 0.5
 """A source speaks for a window only if it holds data for at least half of it: a record that
 stops in February is not a reading of a window that runs to December, and a record that
 starts in 1985 is not a reading of the 1970s."""
-
-DENSE_SHARE = 0.5
-"""A window is the finest at which at least this share of a source's periods reach MIN_N."""
 
 EpisodeMode = Literal["once", "all"]
 EPISODE_MODES: tuple[str, ...] = get_args(EpisodeMode)
@@ -255,48 +251,6 @@ class SeriesQuery:
         return self.window
 
 
-# --- periods as integers ------------------------------------------------------------------
-
-_EPOCH_MONDAY = date(1970, 1, 5)
-
-
-def ordinal(d: date, freq: str) -> int:
-    """A period's position on an integer line (consecutive periods differ by 1).
-
-    >>> ordinal(date(2021, 1, 19), "month") - ordinal(date(2020, 12, 1), "month")
-    1
-    """
-    if freq == "month":
-        return d.year * 12 + d.month - 1
-    if freq == "quarter":
-        return d.year * 4 + (d.month - 1) // 3
-    if freq == "year":
-        return d.year
-    return (d - _EPOCH_MONDAY).days // 7
-
-
-def start_of(k: int, freq: str) -> date:
-    """The first day of the period at position ``k`` (inverse of :func:`ordinal`)."""
-    if freq == "month":
-        return date(k // 12, k % 12 + 1, 1)
-    if freq == "quarter":
-        return date(k // 4, 3 * (k % 4) + 1, 1)
-    if freq == "year":
-        return date(k, 1, 1)
-    return _EPOCH_MONDAY + timedelta(days=7 * k)
-
-
-def _ordinal_expr(column: str, freq: str) -> pl.Expr:
-    c = pl.col(column)
-    if freq == "month":
-        return c.dt.year() * 12 + c.dt.month() - 1
-    if freq == "quarter":
-        return c.dt.year() * 4 + (c.dt.month() - 1) // 3
-    if freq == "year":
-        return c.dt.year().cast(pl.Int64)
-    return ((c - pl.lit(_EPOCH_MONDAY)).dt.total_days() // 7).cast(pl.Int64)
-
-
 # --- reading the rows ---------------------------------------------------------------------
 
 ROW_COLUMNS: tuple[str, ...] = (
@@ -336,24 +290,6 @@ def load_rows(con: duckdb.DuckDBPyConnection, scope_: Scope, query: SeriesQuery)
     )
 
 
-def representatives(frame: pl.DataFrame) -> pl.DataFrame:
-    """One row per (series, duplicate group): the member first public, as the index counts.
-
-    Ties on ``known_at`` go to the lowest quad class, then the lowest Goldstein score, then
-    the event id (the index's ``REPRESENTATIVE`` order, made total).
-    """
-    key = pl.coalesce("dedupe_group", "event_id")
-    return (
-        frame.with_columns(_group=key)
-        .sort(
-            ["known_at", "quad_class", "goldstein", "event_id"],
-            nulls_last=True,
-        )
-        .unique(subset=["src", "_group"], keep="first", maintain_order=True)
-        .drop("_group")
-    )
-
-
 def _coverage_days(
     con: duckdb.DuckDBPyConnection, scope_: Scope, query: SeriesQuery
 ) -> dict[str, dict[date, datetime]]:
@@ -374,71 +310,6 @@ def _coverage_days(
         if src is not None:
             days.setdefault(src, {})[day] = known
     return days
-
-
-# --- windows, episodes, statistics ----------------------------------------------------------
-
-
-def pooled(frame: pl.DataFrame, freq: str, window: int, episodes: str) -> pl.DataFrame:
-    """Per (src, target step): the events of the ``window`` periods ending at the target.
-
-    With ``episodes == "once"`` an episode keeps only its strongest step in each *period*
-    (largest |v|; ties: the earliest, then the lowest id) before periods are pooled into
-    windows: a law passed, published and put in force in one month counts once that month,
-    and an affair that runs over four months counts in each month it moved.
-    """
-    if frame.is_empty():
-        return frame.with_columns(target=pl.lit(0, pl.Int64))
-    out = frame.with_columns(p=_ordinal_expr("event_date", freq))
-    if episodes == "once":
-        out = (
-            out.with_columns(_key=pl.coalesce("episode", "event_id"), _mag=pl.col("v").abs())
-            .sort(
-                ["_mag", "event_date", "event_id"], descending=[True, False, False], nulls_last=True
-            )
-            .unique(subset=["src", "p", "_key"], keep="first", maintain_order=True)
-            .drop("_key", "_mag")
-        )
-    return (
-        out.with_columns(k=pl.int_ranges(0, window))
-        .explode("k")
-        .with_columns(target=pl.col("p") + pl.col("k"))
-        .drop("p", "k")
-    )
-
-
-def window_stats(events: pl.DataFrame) -> pl.DataFrame:
-    """Per (src, target): n, mean, sd, counts of each sign, reliability, unscored."""
-    return events.group_by("src", "target").agg(
-        n=pl.col("v").count(),
-        n_unscored=pl.col("v").is_null().sum(),
-        mean=pl.col("v").mean(),
-        sd=pl.col("v").std(ddof=1),
-        pos=(pl.col("v") > 0).sum(),
-        neg=(pl.col("v") < 0).sum(),
-        reliability=pl.col("confidence").filter(pl.col("v").is_not_null()).mean(),
-    )
-
-
-def auto_window(frame: pl.DataFrame, freq: str, query: SeriesQuery) -> int:
-    """The finest window at which at least half of the source's periods reach ``min_n``.
-
-    The periods are those from the source's first event to its last (as of the query), so
-    the choice does not depend on the range a reader asks to see.
-    """
-    windows = WINDOWS[freq]
-    if frame.is_empty():
-        return windows[-1]
-    first = ordinal(frame["event_date"].min(), freq)  # type: ignore[arg-type]
-    last = ordinal(frame["event_date"].max(), freq)  # type: ignore[arg-type]
-    for w in windows:
-        stats = window_stats(pooled(frame, freq, w, query.episodes))
-        stats = stats.filter((pl.col("target") >= first) & (pl.col("target") <= last))
-        periods = last - first + 1
-        enough = stats.filter(pl.col("n") >= query.min_n).height
-        if enough >= DENSE_SHARE * periods:
-            return w
-    return windows[-1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -556,7 +427,7 @@ def compute_series(
     ) or datetime.now(UTC).date()
     for label in labels:
         mine = rows.filter(pl.col("src") == label)
-        w = query.window or auto_window(mine, freq, query)
+        w = query.window or auto_window(mine, freq, query.min_n, query.episodes)
         windows[label] = w
         events = pooled(mine, freq, w, query.episodes)
         counted[label] = events
@@ -792,21 +663,14 @@ __all__ = [
     "MIN_COVERAGE",
     "MIN_N",
     "NAMED",
-    "WINDOWS",
     "NamedSeries",
     "SeriesData",
     "SeriesQuery",
     "SeriesRun",
-    "auto_window",
     "compute_series",
     "load_rows",
     "load_series",
     "make_query",
-    "ordinal",
-    "pooled",
-    "representatives",
     "run_series",
     "series",
-    "start_of",
-    "window_stats",
 ]

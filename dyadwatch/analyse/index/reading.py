@@ -28,14 +28,8 @@ import polars as pl
 import pyarrow as pa
 
 from dyadwatch.analyse.index.core import to_frame
-from dyadwatch.analyse.index.named import (
-    DEFAULT_SERIES,
-    SeriesRun,
-    make_query,
-    ordinal,
-    run_series,
-    start_of,
-)
+from dyadwatch.analyse.index.named import DEFAULT_SERIES, SeriesRun, make_query, run_series
+from dyadwatch.analyse.index.pooling import ordinal, start_of
 from dyadwatch.analyse.index.spec import FUSED, parse_period, positive_number, whole_number
 from dyadwatch.analyse.index.turning import breakpoints, default_penalty
 from dyadwatch.errors import AnalysisError, UsageError, did_you_mean
