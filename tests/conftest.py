@@ -11,6 +11,21 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("DYADWATCH_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 
+def _in_ci() -> bool:
+    """Whether this run is CI's (``CI`` set, as CI services and .ci/run set it)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # On a developer's machine the sample tier may be skipped when ../shared/data is absent;
+    # in CI that would hide about 70 tests behind skips, so the run fails at once instead.
+    if _in_ci() and not SHARED_DATA.is_dir():
+        raise pytest.UsageError(
+            f"CI needs the shared data at {SHARED_DATA} (the sample tier reads it); "
+            "lay ../shared/data beside the repository or set DYADWATCH_SHARED_DATA."
+        )
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """``../shared/data`` (real third-party files; see each folder's PROVENANCE.md)."""

@@ -10,7 +10,7 @@ import pytest
 from dyadwatch.analyse.index import daily, dyad_index, scan
 from dyadwatch.analyse.index.daily import rows_only
 from dyadwatch.pipeline import ingest
-from dyadwatch.sources import REGISTRY, get_source
+from dyadwatch.sources import get_source
 from dyadwatch.store import Store
 from tests.index_compare import assert_same_index
 
@@ -27,8 +27,6 @@ SPECS: list[dict[str, object]] = [
 
 @pytest.fixture(scope="module")
 def gdelt_store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Store:
-    if "gdelt" not in REGISTRY:  # pragma: no cover
-        pytest.skip("the GDELT source is not available")
     store = Store.init(tmp_path_factory.mktemp("gdelt") / "store")
     src = get_source("gdelt")
     files = sorted((shared_data / "gdelt" / "v2_events").glob("*.export.CSV"))
@@ -67,8 +65,6 @@ def test_gdelt_aggregates_are_written_to_the_cache(
 
 @pytest.fixture(scope="module")
 def kb_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    if "curated" not in REGISTRY:  # pragma: no cover
-        pytest.skip("the curated source is not available")
     store = Store.init(tmp_path_factory.mktemp("kb") / "store")
     src = get_source("curated")
     assert ingest(src, src.discover(), store).ok

@@ -21,19 +21,16 @@ The file's volume on 2018-01-01 (``awk`` over columns 8 and 18): 641 events with
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pyarrow.compute as pc
 import pytest
 
 from dyadwatch.analyse.index import dyad_index, evidence, lowest_since, turning_points
-from dyadwatch.model import Actor, Event
 from dyadwatch.pipeline import ingest
-from dyadwatch.sources import REGISTRY, get_source
-from dyadwatch.sources.memory import MemorySource
+from dyadwatch.sources import get_source
 from dyadwatch.store import EventFilter, Store, events
 
 pytestmark = pytest.mark.sample
@@ -41,42 +38,11 @@ pytestmark = pytest.mark.sample
 GDELT_FILE = "gdelt/v2_events/20180101000000.export.CSV"
 
 
-def _read_dyad_rows(path: Path) -> list[Event]:
-    """A small reader of the 61-column GDELT 2.0 export, for when the gdelt source is absent."""
-    out = []
-    with path.open(encoding="utf-8", newline="") as fh:
-        for row in csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
-            if {row[7], row[17]} != {"USA", "MEX"}:
-                continue
-            out.append(
-                Event(
-                    source="gdelt2",
-                    source_key=row[0],
-                    event_date=datetime.strptime(row[1], "%Y%m%d").date(),
-                    known_at=datetime.strptime(row[59], "%Y%m%d%H%M%S").replace(tzinfo=UTC),
-                    actor1=Actor(code=row[5] or None, country=row[7]),
-                    actor2=Actor(code=row[15] or None, country=row[17]),
-                    cameo_code=row[26],
-                    quad_class=int(row[29]),
-                    goldstein=float(row[30]),
-                    num_mentions=int(row[31]),
-                    source_urls=(row[60],),
-                )
-            )
-    return out
-
-
 @pytest.fixture(scope="module")
 def gdelt_store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Store:
     store = Store.init(tmp_path_factory.mktemp("gdelt") / "store")
-    path = shared_data / GDELT_FILE
-    if "gdelt" in REGISTRY:
-        src = get_source("gdelt")
-        summary = ingest(src, src.artifacts_for_paths([path]), store)
-    else:  # pragma: no cover - before the GDELT source existed
-        mem = MemorySource()
-        mem.add("20180101000000", _read_dyad_rows(path))
-        summary = ingest(mem, mem.discover(), store)
+    src = get_source("gdelt")
+    summary = ingest(src, src.artifacts_for_paths([shared_data / GDELT_FILE]), store)
     assert summary.ok
     return store
 
@@ -133,8 +99,6 @@ def test_gdelt_story_dedupe_matches_phoenix_here(gdelt_store: Store) -> None:
 
 
 def test_gdelt_volume_shares(gdelt_store: Store) -> None:
-    if "gdelt" not in REGISTRY:  # pragma: no cover
-        pytest.skip("volume counts come from the gdelt source")
     r = _month(dyad_index(gdelt_store))
     assert (r["vol_a"], r["vol_b"]) == (641, 20)
     assert r["share_a"] == pytest.approx(6 / 641)
@@ -169,8 +133,6 @@ def test_gdelt_evidence_lists_urls_largest_first(gdelt_store: Store) -> None:
 
 @pytest.fixture(scope="module")
 def kb_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    if "curated" not in REGISTRY:  # pragma: no cover
-        pytest.skip("the curated source is not available")
     store = Store.init(tmp_path_factory.mktemp("kb") / "store")
     src = get_source("curated")
     ingest(src, src.discover(), store)

@@ -17,7 +17,6 @@ from dyadwatch.knowledge.validate import errors, validate
 from dyadwatch.present.cli.main import cli, main
 
 pytestmark = pytest.mark.sample
-pytest.importorskip("dyadwatch.codebooks", reason="the CAMEO codebook is not installed yet")
 
 
 def small_kb(root: Path) -> Path:

@@ -25,7 +25,6 @@ from dyadwatch.present.cli.main import cli
 from tests.sample.test_kb_validate import make_kb
 
 pytestmark = pytest.mark.sample
-pytest.importorskip("dyadwatch.codebooks", reason="the CAMEO codebook is not installed yet")
 
 
 def event(eid: str, day: str, *sources: str, extra: str = "") -> str:

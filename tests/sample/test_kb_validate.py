@@ -15,7 +15,6 @@ from dyadwatch.knowledge.validate import errors, validate
 from dyadwatch.present.cli.main import cli
 
 pytestmark = pytest.mark.sample
-pytest.importorskip("dyadwatch.codebooks", reason="the CAMEO codebook is not installed yet")
 
 ACTORS = """\
 - code: USA:DEA
