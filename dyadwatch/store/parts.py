@@ -68,7 +68,8 @@ def schema_version(schema: pa.Schema) -> str:
     >>> schema_version(DATASETS["mentions"])
     '1'
     """
-    return (schema.metadata or {}).get(b"dyadwatch.schema_version", b"1").decode()
+    version: bytes = (schema.metadata or {}).get(b"dyadwatch.schema_version", b"1")
+    return version.decode()
 
 
 def conform_to(table: pa.Table, schema: pa.Schema) -> pa.Table:

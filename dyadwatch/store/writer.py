@@ -268,7 +268,7 @@ class ArtifactRun:
                     str(rel / name), dataset, source, self.artifact.key, part.num_rows, year, month
                 )
             )
-        return table.num_rows
+        return int(table.num_rows)
 
     def reject(self, rejects: Iterable[Reject]) -> None:
         self.rejects.extend(rejects)

@@ -259,9 +259,13 @@ class _Parser:
         if self.tok.kind == "end":
             raise RuleError("the condition is empty: write an expression such as `x >= 1`.")
         node = self.expr()
-        if self.tok.kind != "end":
+        if not self.at_end():
             raise self.fail("expected an operator (and, or, <, ==, …) or the end")
         return node
+
+    def at_end(self) -> bool:
+        # A method, not ``self.tok.kind`` inline: parsing moved ``tok`` since the last test.
+        return self.tok.kind == "end"
 
     def expr(self) -> Node:
         self.nest()
