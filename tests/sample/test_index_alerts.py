@@ -120,5 +120,5 @@ def test_the_cli_lists_alerts(kb_store: Store, capsys: pytest.CaptureFixture[str
     assert main([*args, "--json", "--store", str(kb_store.root)]) == 0
     (alert,) = json.loads(capsys.readouterr().out)
     assert alert["period"] == "2020-W42" and alert["events"]
-    assert main([*args, "--threshold", "0", "--store", str(kb_store.root)]) == 1
+    assert main([*args, "--threshold", "0", "--store", str(kb_store.root)]) == 2  # usage error
     assert "threshold must be a positive number" in capsys.readouterr().err

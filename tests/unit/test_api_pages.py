@@ -258,5 +258,5 @@ def test_warm_up_computes_todays_overview(tmp_path_factory: pytest.TempPathFacto
     warm(app).join(300)
     view = app.state.view
     misses = view.cache.misses
-    assert view.overview(today(), "quarter")["as_of"] == today().isoformat()
+    assert view.overview(today(), "month")["as_of"] == today().isoformat()
     assert view.cache.misses == misses

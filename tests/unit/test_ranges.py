@@ -243,7 +243,11 @@ GDELT_CORPUS: dict[str, tuple[dict[str, str], str, str]] = {
     "6": ({"NumMentions": "-5"}, "num_mentions", "num_mentions -5 is negative"),
     "7": ({"ActionGeo_Lat": "1e999"}, "action_lat", "action_lat inf is not a finite"),
     "8": ({"Actor1Name": "UNITED\x00STATES"}, "actor1_name", "actor1_name holds the control"),
-    "9": ({"SQLDATE": "20990101"}, "event_date", "event_date 2099-01-01 is in the future"),
+    "9": (
+        {"SQLDATE": "20990101"},
+        "event_date",
+        "event_date 2099-01-01 is more than 1 day after the source's publication stamp",
+    ),
 }
 """The malformed GDELT rows of issue 20 that reach the normalise steps."""
 
