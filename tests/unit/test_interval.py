@@ -41,7 +41,7 @@ def test_wilson_interval_matches_the_textbook_value() -> None:
 
 
 def test_fused_interval_of_one_estimate_is_its_normal_interval() -> None:
-    value, lo, hi = fused_interval([2.0], [0.25], [3.0], 0.9)
+    value, _lo, hi = fused_interval([2.0], [0.25], [3.0], 0.9)
     assert value == 2.0 and hi - value == pytest.approx(1.6448536 * 0.5)
 
 

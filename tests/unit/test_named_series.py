@@ -198,7 +198,7 @@ def test_bad_parameters_are_one_clear_error(tmp_path: Path, params: dict, messag
     store = store_of(tmp_path, month_of([1] * 5))
     with pytest.raises(UsageError, match=message):
         series(store, **params)
-    with pytest.raises(UsageError, match="unknown series 'relationshp'.*relationship"):
+    with pytest.raises(UsageError, match=r"unknown series 'relationshp'.*relationship"):
         series(store, "relationshp")
 
 
