@@ -37,6 +37,13 @@ def is_visible(known_at: datetime | date | None, as_of: date | datetime | None) 
 
     ``as_of`` None means "everything stored". A record without a ``known_at`` is never
     visible at a date (it cannot be placed in time).
+
+    >>> is_visible(date(2021, 1, 19), date(2021, 1, 19)), is_visible(None, date(2021, 1, 19))
+    (True, False)
+    >>> is_visible(datetime(2021, 1, 20, 0, 0), date(2021, 1, 19))  # naive: read as UTC
+    False
+    >>> is_visible(None, None)  # as of "everything stored"
+    True
     """
     if as_of is None:
         return True
@@ -52,7 +59,17 @@ def is_visible(known_at: datetime | date | None, as_of: date | datetime | None) 
 def visible_mask(
     table: pa.Table, as_of: date | datetime | None, column: str = "known_at"
 ) -> pa.Array:
-    """A boolean column: which rows of ``table`` are visible at ``as_of`` (null → not)."""
+    """A boolean column: which rows of ``table`` are visible at ``as_of`` (null → not).
+
+    >>> t = pa.table({"known_at": [date(2021, 1, 19), date(2021, 1, 20), None]})
+    >>> visible_mask(t, date(2021, 1, 19)).to_pylist()
+    [True, False, False]
+    >>> visible_mask(t, None).to_pylist()
+    [True, True, True]
+    >>> t = pa.table({"known_at": pa.array([datetime(2021, 1, 19, 23, tzinfo=UTC)], TS)})
+    >>> visible_mask(t, date(2021, 1, 19)).to_pylist()
+    [True]
+    """
     if as_of is None:
         return pa.array([True] * table.num_rows, pa.bool_())
     values = table.column(column)

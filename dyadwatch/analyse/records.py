@@ -92,6 +92,8 @@ def summary_language(summary: str, attributes: str | None = None) -> str:
 
     >>> summary_language("El gobierno de México publicó la ley"), summary_language("A law")
     ('es', 'en')
+    >>> summary_language("A law", '{"lang": "es"}')  # what the coder recorded wins
+    'es'
     """
     if attributes:
         try:
@@ -181,7 +183,17 @@ def events_by_id(
     *,
     snapshot: Snapshot | None = None,
 ) -> dict[str, EventFact]:
-    """The events of ``ids`` public by ``as_of`` (an id not yet public is absent)."""
+    """The events of ``ids`` public by ``as_of`` (an id not yet public is absent).
+
+    >>> key = "2021-01-14-foreign-agent-law-guidelines"
+    >>> fact = events_by_key(store, [key], None)[key]
+    >>> fact.ref
+    'curated:2021-01-14-foreign-agent-law-guidelines'
+    >>> events_by_id(store, [fact.event_id], date(2021, 1, 13))  # not yet public
+    {}
+    >>> list(events_by_id(store, [fact.event_id], date(2021, 1, 14))) == [fact.event_id]
+    True
+    """
     ids = list(dict.fromkeys(ids))
     if not ids:
         return {}
@@ -223,7 +235,13 @@ class Extent:
 def extent(
     store: Store, dyad: str, as_of: date | datetime, *, snapshot: Snapshot | None = None
 ) -> Extent:
-    """Count, first and last event date of ``dyad``'s events public by ``as_of``."""
+    """Count, first and last event date of ``dyad``'s events public by ``as_of``.
+
+    >>> extent(store, "USA-MEX", date(1985, 1, 1))
+    Extent(events=0, first=None, last=None, last_known_at=None)
+    >>> extent(store, "USA-MEX", date(1985, 3, 1)).first
+    datetime.date(1985, 2, 7)
+    """
     where, params = EventFilter(dyad=dyad, as_of=as_of).where()
     con = store.connect(snapshot)
     try:
@@ -249,7 +267,11 @@ def newly_public(
     snapshot: Snapshot | None = None,
 ) -> list[EventFact]:
     """The dyad's events that became public after ``since`` and by ``until`` — what a reader
-    of a brief as of ``since`` had not seen — one per duplicate group, as the index counts."""
+    of a brief as of ``since`` had not seen — one per duplicate group, as the index counts.
+
+    >>> newly_public(store, "USA-MEX", date(1980, 1, 1), date(1984, 12, 31))
+    []
+    """
     where, params = EventFilter(dyad=dyad, as_of=until).where()
     con = store.connect(snapshot)
     try:
@@ -276,7 +298,13 @@ def events_page(
     descending: bool = False,
     snapshot: Snapshot | None = None,
 ) -> tuple[int, pa.Table]:
-    """One page of the events matching ``flt`` (by event date, then id) and the total."""
+    """One page of the events matching ``flt`` (by event date, then id) and the total.
+
+    >>> flt = EventFilter(dyad="USA-MEX", as_of=date(2021, 1, 19))
+    >>> total, page = events_page(store, flt, limit=3, descending=True)
+    >>> page.num_rows, total > 3, page["event_date"][0].as_py() <= date(2021, 1, 19)
+    (3, True, True)
+    """
     where, params = flt.where()
     order = "DESC" if descending else "ASC"
     con = store.connect(snapshot)

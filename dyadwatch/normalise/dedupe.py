@@ -18,6 +18,14 @@ from dyadwatch.normalise.base import StepContext, StepResult, replace_column
 
 
 def dedupe_key(actor1: str | None, actor2: str | None, code: str | None, day: object) -> str:
+    """The Phoenix duplicate key: source actor, target actor, CAMEO code and day, hashed.
+
+    >>> dedupe_key("USAGOV", "MEXGOV", "036", "2021-01-15") == dedupe_key(
+    ...     "USAGOV", "MEXGOV", "036", "2021-01-15")
+    True
+    >>> len(dedupe_key(None, None, None, None))
+    24
+    """
     text = "\x1f".join(str(x) if x is not None else "" for x in (actor1, actor2, code, day))
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 

@@ -412,3 +412,91 @@ def test_loaded_data_of_another_dyad_is_refused() -> None:
 def test_counts_are_unknown_when_no_event_at_all_is_known() -> None:
     assert status("events.count() == 0", date(1990, 1, 1)) == "unknown"
     assert status("events.count(window=30d) == 0", date(2021, 3, 31)) == "met"
+
+
+# --- every metric's "cannot answer" and edge paths -------------------------------------------
+
+
+def finding(
+    condition: str,
+    as_of: date,
+    extra: list[dict[str, object]] = (),  # type: ignore[assignment]
+    reader: Callable[[str, date, str], pa.Table] | None = None,
+    **kw: str,
+):  # type: ignore[no-untyped-def]
+    events = list(EVENTS)
+    rule_data = RuleData(
+        events_to_table(events),
+        rows_to_table(STATES, INSTRUMENT_STATE_SCHEMA),
+        rows_to_table([*INDICATORS, *extra], INDICATOR_SCHEMA),
+        series_reader=reader or fake_series(events),
+    )
+    (f,) = evaluate(rule_data, [rule(condition, **kw)], as_of)
+    return f
+
+
+def test_indicator_change_and_age() -> None:
+    f = finding('indicator.change("deaths") > 0', date(2021, 7, 1), horizon="1y")
+    assert f.status == "met" and f.metrics['indicator.change("deaths")'] == 19_000
+    f = finding('indicator.change("deaths") > 0', date(2020, 8, 1), horizon="1y")
+    assert f.status == "unknown" and "fewer than two values" in f.reason
+    zero = [point(2018, 0, date(2019, 6, 1), "final")]
+    f = finding('indicator.pct_change("deaths") > 0', date(2020, 8, 1), zero, horizon="1y")
+    assert f.status == "unknown" and "previous value is 0" in f.reason
+    f = finding('indicator.change("deaths") > 0', date(2023, 7, 1))
+    assert f.status == "unknown" and "older than the rule's horizon" in f.reason
+    f = finding('indicator.age("deaths") > 6m', date(2021, 7, 1))
+    assert f.status == "met"  # the 2020 figure (ends 2020-12-31) is half a year old
+    assert finding('indicator.age("deaths") > 6m', date(2020, 1, 1)).status == "unknown"
+
+
+def test_indicator_percentile_needs_its_own_history() -> None:
+    f = finding('indicator.percentile("deaths") > 50', date(2021, 7, 1), horizon="1y")
+    assert f.status == "unknown" and "earlier value(s)" in f.reason and "5 needed" in f.reason
+    history = [
+        point(y, 60_000 + 1_000 * (y - 2010), date(y + 1, 6, 1), "final") for y in range(2010, 2019)
+    ]
+    f = finding('indicator.percentile("deaths") > 90', date(2021, 7, 1), history, horizon="1y")
+    assert f.status == "met"  # 90,000 is above every earlier year
+    assert f.metrics['indicator.percentile("deaths")'] == 100.0
+    assert finding('indicator.percentile("deaths") > 0', date(2019, 1, 1)).status == "unknown"
+    old = finding('indicator.percentile("deaths") > 0', date(2024, 1, 1), history)
+    assert old.status == "unknown" and "older than the rule's horizon" in old.reason
+
+
+def test_series_metrics_say_why_they_cannot_answer() -> None:
+    from dyadwatch.errors import RuleError
+
+    def empty(name: str, as_of: date, direction: str) -> pa.Table:
+        return fake_series([])(name, date(2018, 12, 31), direction)  # no month at all
+
+    def broken(name: str, as_of: date, direction: str) -> pa.Table:
+        raise RuleError("the series cannot be read here")
+
+    f = finding("series.n() > 0", date(2021, 1, 31), reader=empty)
+    assert f.status == "unknown" and "has no month up to this date" in f.reason
+    f = finding("series.value() > 0", date(2021, 1, 31), reader=broken)
+    assert f.status == "unknown" and "cannot be read here" in f.reason
+    f = finding("series.percentile(lag=3y) > 0", date(2021, 1, 31))
+    assert f.status == "unknown" and "no month of the series" in f.reason
+    f = finding("series.percentile(lag=2m) > 0", date(2021, 1, 31))  # November: too few
+    assert f.status == "unknown" and "insufficient evidence" in f.reason
+
+
+def test_instrument_metrics_without_a_known_state() -> None:
+    for cond in (
+        'instrument.state("vetted_units") == "in_operation"',
+        'instrument.held_for("vetted_units") > 1m',
+        'instrument.ever("vetted_units", "in_*")',
+    ):
+        f = finding(cond, date(1990, 1, 1))
+        assert f.status == "unknown" and "no state known yet" in f.reason, cond
+    f = finding('instrument.state("vetted_unit") == "x"', date(2021, 1, 1))
+    assert f.status == "unknown" and "Did you mean vetted_units?" in f.explanation
+    f = finding('instrument.ever("foreign_agent_law", "in_force", window=1m)', date(2021, 6, 1))
+    assert f.status == "met"  # still in force within the last month
+
+
+def test_since_last_without_a_matching_event() -> None:
+    f = finding('events.since_last(code="19*") > 30d', date(2021, 6, 30))
+    assert f.status == "unknown" and "no matching event known yet" in f.reason

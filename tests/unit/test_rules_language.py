@@ -185,6 +185,14 @@ def test_unknown_bare_name_suggests_definitions() -> None:
         ('instrument.state("a", "b") == "x"', "at most 1"),
         ("events.count(quad=[5]) > 0", "quad classes are 1–4"),
         ("events.count(code=3) > 0", "list of texts"),
+        ('events.count(min_confidence="high") > 0', "must be a number, not 'high'"),
+        ("events.count(min_confidence=[1]) > 0", "must be a number, not a list"),
+        ("events.count(min_confidence=6m) > 0", "not the duration 6m"),
+        ("events.count(min_confidence=true) > 0", "must be a number, not true"),
+        ("instrument.state(3) == 'x'", "must be text in quotes, not the number 3"),
+        ('events.count(quad=["a"]) > 0', "a whole number or a list of them"),
+        ('events.count("mlat", instrument="mlat") > 0', "given twice"),
+        ("[1, 2] == [1, 2]", "lists are compared only with 'in'"),
     ],
 )
 def test_type_errors_are_rule_errors(text: str, needle: str) -> None:

@@ -83,6 +83,13 @@ def read_series(store: Store, name: str, as_of: date, *, direction: str = "both"
     ------
     RuleError
         When the index cannot give the series (unknown name, unreadable store).
+
+    Examples
+    --------
+    >>> read_series(store, "relationshp", date(2021, 1, 31))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    dyadwatch.errors.RuleError: the index series 'relationshp' could not be read: ...
     """
     table = _guard(name, lambda: series(store, name, as_of=as_of, **_params(direction)))
     return table.select(list(SERIES_COLUMNS))
