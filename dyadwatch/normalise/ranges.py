@@ -59,7 +59,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -124,10 +126,6 @@ MAX_LIST_ITEMS = 1000
 KEEP_CHARS = 200
 """Characters of an oversized value kept in the quarantine (the rest is counted, not kept)."""
 
-_BIDI = r"\x{202A}-\x{202E}\x{2066}-\x{2069}"
-_ANY_CONTROL = r"[\x00-\x1f\x7f-\x9f" + _BIDI + "]"
-_CONTROL_BUT_BREAKS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f" + _BIDI + "]"
-
 
 def _is_bad_char(ch: str, multiline: bool) -> bool:
     code = ord(ch)
@@ -154,15 +152,103 @@ def _strings(table: pa.Table, column: str) -> tuple[pa.Array | pa.ChunkedArray, 
     return col, None
 
 
-def _rows_of(mask: pa.Array | pa.ChunkedArray, parents: pa.Array | None, n: int) -> pa.Array:
-    """A row mask from an item mask (list columns) or the mask itself."""
-    mask = pc.fill_null(mask, False)
-    if isinstance(mask, pa.ChunkedArray):
-        mask = mask.combine_chunks()
+def _chunks(values: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
+    return list(values.chunks) if isinstance(values, pa.ChunkedArray) else [values]
+
+
+def _offsets(chunk: pa.Array) -> Any:
+    """The value offsets of a string array (numpy, ``len + 1`` of them; no copy)."""
+    large = pa.types.is_large_string(chunk.type) or pa.types.is_large_binary(chunk.type)
+    whole = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if large else np.int32)
+    return whole[chunk.offset : chunk.offset + len(chunk) + 1]
+
+
+def _following(raw: Any, at: Any, step: int) -> Any:
+    """The byte ``step`` places after each position in ``at`` (0 past the end)."""
+    after = at + step
+    inside = after < len(raw)
+    out = np.zeros(len(at), dtype=np.uint8)
+    out[inside] = raw[after[inside]]
+    return out
+
+
+def _control_bytes(raw: Any, multiline: bool) -> Any:
+    """Where, in the UTF-8 bytes ``raw``, a refused character starts (numpy positions).
+
+    In UTF-8 a byte below 0x80 is a character of its own, and 0xC2 and 0xE2 only ever lead
+    a character: C0 controls and DEL are single bytes, the C1 controls (U+0080–U+009F) are
+    ``C2 80``–``C2 9F``, the direction overrides ``E2 80 AA``–``E2 80 AE`` (U+202A–U+202E)
+    and ``E2 81 A6``–``E2 81 A9`` (U+2066–U+2069). A minimum and a maximum over the bytes
+    clear most columns (codes, numbers, plain ASCII text) without looking further.
+    """
+    found = []
+    if raw.min() < 0x20:
+        low = np.flatnonzero(raw < 0x20)
+        if multiline:
+            b = raw[low]
+            low = low[(b != 0x09) & (b != 0x0A) & (b != 0x0D)]
+        found.append(low)
+    if raw.max() >= 0x7F:
+        text = raw.tobytes()
+        if text.find(b"\x7f") >= 0:
+            found.append(np.flatnonzero(raw == 0x7F))
+        if text.find(b"\xc2") >= 0:
+            at = np.flatnonzero(raw == 0xC2)
+            b1 = _following(raw, at, 1)
+            found.append(at[(b1 >= 0x80) & (b1 <= 0x9F)])
+        if text.find(b"\xe2") >= 0:
+            at = np.flatnonzero(raw == 0xE2)
+            b1, b2 = _following(raw, at, 1), _following(raw, at, 2)
+            ltr_rtl = (b1 == 0x80) & (b2 >= 0xAA) & (b2 <= 0xAE)
+            isolates = (b1 == 0x81) & (b2 >= 0xA6) & (b2 <= 0xA9)
+            found.append(at[ltr_rtl | isolates])
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+
+def _has_control(values: pa.Array | pa.ChunkedArray, multiline: bool) -> Any:
+    """For each string: does it hold a refused character? (numpy booleans; null: no).
+
+    The answer of matching every value against a character class, found by scanning the
+    column's bytes once: a regular expression per value cost as much as parsing the file.
+    """
+    out = [np.zeros(0, dtype=bool)]
+    for chunk in _chunks(values):
+        mask = np.zeros(len(chunk), dtype=bool)
+        if len(chunk) and chunk.null_count < len(chunk):
+            offsets = _offsets(chunk)
+            lo, hi = int(offsets[0]), int(offsets[-1])
+            if hi > lo:
+                raw = np.frombuffer(chunk.buffers()[2], dtype=np.uint8, count=hi - lo, offset=lo)
+                hits = _control_bytes(raw, multiline)
+                if len(hits):
+                    mask[np.searchsorted(offsets, hits + lo, side="right") - 1] = True
+                    if chunk.null_count:
+                        mask &= pc.is_valid(chunk).to_numpy(zero_copy_only=False)
+        out.append(mask)
+    return np.concatenate(out)
+
+
+def _too_long(values: pa.Array | pa.ChunkedArray, limit: int) -> Any:
+    """For each string: is it longer than ``limit`` characters? (numpy booleans)."""
+    out = [np.zeros(0, dtype=bool)]
+    for chunk in _chunks(values):
+        # A value of at most ``limit`` bytes has at most ``limit`` characters: characters
+        # are counted only in a chunk that holds a longer value.
+        if len(chunk) and int(np.diff(_offsets(chunk)).max()) > limit:
+            longer = pc.fill_null(pc.greater(pc.utf8_length(chunk), limit), False)
+            out.append(longer.to_numpy(zero_copy_only=False))
+        else:
+            out.append(np.zeros(len(chunk), dtype=bool))
+    return np.concatenate(out)
+
+
+def _rows_of(mask: Any, parents: pa.Array | None, n: int) -> Any:
+    """A row mask (numpy) from an item mask (list columns) or the mask itself."""
     if parents is None:
         return mask
-    bad_rows = parents.filter(mask)
-    return pc.is_in(pa.array(range(n), parents.type), value_set=bad_rows)
+    rows = np.zeros(n, dtype=bool)
+    rows[parents.to_numpy(zero_copy_only=False)[mask]] = True
+    return rows
 
 
 def _text_values(table: pa.Table, column: str, rows: pa.Array) -> list[list[str]]:
@@ -179,17 +265,16 @@ def _clip(value: object) -> object:
 
 
 def _check_text(table: pa.Table, column: str) -> StepResult:
-    n = table.num_rows
     limit = TEXT_LIMITS[column]
     multiline = column in MULTILINE
     values, parents = _strings(table, column)
-    pattern = _CONTROL_BUT_BREAKS if multiline else _ANY_CONTROL
     rejects: list[Reject] = []
 
-    control = _rows_of(pc.match_substring_regex(values, pattern), parents, n)
-    if pc.any(control).as_py():
+    control = _rows_of(_has_control(values, multiline), parents, table.num_rows)
+    if control.any():
+        bad = pa.array(control, pa.bool_())
         reasons = []
-        for items in _text_values(table, column, control):
+        for items in _text_values(table, column, bad):
             for item in items:
                 at, ch = _first_bad_char(item or "", multiline)
                 if at >= 0:
@@ -199,17 +284,19 @@ def _check_text(table: pa.Table, column: str) -> StepResult:
                         "characters"
                     )
                     break
-        result = set_aside(table, control, reasons, column)
+        result = set_aside(table, bad, reasons, column)
         table, rejects = result.table, result.rejects
         values, parents = _strings(table, column)
 
-    too_long = _rows_of(pc.greater(pc.utf8_length(values), limit), parents, table.num_rows)
+    too_long = _rows_of(_too_long(values, limit), parents, table.num_rows)
     if parents is not None:
         counts = pc.list_value_length(table.column(column))
-        too_long = pc.or_(too_long, pc.fill_null(pc.greater(counts, MAX_LIST_ITEMS), False))
-    if pc.any(too_long).as_py():
+        many = pc.fill_null(pc.greater(counts, MAX_LIST_ITEMS), False)
+        too_long = too_long | many.to_numpy(zero_copy_only=False)
+    if too_long.any():
+        bad = pa.array(too_long, pa.bool_())
         reasons = []
-        for items in _text_values(table, column, too_long):
+        for items in _text_values(table, column, bad):
             if len(items) > MAX_LIST_ITEMS:
                 reasons.append(
                     f"{column} has {len(items)} items, over its limit of {MAX_LIST_ITEMS}"
@@ -221,14 +308,13 @@ def _check_text(table: pa.Table, column: str) -> StepResult:
                 "(the row is set aside; the rest of the file is kept)"
             )
         # The quarantine keeps the row's text: not a megabyte of it.
-        clipped = [
-            _clip(v) if bad else v
-            for v, bad in zip(table.column(column).to_pylist(), too_long.to_pylist(), strict=True)
-        ]
-        marked = replace_column(table, column, pa.array(clipped, table.schema.field(column).type))
-        result = set_aside(marked, too_long, reasons, column)
-        kept = table.filter(pc.invert(too_long))
-        table, rejects = kept, rejects + result.rejects
+        rejected = table.filter(bad)
+        clipped = [_clip(v) for v in rejected.column(column).to_pylist()]
+        marked = replace_column(
+            rejected, column, pa.array(clipped, table.schema.field(column).type)
+        )
+        result = set_aside(marked, pa.array([True] * marked.num_rows), reasons, column)
+        table, rejects = table.filter(pc.invert(bad)), rejects + result.rejects
     return StepResult(table, rejects)
 
 
