@@ -19,25 +19,19 @@ from dyadwatch.normalise.base import StepContext, StepResult, replace_column, se
 def codes(table: pa.Table, ctx: StepContext) -> StepResult:
     """Validate ``cameo_code``; fill ``cameo_root``, ``quad_class``, ``goldstein``, PLOVER."""
     book = cameo()
-    raw = table.column("cameo_code").to_pylist()
-    fixed: list[str | None] = []
-    bad: list[bool] = []
-    reasons: list[str] = []
-    cache: dict[str, str | None] = {}
-    for code in raw:
-        if code is None:
-            fixed.append(None)
-            bad.append(False)
-            continue
-        if code not in cache:
-            cache[code] = book.normalise_event_code(code)
-        norm = cache[code]
-        fixed.append(norm)
-        bad.append(norm is None)
-        if norm is None:
-            reasons.append(f"cameo_code {code!r} is not a CAMEO event code")
-    table = replace_column(table, "cameo_code", pa.array(fixed, type=pa.string()))
-    result = set_aside(table, pa.array(bad), reasons, "cameo_code")
+    raw = table.column("cameo_code")
+    # Each distinct code is looked up once; the rows take their answer by index.
+    encoded = pc.dictionary_encode(raw)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    known = [book.normalise_event_code(code) for code in encoded.dictionary.to_pylist()]
+    fixed = pc.take(pa.array(known, pa.string()), encoded.indices)
+    bad = pc.and_(pc.is_valid(raw), pc.is_null(fixed))
+    reasons = [
+        f"cameo_code {code!r} is not a CAMEO event code" for code in raw.filter(bad).to_pylist()
+    ]
+    table = replace_column(table, "cameo_code", fixed)
+    result = set_aside(table, bad, reasons, "cameo_code")
     table = result.table
 
     lookup = book.event_table()
