@@ -316,7 +316,9 @@ class EventFileSource(Source):
         volume = count_volume(day, a1, a2)
         table = parsed.table.filter(self.keep(parsed.table, a1, a2))
         if narrow:
-            table = self._full_rows(layout, table.column(LINE_COLUMN), parsed.one_line_per_row)
+            table = self._full_rows(
+                layout, table.column(LINE_COLUMN), parsed.one_line_per_row, parsed.rows_read
+            )
         table = self.validate(table, rejects)
         columns = self.to_canonical(table, artifact, rejects)
         if parsed.repaired:
@@ -342,11 +344,12 @@ class EventFileSource(Source):
             "volume", finish_volume([volume], self.stored_as, artifact.key, known), rows_read=0
         )
 
-    def _full_rows(self, layout: Layout, lines: Any, by_line: bool) -> pa.Table:
-        """Every column of the rows at ``lines`` (file line numbers, ascending)."""
+    def _full_rows(self, layout: Layout, lines: Any, by_line: bool, rows: int) -> pa.Table:
+        """Every column of the rows at ``lines`` (file line numbers, ascending) of a file of
+        ``rows`` records."""
         numbers = pc.cast(lines, pa.int64()).to_numpy(zero_copy_only=False)
         # Cutting most of a file's lines out costs more than reading it all again.
-        if not by_line or len(numbers) > layout.text.count(b"\n") // 2:
+        if not by_line or len(numbers) > rows // 2:
             whole = parse(
                 layout.text,
                 delimiter=layout.delimiter,

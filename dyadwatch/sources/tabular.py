@@ -187,19 +187,71 @@ class Parsed:
     be cut out of the file by line (:func:`pick_lines`)."""
 
 
+BLOCK_BYTES = 1 << 20
+"""Bytes Arrow's CSV reader parses at a time. Larger blocks cost more CPU per byte (a file
+in one block: about twice as much); a record longer than a block makes Arrow refuse the
+file, which is then read again as one block, so that the long field is set aside by its
+row (the ``ranges`` step) and the rest of the file kept."""
+
+THREADS_FROM_BYTES = 8 << 20
+"""An unquoted file of this size or more is parsed on Arrow's threads: the same CPU, less
+waiting. A quoted one (``newlines_in_values``) is not: there, threads cost about 40 % more
+CPU, as Arrow must find the record boundaries serially first (measured by
+``bench/sources.py``'s ACLED case)."""
+
+Invalid = tuple[int | None, int, str]
+"""A row Arrow refused: its record number in the data (None when parsed on threads), its
+field count and its text."""
+
+
 def _read(
     data: Any,
     names: Sequence[str],
     delimiter: str,
     quoted: bool,
-    handler: Any,
     include: Sequence[str] | None = None,
-) -> Any:
+) -> tuple[Any, list[Invalid]]:
+    """Parse ``data`` into string columns; return the table and the rows of the wrong width.
+
+    The refused rows carry their record numbers: when a threaded parse (which does not know
+    them) refused any, the data are parsed again serially.
+    """
+    buffer = pa.py_buffer(data)
+    threads = not quoted and len(buffer) >= THREADS_FROM_BYTES
+    try:
+        table, invalid = _read_once(buffer, names, delimiter, quoted, include, threads, False)
+        if threads and invalid:
+            table, invalid = _read_once(buffer, names, delimiter, quoted, include, False, False)
+    except pa.ArrowInvalid as exc:
+        if "straddl" not in str(exc):
+            raise
+        table, invalid = _read_once(buffer, names, delimiter, quoted, include, False, True)
+    return table, invalid
+
+
+def _read_once(
+    buffer: pa.Buffer,
+    names: Sequence[str],
+    delimiter: str,
+    quoted: bool,
+    include: Sequence[str] | None,
+    threads: bool,
+    one_block: bool,
+) -> tuple[Any, list[Invalid]]:
     wanted = list(include) if include is not None else list(names)
-    return pv.read_csv(
-        pa.BufferReader(pa.py_buffer(data)),
+    invalid: list[Invalid] = []
+
+    def handler(row: Any) -> str:
+        number = None if row.number is None or row.number < 0 else int(row.number)
+        invalid.append((number, int(row.actual_columns), str(row.text)))
+        return "skip"
+
+    table = pv.read_csv(
+        pa.BufferReader(buffer),
         read_options=pv.ReadOptions(
-            column_names=list(names), use_threads=False, block_size=max(1 << 20, len(data) + 1)
+            column_names=list(names),
+            use_threads=threads,
+            block_size=max(BLOCK_BYTES, len(buffer) + 1) if one_block else BLOCK_BYTES,
         ),
         parse_options=pv.ParseOptions(
             delimiter=delimiter,
@@ -218,6 +270,7 @@ def _read(
             check_utf8=False,  # to_utf8 made it UTF-8
         ),
     )
+    return table, invalid
 
 
 def parse(
@@ -252,25 +305,25 @@ def parse(
         raise ArtifactError(f"the header names {', '.join(dupes)} more than once.")
     if include is not None:
         include = [c for c in include if c in columns]
-    invalid: list[tuple[int, int, str]] = []
-
-    def handler(row: Any) -> str:
-        invalid.append((int(row.number), int(row.actual_columns), str(row.text)))
-        return "skip"
-
     try:
-        table = _read(body, columns, delimiter, quoted, handler, include)
+        table, invalid = _read(body, columns, delimiter, quoted, include)
     except pa.ArrowInvalid as exc:
         raise ArtifactError(f"cannot parse this file as a table ({exc}).") from None
-    records = record_lines(body, False)
-    one_line = len(records) == table.num_rows + len(invalid)
-    if quoted and not one_line:
-        records = record_lines(body, True)
+    count = table.num_rows + len(invalid)
+    if _line_count(data, header) == count:
+        # Every line is one record (no blank line, no line break inside a quoted field).
+        records = np.arange(2, count + 2, dtype=np.int64)
+        one_line = True
+    else:
+        records = record_lines(body, False)
+        one_line = len(records) == count
+        if quoted and not one_line:
+            records = record_lines(body, True)
     records = records + (first_line - 2)
     rejects: list[Reject] = []
     repaired_rows: list[tuple[int, str]] = []
     for number, width, text in invalid:
-        line = int(records[number - 1]) if 0 < number <= len(records) else None
+        line = int(records[number - 1]) if number and 0 < number <= len(records) else None
         extra = text.split(delimiter)[len(columns) :]
         if trailing_empty_ok and width > len(columns) and not "".join(extra).strip():
             repaired_rows.append((line or 0, delimiter.join(text.split(delimiter)[: len(columns)])))
@@ -284,7 +337,7 @@ def parse(
         )
     valid = records
     if invalid:
-        valid = np.delete(records, [n - 1 for n, _, _ in invalid if 0 < n <= len(records)])
+        valid = np.delete(records, [n - 1 for n, _, _ in invalid if n and 0 < n <= len(records)])
     if len(valid) != table.num_rows:
         raise ArtifactError(
             f"cannot match {table.num_rows} parsed rows to line numbers ({len(valid)} lines)."
@@ -293,12 +346,18 @@ def parse(
     repaired: list[int] = []
     if repaired_rows:
         fixed = "\n".join(t for _, t in repaired_rows).encode("utf-8") + b"\n"
-        extra_table = _read(fixed, columns, delimiter, quoted, lambda row: "skip", include)
+        extra_table, _ = _read(fixed, columns, delimiter, quoted, include)
         if extra_table.num_rows == len(repaired_rows):
             repaired = [n for n, _ in repaired_rows]
             extra_table = extra_table.append_column(LINE_COLUMN, pa.array(repaired, pa.int64()))
             table = pa.concat_tables([table, extra_table]).sort_by(LINE_COLUMN)
     return Parsed(table, rejects, repaired, rows_read=len(records), one_line_per_row=one_line)
+
+
+def _line_count(data: bytes, header: bool) -> int:
+    """Lines in ``data`` after the header (if any), counting a last line without a newline."""
+    lines = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+    return lines - 1 if header and lines else lines
 
 
 def line_bounds(data: Any) -> tuple[Any, Any]:
