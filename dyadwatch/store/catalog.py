@@ -5,26 +5,33 @@ manifest: one row per Parquet part a reader may see), ``quarantine`` and ``relea
 ``<store>/generation`` is a counter the writer bumps after every commit, so a reader can tell
 cheaply whether the manifest may have changed. The catalog is opened for milliseconds at a
 time: readers read-only, the one writer (:mod:`dyadwatch.store.writer`) read-write for each
-commit.
+commit. The writer opens it by attaching it to this process's shared DuckDB database
+(:func:`attach_catalog`): the same file lock for the same milliseconds, without starting a
+database for each commit.
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
 from dyadwatch.errors import NotAStoreError, StoreError
+from dyadwatch.store.engine import cursor
 
 CATALOG = "catalog.duckdb"
 GENERATION = "generation"
 LOCK = "writer.lock"
 FORMAT_MARKER = "dyadwatch-store"
+
+T = TypeVar("T")
 
 LOCK_RETRY_SECONDS = 30.0
 """How long opening the catalog waits while another process holds it for a commit."""
@@ -49,12 +56,48 @@ def connect_catalog(path: Path, *, read_only: bool) -> Iterator[duckdb.DuckDBPyC
     ...     con.sql("SELECT 42").fetchall()
     [(42,)]
     """
+    con = _retry_locked(path, lambda: duckdb.connect(str(path), read_only=read_only))
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextlib.contextmanager
+def attach_catalog(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The catalog opened read-write on a cursor of the shared database, for one commit.
+
+    The same guarantees as :func:`connect_catalog` (the file is locked only while attached;
+    a lock held by another process is waited for; a file that is not a catalog is refused),
+    at a fraction of the cost: starting a DuckDB database costs about 25 ms of CPU, attaching
+    a file to a running one about 5 ms, and the writer opens the catalog at least twice per
+    artifact. Anything not committed when the block ends is rolled back.
+
+    >>> import tempfile
+    >>> with attach_catalog(Path(tempfile.mkdtemp()) / CATALOG) as con:
+    ...     con.sql("SELECT 42").fetchall()
+    [(42,)]
+    """
+    alias = f"catalog_{uuid.uuid4().hex}"
+    quoted = str(path).replace("'", "''")
+    con = cursor()
+    try:
+        _retry_locked(path, lambda: con.execute(f"ATTACH '{quoted}' AS {alias}"))
+        con.execute(f"USE {alias}")
+        yield con
+    finally:
+        con.close()  # rolls back an open transaction
+        with contextlib.closing(cursor()) as other:
+            other.execute(f"DETACH DATABASE IF EXISTS {alias}")
+
+
+def _retry_locked(path: Path, open_it: Callable[[], T]) -> T:
+    """Run ``open_it`` (which opens the catalog), retrying while another process holds it."""
     deadline = time.monotonic() + LOCK_RETRY_SECONDS
     delay = 0.005
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
-            break
+            return open_it()
         except duckdb.IOException as exc:
             if "not a valid duckdb database" in str(exc).lower():
                 raise NotAStoreError(
@@ -66,10 +109,6 @@ def connect_catalog(path: Path, *, read_only: bool) -> Iterator[duckdb.DuckDBPyC
             delay = min(delay * 2, 0.2)
         except duckdb.Error as exc:
             raise NotAStoreError(f"{path} is not a readable DuckDB catalog ({exc}).") from None
-    try:
-        yield con
-    finally:
-        con.close()
 
 
 def read_generation(root: Path) -> int:

@@ -37,7 +37,7 @@ from dyadwatch.store.catalog import (
     GENERATION,
     PART_COLUMNS,
     Part,
-    connect_catalog,
+    attach_catalog,
     now,
     read_generation,
 )
@@ -82,7 +82,7 @@ class Writer:
 
     def prepare(self) -> None:
         """Apply pending migrations, mark interrupted runs, delete files no manifest lists."""
-        with connect_catalog(self.catalog_path, read_only=False) as con:
+        with attach_catalog(self.catalog_path) as con:
             con.execute(
                 "CREATE TABLE IF NOT EXISTS migrations "
                 "(version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ)"
@@ -143,7 +143,7 @@ class Writer:
     def begin(self, artifact: Artifact) -> ArtifactRun:
         """Start ingesting one artifact; commit or fail the returned run."""
         run = ArtifactRun(self, artifact, run_id=uuid.uuid4().hex[:16])
-        with connect_catalog(self.catalog_path, read_only=False) as con:
+        with attach_catalog(self.catalog_path) as con:
             con.execute(
                 "INSERT INTO ingest_log (run_id, source, artifact, checksum, status, started_at) "
                 "VALUES (?, ?, ?, ?, 'running', ?)",
@@ -153,7 +153,7 @@ class Writer:
 
     def record_release(self, row: Sequence[Any]) -> None:
         """Add one row to the release register (columns in the ``releases`` table's order)."""
-        with connect_catalog(self.catalog_path, read_only=False) as con:
+        with attach_catalog(self.catalog_path) as con:
             con.execute(f"INSERT INTO releases VALUES ({', '.join('?' for _ in row)})", list(row))
 
     def bump_generation(self) -> None:
@@ -300,7 +300,7 @@ class ArtifactRun:
             message=message,
         )
         replaced: list[str] = []
-        with connect_catalog(self.writer.catalog_path, read_only=False) as con:
+        with attach_catalog(self.writer.catalog_path) as con:
             con.execute("BEGIN TRANSACTION")
             if status == "done":
                 replaced = self._swap_parts(con)
