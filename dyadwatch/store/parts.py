@@ -9,12 +9,15 @@ version reads its missing columns as nulls (and :func:`upgrade_parts` rewrites i
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -151,24 +154,63 @@ def part_slug(key: str) -> str:
 
 
 def partitions(
-    dataset: str, table: pa.Table
+    dataset: str, table: pa.Table, order: Sequence[tuple[str, str]] = ()
 ) -> Iterator[tuple[tuple[str, int | None, int | None], pa.Table]]:
     """``table`` split into the parts one write produces: by source, and by month if dated.
+
+    Parts come in order of their key; within a part, rows keep their order, or are sorted by
+    ``order`` (ascending column names, nulls last, ties in their order: ``Table.sort_by``).
+    One stable sort of the whole table by integer codes, then slices: no filter per part.
 
     >>> from datetime import date
     >>> t = pa.table({"source": ["a", "a", "b"], "event_date": [date(2021, 1, 5)] * 3})
     >>> [(key, part.num_rows) for key, part in partitions("events", t)]
     [(('a', 2021, 1), 2), (('b', 2021, 1), 1)]
     """
-    sources = table.column("source")
-    if dataset not in PARTITIONED_BY_MONTH:
-        for source in pc.unique(sources).to_pylist():
-            yield (source, None, None), table.filter(pc.equal(sources, source))
+    if table.num_rows == 0:
         return
-    when = table.column(PARTITION_DATE[dataset])
-    years = pc.year(when)
-    months = pc.month(when)
-    keys = pa.table({"s": sources, "y": years, "m": months})
-    for s, y, m in sorted(set(zip(*(keys.column(c).to_pylist() for c in "sym"), strict=True))):
-        mask = pc.and_(pc.and_(pc.equal(sources, s), pc.equal(years, y)), pc.equal(months, m))
-        yield (s, int(y), int(m)), table.filter(mask)
+    columns = [table.column("source")]
+    if dataset in PARTITIONED_BY_MONTH:
+        when = table.column(PARTITION_DATE[dataset])
+        columns += [pc.year(when), pc.month(when)]
+    for name, direction in order:
+        if direction != "ascending":
+            raise ValueError(f"parts are sorted ascending, not {direction!r}")
+        columns.append(table.column(name))
+    codes = [_sort_codes(c) for c in columns]
+    # np.lexsort sorts by its last key first, and is stable.
+    rows = np.lexsort(codes[::-1])
+    ordered = table.take(pa.array(rows))
+    keys = np.stack([c[rows] for c in codes[: 3 if dataset in PARTITIONED_BY_MONTH else 1]])
+    starts = np.flatnonzero(np.any(keys[:, 1:] != keys[:, :-1], axis=0)) + 1
+    bounds = [0, *starts.tolist(), table.num_rows]
+    sources = ordered.column("source")
+    dated = ordered.column(PARTITION_DATE[dataset]) if dataset in PARTITIONED_BY_MONTH else None
+    for lo, hi in itertools.pairwise(bounds):
+        part = ordered.slice(lo, hi - lo)
+        source = sources[lo].as_py()
+        if dated is None:
+            yield (source, None, None), part
+            continue
+        first = dated[lo]
+        yield (source, int(pc.year(first).as_py()), int(pc.month(first).as_py())), part
+
+
+def _sort_codes(column: pa.ChunkedArray | pa.Array) -> Any:
+    """Integers (numpy) that order like ``column`` ascending, nulls last (after every value)."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    kind = column.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_binary(kind):
+        values = pc.unique(column).drop_null()
+        values = values.take(pc.sort_indices(values))
+        codes = pc.fill_null(pc.index_in(column, value_set=values), len(values))
+        return codes.to_numpy(zero_copy_only=False).astype(np.int64)
+    if pa.types.is_date32(kind):
+        column = column.view(pa.int32())
+    elif pa.types.is_timestamp(kind) or pa.types.is_date64(kind):
+        column = column.view(pa.int64())
+    if not pa.types.is_integer(column.type):
+        raise TypeError(f"cannot order parts by a {kind} column")
+    top = np.iinfo(np.int64).max
+    return pc.fill_null(pc.cast(column, pa.int64()), top).to_numpy(zero_copy_only=False)

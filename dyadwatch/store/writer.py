@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -175,11 +176,25 @@ class ArtifactRun:
     rejects: list[Reject] = field(default_factory=list)
     rows_read: int = 0
     rows_duplicate: int = 0
-    _seen_ids: set[str] = field(default_factory=set)
+    _seen_ids: list[pa.Array] = field(default_factory=list)
     _written: list[pa.Table] = field(default_factory=list)
     _n: int = 0
 
-    def _existing_ids(self, table: pa.Table) -> set[str]:
+    def _new_ids(self, table: pa.Table) -> Any:
+        """Which rows to write (numpy booleans): the first row of each event_id that neither
+        this run nor another artifact has stored."""
+        ids = table.column("event_id").combine_chunks()
+        codes = pc.dictionary_encode(ids).indices.to_numpy(zero_copy_only=False)
+        keep = np.zeros(len(ids), dtype=bool)
+        keep[np.unique(codes, return_index=True)[1]] = True
+        for known in (*self._seen_ids, *self._existing_ids(table)):
+            keep &= ~pc.fill_null(pc.is_in(ids, value_set=known), False).to_numpy(
+                zero_copy_only=False
+            )
+        self._seen_ids.append(ids.filter(pa.array(keep)))
+        return keep
+
+    def _existing_ids(self, table: pa.Table) -> list[pa.Array]:
         """event_ids of ``table`` already stored by *other* artifacts, anywhere in the store.
 
         One id is one row across the whole store: the same record moved to another month
@@ -188,14 +203,14 @@ class ArtifactRun:
         source can hold it), read once per writer (:meth:`_stored_ids`).
         """
         incoming = table.column("event_id")
-        found: set[str] = set()
+        found: list[pa.Array] = []
         for source in pc.unique(table.column("source")).to_pylist():
             stored = self._stored_ids(source)
             if stored.num_rows == 0:
                 continue
             hit = pc.is_in(stored.column("event_id"), value_set=pc.unique(incoming))
             hit = pc.and_(hit, pc.not_equal(stored.column("artifact"), self.artifact.key))
-            found.update(stored.column("event_id").filter(hit).to_pylist())
+            found.append(stored.column("event_id").filter(hit).combine_chunks())
         return found
 
     def _stored_ids(self, source: str) -> pa.Table:
@@ -237,24 +252,15 @@ class ArtifactRun:
         schema = DATASETS[dataset]
         table = table.select(schema.names).cast(schema)
         if dataset == "events" and table.num_rows:
-            ids = table.column("event_id").to_pylist()
-            existing = self._existing_ids(table)
-            keep = []
-            for eid in ids:
-                if eid in self._seen_ids or eid in existing:
-                    self.rows_duplicate += 1
-                    keep.append(False)
-                else:
-                    self._seen_ids.add(eid)
-                    keep.append(True)
-            if not all(keep):
+            keep = self._new_ids(table)
+            self.rows_duplicate += table.num_rows - int(np.count_nonzero(keep))
+            if not keep.all():
                 table = table.filter(pa.array(keep))
             self._written.append(table.select(["event_id", "source"]))
         if table.num_rows == 0:
             return 0
-        for (source, year, month), part in partitions(dataset, table):
-            if dataset == "events":
-                part = part.sort_by(SORT_EVENTS)
+        order = SORT_EVENTS if dataset == "events" else ()
+        for (source, year, month), part in partitions(dataset, table, order):
             rel = Path(dataset) / f"source={source}"
             if year is not None:
                 rel = rel / f"year={year:04d}" / f"month={month:02d}"
