@@ -297,8 +297,19 @@ def parse_dates(values: Any) -> Any:
     >>> [str(d) for d in parse_dates(days).to_pylist()]
     ['2021-01-02', '2021-01-02', '2021-01-02', 'None']
     """
-    parsed = [pc.strptime(values, format=f, unit="s", error_is_null=True) for f in DATE_FORMATS]
-    return pc.cast(pc.coalesce(*parsed), pa.date32())
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    first, *others = DATE_FORMATS
+    out = pc.strptime(values, format=first, unit="s", error_is_null=True)
+    # The first form that reads a value wins; later forms are tried only on what is left
+    # (an export uses one form: the others would parse every row for nothing).
+    for form in others:
+        left = pc.and_(pc.is_valid(values), pc.is_null(out))
+        if not pc.any(left).as_py():
+            break
+        parsed = pc.strptime(values.filter(left), format=form, unit="s", error_is_null=True)
+        out = pc.replace_with_mask(out, left, parsed)
+    return pc.cast(out, pa.date32())
 
 
 class AcledSource(Fetcher, EventFileSource):
