@@ -1,5 +1,8 @@
 """What the package's examples run with: pytest --doctest-modules collects dyadwatch/ too.
 
+Examples run from the repository's root, as a reader would type them there (a path such as
+``../shared/data/networks`` is the shared data beside the repository; without it, such an
+example is skipped like the sample tier, and in CI tests/conftest.py fails the run instead).
 An example that names ``store`` reads the embedded store built from what ships (the curated
 knowledge base), built once per test process and never written to by an example: an
 example that ingests makes its own store in a temporary directory.
@@ -25,7 +28,9 @@ collect_ignore = [
     "dyadwatch/sources/base.py",
 ]
 
+REPO = Path(__file__).resolve().parent
 _STORE = re.compile(r"\bstore\b")
+_SHARED = "../shared/data"
 
 
 @pytest.fixture(scope="session")
@@ -43,11 +48,17 @@ def shipped_store(tmp_path_factory: pytest.TempPathFactory) -> object:
 
 
 @pytest.fixture(autouse=True)
-def _store_for_examples(
-    request: pytest.FixtureRequest, doctest_namespace: dict[str, object]
+def _examples_setting(
+    request: pytest.FixtureRequest,
+    doctest_namespace: dict[str, object],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     test = getattr(request.node, "dtest", None)  # a doctest item's doctest.DocTest
     if test is None:
         return
-    if any(_STORE.search(example.source) for example in test.examples):
+    sources = [example.source for example in test.examples]
+    monkeypatch.chdir(REPO)
+    if any(_SHARED in source for source in sources) and not (REPO / _SHARED).is_dir():
+        pytest.skip(f"shared data not found at {(REPO / _SHARED).resolve()}")
+    if any(_STORE.search(source) for source in sources):
         doctest_namespace["store"] = request.getfixturevalue("shipped_store")
