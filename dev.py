@@ -3,6 +3,8 @@
 
     python3 dev.py start   # set up, then build the store from what ships and write the brief
     python3 dev.py test    # set up, then ruff, mypy, kb validate and the whole test suite
+                           # (with its doctests; fails under 95 % line coverage)
+    python3 dev.py test tests/unit   # part of the suite: coverage reported, not enforced
 
 Setting up is idempotent: the venv is created once and reinstalled only when
 pyproject.toml changes.
@@ -21,6 +23,8 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / "bin"
 STAMP = VENV / ".dyadwatch-installed"
+COVERAGE = 95
+"""Percent of dyadwatch's lines the whole test suite must run (95.1 % when the gate was set)."""
 
 
 def sh(*args: str | Path, env: dict[str, str] | None = None) -> None:
@@ -56,7 +60,12 @@ def test(extra: list[str]) -> None:
         sh(BIN / "dyadwatch", "kb", "validate")
     env = dict(os.environ)
     env.setdefault("PYTHONHASHSEED", "0")
-    sh(BIN / "python", "-m", "pytest", "-n", "2", "-q", *extra, env=env)
+    # Line coverage of dyadwatch/ over the whole suite (its doctests included) stays at or
+    # above 95 % (issue 14); a run of part of the suite (extra arguments) only reports it.
+    cov = ["--cov", "--cov-report=term:skip-covered"]
+    if not extra:
+        cov.append(f"--cov-fail-under={COVERAGE}")
+    sh(BIN / "python", "-m", "pytest", "-n", "2", "-q", *cov, *extra, env=env)
 
 
 def main() -> None:
