@@ -5,6 +5,9 @@ with the moment it became public (``known_at``). Asked "as of D", a state is vis
 ``known_at <= D``, and the timeline is rebuilt from the visible states alone: a state whose
 end has not yet been made public is still open as of D, even though the store now knows
 when it ended. That is what an analyst on D would have seen, and what a backtest must use.
+A state's ``evidence`` lists, as of D, only the events public by D: a state recorded early may
+cite steps that came later (Mérida "contested by Mexico" from 2019 cites the September 2021
+"Mérida is over"), and those are not shown before they happened.
 
 Examples
 --------
@@ -19,14 +22,16 @@ from __future__ import annotations
 import functools
 import logging
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
 import pyarrow as pa
 
 from dyadwatch.errors import UsageError, did_you_mean
-from dyadwatch.model import Instrument, InstrumentState, as_of_timestamp
+from dyadwatch.model import Instrument, InstrumentState
 from dyadwatch.store.store import Snapshot, Store
+from dyadwatch.visibility import is_visible
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +51,12 @@ def _catalogue() -> dict[str, tuple[str, str]]:
     }
 
 
-def states_from_table(table: pa.Table, as_of: date | datetime | None = None) -> list[Instrument]:
+def states_from_table(
+    table: pa.Table,
+    as_of: date | datetime | None = None,
+    *,
+    evidence_known: Mapping[str, datetime | None] | None = None,
+) -> list[Instrument]:
     """Instruments with the timelines visible as of ``as_of`` (None: everything stored).
 
     Parameters
@@ -57,20 +67,24 @@ def states_from_table(table: pa.Table, as_of: date | datetime | None = None) -> 
         A date (end of that day, UTC) or a timestamp; states with a later ``known_at`` are
         left out, and the last visible state of each instrument stays open unless its end
         was itself recorded (an explicit end that is not the start of a hidden state).
+    evidence_known
+        When each evidence id (an event's source key) became public. As of a date, a state's
+        evidence keeps only the ids public by then; an id this does not date is not shown
+        (:func:`evidence_known_at` reads them from a store). Without ``as_of`` every id is.
 
     Examples
     --------
     >>> [i.id for i in states_from_table(store.table("instrument_states"), date(2020, 1, 1))][:2]
     ['cannabis', 'certification']
     """
-    cutoff = as_of_timestamp(as_of) if as_of is not None else None
     rows = table.to_pylist()
     starts: dict[str, set[date]] = defaultdict(set)
     visible: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
         starts[r["instrument"]].add(r["valid_from"])
-        if cutoff is None or r["known_at"] <= cutoff:
+        if is_visible(r["known_at"], as_of):
             visible[r["instrument"]].append(r)
+    known = evidence_known or {}
     names = _catalogue()
     out = []
     for inst in sorted(visible):
@@ -94,7 +108,9 @@ def states_from_table(table: pa.Table, as_of: date | datetime | None = None) -> 
                     valid_from=r["valid_from"],
                     valid_to=valid_to,
                     known_at=r["known_at"],
-                    evidence=tuple(r["evidence"] or ()),
+                    evidence=tuple(
+                        k for k in r["evidence"] or () if is_visible(known.get(k), as_of)
+                    ),
                     note=r["note"],
                 )
             )
@@ -126,7 +142,32 @@ def instrument_states(
     >>> next(i for i in inst if i.id == "dialogue").state_on(date(2021, 1, 31)).state
     'frozen'
     """
-    return states_from_table(store.table("instrument_states", snapshot), as_of)
+    table = store.table("instrument_states", snapshot)
+    return states_from_table(table, as_of, evidence_known=evidence_known_at(store, table, snapshot))
+
+
+def evidence_known_at(
+    store: Store, states: pa.Table, snapshot: Snapshot | None = None
+) -> dict[str, datetime]:
+    """When the events the states of ``states`` cite became public (by source key).
+
+    >>> known = evidence_known_at(store, store.table("instrument_states"))
+    >>> known["2021-09-29-ebrard-merida-is-over"].date()
+    datetime.date(2021, 9, 29)
+    """
+    keys = sorted({k for ids in states.column("evidence").to_pylist() for k in ids or ()})
+    if not keys:
+        return {}
+    con = store.connect(snapshot)
+    try:
+        rows = con.sql(
+            "SELECT source_key, min(known_at) FROM events "
+            "WHERE list_contains($keys, source_key) GROUP BY source_key",
+            params={"keys": keys},
+        ).fetchall()
+    finally:
+        con.close()
+    return {key: known for key, known in rows}
 
 
 def instrument_state_on(
@@ -155,10 +196,11 @@ def instrument_state_on(
             f"The store holds: {', '.join(sorted(known)) or 'none (run `dyadwatch run`)'}."
         )
     cutoff = as_of if as_of is not None else on
-    for inst in states_from_table(table, cutoff):
+    dated = evidence_known_at(store, table, snapshot)
+    for inst in states_from_table(table, cutoff, evidence_known=dated):
         if inst.id == instrument_id:
             return next((s for s in inst.states if s.holds_on(on)), None)
     return None
 
 
-__all__ = ["instrument_state_on", "instrument_states", "states_from_table"]
+__all__ = ["evidence_known_at", "instrument_state_on", "instrument_states", "states_from_table"]

@@ -2,16 +2,17 @@
 
 :class:`RuleData` reads the three datasets a rule set needs in one pass (events restricted to
 the dyad's countries, projected to the columns metrics use). :meth:`RuleData.at` gives the
-view as of a date: every metric asks its :class:`View`, and the view sees only rows whose
-``known_at`` is at or before the end of that day (UTC). A backtest loads once and asks for
-many views, which is why evaluating a month costs milliseconds, not a store query per metric.
+view as of a date: every metric asks its :class:`View`, and the view sees only what was
+public by the end of that day (:mod:`dyadwatch.visibility`): rows, an instrument state's
+evidence events, and an event's cited pages. A backtest loads once and asks for many views,
+which is why evaluating a month costs milliseconds, not a store query per metric.
 """
 
 from __future__ import annotations
 
 import fnmatch
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -20,11 +21,12 @@ import numpy as np
 import pyarrow as pa
 
 from dyadwatch.errors import RuleError
-from dyadwatch.model import Evidence, Instrument, as_of_timestamp
-from dyadwatch.policy.instruments import states_from_table
+from dyadwatch.model import Evidence, Instrument
+from dyadwatch.policy.instruments import evidence_known_at, states_from_table
 from dyadwatch.policy.rules.index_series import SeriesReader
 from dyadwatch.store.query import parse_dyad
 from dyadwatch.store.store import Store
+from dyadwatch.visibility import bound, is_visible, visible_citations, visible_sql
 
 EVENT_COLUMNS = (
     "event_id",
@@ -41,6 +43,7 @@ EVENT_COLUMNS = (
     "goldstein",
     "instruments",
     "source_urls",
+    "source_published",
     "summary",
     "dedupe_group",
     "confidence",
@@ -85,6 +88,9 @@ class RuleData:
         ``"USA-MEX"``: events are kept when either actor is of one of the two countries.
     until
         Knowledge cut-off of the load (None: everything); views after it see nothing newer.
+    evidence_known
+        When each instrument state's evidence id became public (default: the source keys of
+        ``events``); see :func:`~dyadwatch.policy.instruments.states_from_table`.
 
     Examples
     --------
@@ -101,6 +107,7 @@ class RuleData:
         *,
         dyad: str = "USA-MEX",
         series_reader: SeriesFn | None = None,
+        evidence_known: Mapping[str, datetime | None] | None = None,
     ) -> None:
         self.dyad = "-".join(parse_dyad(dyad))
         self.series_reader = series_reader
@@ -143,6 +150,11 @@ class RuleData:
             self.by_key.setdefault(key, i)
             self.by_key.setdefault(ev["event_id"][i], i)
         self._masks: dict[EventQuery, np.ndarray] = {}
+        self.evidence_known: Mapping[str, datetime | None] = (
+            evidence_known
+            if evidence_known is not None
+            else dict(zip(ev["source_key"], ev["known_at"], strict=True))
+        )
 
     @classmethod
     def load(
@@ -153,8 +165,8 @@ class RuleData:
         where = "(actor1_country IN (?, ?) OR actor2_country IN (?, ?))"
         params: list[object] = [a, b, a, b]
         if until is not None:
-            where += " AND known_at <= ?"
-            params.append(as_of_timestamp(until))
+            where += f" AND {visible_sql('known_at', '?')}"
+            params.append(bound(until))
         con = store.connect()
         try:
             events = con.sql(
@@ -167,7 +179,14 @@ class RuleData:
         finally:
             con.close()
 
-        return cls(events, states, indicators, dyad=dyad, series_reader=SeriesReader(store))
+        return cls(
+            events,
+            states,
+            indicators,
+            dyad=dyad,
+            series_reader=SeriesReader(store),
+            evidence_known=evidence_known_at(store, states),
+        )
 
     def series(self, name: str, direction: str, as_of: date) -> list[dict[str, Any]]:
         """The index's named series as known at ``as_of``, one dict per month (cached).
@@ -234,15 +253,22 @@ class RuleData:
         """The data as known at the end of ``as_of`` (UTC)."""
         return View(self, as_of)
 
-    def event_evidence(self, i: int) -> Evidence:
+    def event_evidence(self, i: int, as_of: date) -> Evidence:
+        """Event ``i`` as evidence: its cited pages are those public by ``as_of``."""
         ev = self.events
         text = ev["summary"][i] or f"{ev['source'][i]} event {ev['source_key'][i]}"
+        pages = visible_citations(
+            ev["source_urls"][i],
+            published=ev["source_published"][i],
+            as_of=as_of,
+            known_at=ev["known_at"][i],
+        )
         return Evidence(
             kind="event",
             ref=f"{ev['source'][i]}:{ev['source_key'][i]}",
             date=ev["event_date"][i],
             text=" ".join(str(text).split()),
-            urls=tuple(ev["source_urls"][i] or ()),
+            urls=tuple(c.url for c in pages),
         )
 
 
@@ -267,7 +293,8 @@ class View:
 
     @property
     def cutoff(self) -> int:
-        return micros(as_of_timestamp(self.as_of))
+        """The visibility bound (:func:`dyadwatch.visibility.bound`) in microseconds."""
+        return micros(bound(self.as_of))
 
     def visible(self) -> np.ndarray:
         return self.data.known <= self.cutoff
@@ -293,7 +320,10 @@ class View:
 
     def instruments(self) -> dict[str, Instrument]:
         if self._instruments is None:
-            self._instruments = {i.id: i for i in states_from_table(self.data.states, self.as_of)}
+            found = states_from_table(
+                self.data.states, self.as_of, evidence_known=self.data.evidence_known
+            )
+            self._instruments = {i.id: i for i in found}
         return self._instruments
 
     def instrument(self, instrument_id: str) -> Instrument | None:
@@ -301,9 +331,10 @@ class View:
 
     def indicator(self, indicator_id: str, vintage: str = "latest-known") -> list[dict[str, Any]]:
         """One row per period as known at ``as_of`` (as ``policy.indicators.indicator_series``)."""
-        cutoff = as_of_timestamp(self.as_of)
         rows = [
-            r for r in self.data.indicator_rows.get(indicator_id, ()) if r["known_at"] <= cutoff
+            r
+            for r in self.data.indicator_rows.get(indicator_id, ())
+            if is_visible(r["known_at"], self.as_of)
         ]
         if vintage not in ("latest-known", "first-known"):
             rows = [r for r in rows if r["vintage"] == vintage]
@@ -323,7 +354,7 @@ class View:
         for ref in ids:
             i = self.data.by_key.get(ref)
             if i is not None and self.data.known[i] <= cutoff:
-                out.append(self.data.event_evidence(i))
+                out.append(self.data.event_evidence(i, self.as_of))
         return out
 
 

@@ -392,7 +392,7 @@ def evaluate_rule(rule: Rule, ev: Evaluator) -> Finding:
     """Evaluate one rule with an :class:`Evaluator` (shared across rules for its cache)."""
     if rule.asked_on is not None and ev.view.as_of < rule.asked_on:
         why = (
-            f"unknown: not yet asked for (the advice dates from {rule.asked_on.isoformat()}); "
+            "unknown: not yet asked for on this date (the advice came later); "
             "whether it was followed before then is not a question the record can answer."
         )
         return Finding(

@@ -84,7 +84,7 @@ def _latest(view: View, mask: np.ndarray, limit: int = EVIDENCE_LIMIT) -> tuple[
     if not len(idx):
         return ()
     order = idx[np.lexsort((idx, view.data.date[idx]))][::-1][:limit]
-    return tuple(view.data.event_evidence(int(i)) for i in order)
+    return tuple(view.data.event_evidence(int(i), view.as_of) for i in order)
 
 
 # --- staleness ------------------------------------------------------------------------------
@@ -134,7 +134,9 @@ def _series_label(args: Mapping[str, Any]) -> str:
     return name if direction == "both" else f"{name} ({direction})"
 
 
-def _series_evidence(args: Mapping[str, Any], row: Mapping[str, Any]) -> Evidence:
+def _series_evidence(view: View, args: Mapping[str, Any], row: Mapping[str, Any]) -> Evidence:
+    """The series' value for one period as evidence, dated by the last day it covers as of
+    the view (the month in progress on 19 January ends, for the evidence, on the 19th)."""
     label = _series_label(args)
     if row["status"] == "ok" and row["value"] is not None:
         text = (
@@ -144,7 +146,10 @@ def _series_evidence(args: Mapping[str, Any], row: Mapping[str, Any]) -> Evidenc
     else:
         text = f"{label} series, {row['period']}: no value ({row['reason'] or 'insufficient'})"
     return Evidence(
-        kind="metric", ref=f"series:{label}@{row['period']}", date=row["period_end"], text=text
+        kind="metric",
+        ref=f"series:{label}@{row['period']}",
+        date=min(row["period_end"], view.as_of),
+        text=text,
     )
 
 
@@ -174,7 +179,7 @@ def _series_value(view: View, args: Mapping[str, Any]) -> Result:
     row, _, why = _series_current(view, args)
     if row is None:
         return Result(None, (), why or "")
-    ev = (_series_evidence(args, row),)
+    ev = (_series_evidence(view, args, row),)
     if row["status"] != "ok" or row["value"] is None:
         return Result(None, ev, _insufficient(row))
     return Result(float(row["value"]), ev, f"{row['period']}, n = {row['n']}")
@@ -184,7 +189,7 @@ def _series_n(view: View, args: Mapping[str, Any]) -> Result:
     row, _, why = _series_current(view, args)
     if row is None:
         return Result(None, (), why or "")
-    return Result(float(row["n"] or 0), (_series_evidence(args, row),), f"{row['period']}")
+    return Result(float(row["n"] or 0), (_series_evidence(view, args, row),), f"{row['period']}")
 
 
 def percentile_of(value: float, history: list[float]) -> float:
@@ -207,7 +212,7 @@ def _series_percentile(view: View, args: Mapping[str, Any]) -> Result:
         row = _step(rows, lag.start(view.as_of))
         if row is None:
             return Result(None, (), f"no month of the series {lag.words()} before this date")
-    ev = (_series_evidence(args, row),)
+    ev = (_series_evidence(view, args, row),)
     if row["status"] != "ok" or row["value"] is None:
         return Result(None, ev, _insufficient(row))
     history = args.get("history")

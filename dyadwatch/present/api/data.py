@@ -41,7 +41,6 @@ from dyadwatch.analyse.listing import (
     event_by_id,
     events_by_key,
     search_events,
-    visible_urls,
 )
 from dyadwatch.analyse.records import source_summary
 from dyadwatch.errors import DyadwatchError, UsageError, did_you_mean
@@ -53,7 +52,7 @@ from dyadwatch.policy.catalog import (
     indicator_releases,
 )
 from dyadwatch.policy.indicators import indicator_series
-from dyadwatch.policy.instruments import states_from_table
+from dyadwatch.policy.instruments import instrument_states
 from dyadwatch.present.api.cache import SingleFlightCache
 from dyadwatch.store import Snapshot, Store
 
@@ -300,24 +299,16 @@ class StoreView:
     def instruments(self, as_of: date | None) -> list[dict[str, Any]]:
         """Every instrument with its state on ``as_of`` and its history as known then.
 
-        A state's ``evidence`` lists only the events public by ``as_of``: a state recorded
-        early may cite steps that came later, and those are not shown before they happened.
+        A state's ``evidence`` lists only the events public by ``as_of``
+        (:func:`~dyadwatch.policy.instruments.instrument_states` decides).
         """
 
         def compute_() -> list[dict[str, Any]]:
-            table = self.store.table("instrument_states", self.snapshot())
             day = as_of or today()
-            found = states_from_table(table, as_of)
-            keys = [k for inst in found for s in inst.states for k in s.evidence]
-            public = set(self.events_by_key(keys, as_of))
             out = []
-            for inst in found:
+            for inst in instrument_states(self.store, as_of, snapshot=self.snapshot()):
                 current = next((s for s in inst.states if s.holds_on(day)), None)
-                states = []
-                for s in inst.states:
-                    state = jsonable(asdict(s))
-                    state["evidence"] = [k for k in s.evidence if k in public]
-                    states.append(state)
+                states = [jsonable(asdict(s)) for s in inst.states]
                 out.append(
                     {
                         "id": inst.id,
@@ -404,21 +395,11 @@ class StoreView:
     def findings(self, as_of: date | None, rule_ids: tuple[str, ...] = ()) -> list[dict[str, Any]]:
         """Findings as JSON, optionally only those of ``rule_ids``.
 
-        An evidence item's ``urls`` keep only the pages public by ``as_of``
-        (:func:`~dyadwatch.analyse.listing.visible_urls`): a state recorded early may cite a
-        page that reported it years later.
+        An evidence item's ``urls`` are the pages public by ``as_of``: the rules decide
+        (:mod:`dyadwatch.policy.rules.data`), as they do for the CLI and the brief.
         """
         rules = _rules()
-        day = as_of or today()
-        public = self.cached(
-            "visible_urls", (day,), lambda: visible_urls(self.store, day, snapshot=self.snapshot())
-        )
-        out = []
-        for f in self.rule_findings(as_of):
-            found = jsonable(rules.finding_dict(f))
-            for e in found.get("evidence", []):
-                e["urls"] = [u for u in e.get("urls") or [] if u in public]
-            out.append(found)
+        out = [jsonable(rules.finding_dict(f)) for f in self.rule_findings(as_of)]
         if rule_ids:
             known = {f["rule_id"] for f in out}
             unknown = [r for r in rule_ids if r not in known]
