@@ -60,7 +60,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -69,9 +68,13 @@ import pyarrow.parquet as pq
 from dyadwatch.analyse.index import dyad_index
 from dyadwatch.errors import StoreError, UsageError
 from dyadwatch.model import DATASETS
+from dyadwatch.policy.disclosure import (
+    releasable_events,
+    release_register,
+    store_of,
+)
 from dyadwatch.policy.rules import evaluate, load_rules
-from dyadwatch.sources.base import Artifact
-from dyadwatch.store import EventFilter, Store, events
+from dyadwatch.store import Store
 from dyadwatch.store.query import parse_dyad
 
 log = logging.getLogger(__name__)
@@ -274,57 +277,12 @@ def _write_csv(table: pa.Table, path: Path) -> None:
     pacsv.write_csv(pa.table(columns, names=table.column_names), path)
 
 
-def _private_store(root: Path, source: Store, released: pa.Table, dyad: str) -> Store:
-    """A store holding only what may be released (see the module docstring)."""
-    store = Store.init(root)
-    a, b = parse_dyad(dyad)
-    with store.writer() as writer:
-        for dataset, table in (
-            ("events", released),
-            ("indicators", source.table("indicators")),
-            ("instrument_states", source.table("instrument_states")),
-            ("volume", _volume(source, (a, b))),
-        ):
-            if table.num_rows == 0:
-                continue
-            run = writer.begin(Artifact("release", dataset, secrets.token_hex(8)))
-            run.rows_read = table.num_rows
-            run.write(dataset, table)
-            run.commit("partner release: the releasable part of the store")
-    return store
-
-
-def releasable_store(root: Path, store: Store, dyad: str, as_of: date) -> Store:
-    """A new store at ``root`` holding only what a release of ``dyad`` as of ``as_of`` may
-    show: its public-handling events, the indicators, the instrument states and the two
-    countries' volume. Whatever is computed from it cannot betray a withheld event.
-
-    >>> public = releasable_store(tmp / "store", store, "USA-MEX", date(2021, 1, 31))
-    ... # doctest: +SKIP
-    """
-    released, _ = _releasable(store, dyad, as_of)
-    return _private_store(Path(root), store, released, dyad)
-
-
-def _volume(store: Store, countries: Sequence[str]) -> pa.Table:
-    table = store.table("volume")
-    return table.filter(pc.is_in(table.column("country"), pa.array(list(countries))))
-
-
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _releasable(store: Store, dyad: str, as_of: date) -> tuple[pa.Table, int]:
-    """The public-handling events of ``dyad`` known by ``as_of``, and how many were not."""
-    known = events(store, EventFilter(dyad=dyad, as_of=as_of))
-    public = pc.equal(pc.fill_null(known.column("handling"), "public"), "public")
-    released = known.filter(public)
-    return released, known.num_rows - released.num_rows
 
 
 def build_release(
@@ -386,7 +344,7 @@ def build_release(
         )
     parse_dyad(dyad)
 
-    released, withheld = _releasable(store, dyad, as_of)
+    released, withheld = releasable_events(store, dyad, as_of)
     if released.num_rows == 0:
         raise UsageError(
             f"nothing to release: the store holds no public-handling {dyad} events known by "
@@ -408,7 +366,7 @@ def build_release(
     files["events"] = stamped.select(column_order(copy, stamped.column_names))
 
     with tempfile.TemporaryDirectory(prefix="dyadwatch-release-") as tmp:
-        private = _private_store(Path(tmp) / "store", store, released, dyad)
+        private = store_of(Path(tmp) / "store", store, released, dyad)
         index = dyad_index(private, dyad=dyad, freq=freq, as_of=as_of)
         index = index.drop_columns(["contributions"])
         findings = evaluate(private, load_rules(), as_of)
@@ -546,10 +504,7 @@ Marking
 
 def register(store: Store) -> pa.Table:
     """The release register: every copy made from this store, newest first."""
-    try:
-        return store.catalog_query("SELECT * FROM releases ORDER BY created_at DESC")
-    except duckdb.CatalogException:  # a store made before the register, not yet migrated
-        return pa.table({"copy_id": pa.array([], pa.string())})
+    return release_register(store)
 
 
 # --- identifying -------------------------------------------------------------------------------
@@ -867,7 +822,7 @@ def identify(store: Store, path: Path) -> Identification:
     def pool(copy: dict[str, Any]) -> _Candidates:
         where = (copy["dyad"], copy["as_of"])
         if where not in pools:
-            table, _ = _releasable(store, copy["dyad"], copy["as_of"])
+            table, _ = releasable_events(store, copy["dyad"], copy["as_of"])
             pools[where] = _Candidates(table.column("event_id").to_pylist(), table=table)
         return pools[where]
 

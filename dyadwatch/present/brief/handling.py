@@ -5,7 +5,7 @@ shows a sensitive-handling event — among the changes, the events behind the va
 evidence of a finding — with the mark (:data:`MARK` in English, its translation in another
 language), and says so in the notes. ``omit`` computes the whole brief (index, turning points,
 findings, changes) from the releasable events only, as a partner release does
-(:func:`dyadwatch.present.release.releasable_store`), so that no number in it moves because
+(:func:`dyadwatch.policy.disclosure.releasable_store`), so that no number in it moves because
 of a withheld event.
 
 Examples
@@ -24,9 +24,9 @@ from typing import Literal
 import pyarrow.compute as pc
 
 from dyadwatch.errors import UsageError
+from dyadwatch.policy.disclosure import releasable_store
 from dyadwatch.present.labels import labels
 from dyadwatch.present.overview import EventRef, Overview, overview
-from dyadwatch.present.release import releasable_store
 from dyadwatch.store import EventFilter, Store, events
 
 SensitiveHandling = Literal["mark", "omit"]

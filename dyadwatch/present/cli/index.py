@@ -36,6 +36,7 @@ from dyadwatch.analyse.index import (
 from dyadwatch.analyse.index.compare import compare_sources
 from dyadwatch.analyse.index.spec import MEASURES, parse_period, period_label
 from dyadwatch.errors import AnalysisError
+from dyadwatch.policy.disclosure import shown_urls
 from dyadwatch.present.charts import index_chart
 from dyadwatch.present.cli.options import (
     AS_OF,
@@ -743,8 +744,9 @@ def compare_cmd(
       dyadwatch index compare --sources curated,gdelt --measure goldstein_net --json
     """
     spec, series = _inherit(ctx, spec, series)
+    store = Store.open(settings.store)
     result = compare_sources(
-        Store.open(settings.store),
+        store,
         spec.sources or [],
         spec,
         measure=measure,
@@ -756,7 +758,10 @@ def compare_cmd(
     elif output.format == "csv":
         output.emit(result.values)
     else:
-        output.emit(result.as_dict())
+        body = result.as_dict()
+        for d in body["disagreements"]:
+            d["events"] = shown_urls(store, d["events"], spec.as_of)
+        output.emit(body)
 
 
 @index.command("chart")

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from dyadwatch import pipeline
+from dyadwatch.policy.disclosure import shown_events
 from dyadwatch.present.cli.options import (
     DYAD,
     Output,
@@ -213,7 +214,7 @@ def events(
     settings: Settings,
     output: Output,
 ) -> None:
-    """List events, point in time.
+    """List events, point in time: with --as-of, each with the pages public by then.
 
     \b
     Example:
@@ -238,7 +239,7 @@ def events(
         if n == 0:
             note(f"note: no events: {why_empty(store, flt)}")
         return
-    table = query_events(store, flt, limit=limit)
+    table = shown_events(query_events(store, flt, limit=limit), period.as_of)
     if table.num_rows == 0:
         note(f"note: no events: {why_empty(store, flt)}")
     if not all_columns and output.format == "table":
