@@ -23,7 +23,7 @@ from __future__ import annotations
 import html
 import logging
 import threading
-from importlib import metadata, resources
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -35,9 +35,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from dyadwatch.errors import DyadwatchError
 from dyadwatch.present.api import errors
 from dyadwatch.present.api.auth import COOKIE
-from dyadwatch.present.api.data import StoreView
+from dyadwatch.present.api.data import StoreView, today
+from dyadwatch.present.api.pages import package_dir, render_error
+from dyadwatch.present.api.pages import router_all as pages_router
+from dyadwatch.present.api.routes import router as api_router
 from dyadwatch.present.api.tokens import SESSION_HOURS, TokenStore
 from dyadwatch.settings import Settings
 from dyadwatch.store import Store
@@ -223,11 +227,6 @@ def _version() -> str:
         return "0"
 
 
-def package_dir(name: str) -> Path:
-    """A folder shipped inside this package (templates, static)."""
-    return Path(str(resources.files("dyadwatch.present.api").joinpath(name)))
-
-
 def create_app(
     settings: Settings,
     *,
@@ -251,10 +250,6 @@ def create_app(
     --------
     >>> app = create_app(load(store="/tmp/store"))  # doctest: +SKIP
     """
-    from dyadwatch.present.api.pages import render_error
-    from dyadwatch.present.api.pages import router_all as pages_router
-    from dyadwatch.present.api.routes import router as api_router
-
     opened = store or Store.open(settings.store)
     app = FastAPI(
         title="dyadwatch",
@@ -336,8 +331,6 @@ def warm(app: FastAPI, freq: str = "month") -> threading.Thread:
     --------
     >>> warm(create_app(load(store=".dyadwatch"))).join()  # doctest: +SKIP
     """
-    from dyadwatch.errors import DyadwatchError
-    from dyadwatch.present.api.data import today
 
     def run() -> None:
         try:

@@ -19,6 +19,8 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
+from importlib import resources
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -31,7 +33,6 @@ from markupsafe import Markup, escape
 from dyadwatch.analyse.index import FUSED
 from dyadwatch.errors import DyadwatchError, did_you_mean
 from dyadwatch.policy.catalog import SeriesEntry, find_series, groups
-from dyadwatch.present.api.app import package_dir
 from dyadwatch.present.api.auth import page_token_ok
 from dyadwatch.present.api.charts import index_svg
 from dyadwatch.present.api.data import StoreView, today
@@ -60,6 +61,15 @@ NAV = (
     ("/indicators", "Indicators"),
 )
 _env: Environment | None = None
+
+
+def package_dir(name: str) -> Path:
+    """A folder shipped inside this package (templates, static).
+
+    >>> package_dir("templates").name
+    'templates'
+    """
+    return Path(str(resources.files("dyadwatch.present.api").joinpath(name)))
 
 
 def env() -> Environment:
@@ -713,4 +723,4 @@ router_all = APIRouter(include_in_schema=False)
 router_all.include_router(public)
 router_all.include_router(router)
 
-__all__ = ["FUSED", "render_error", "router_all"]
+__all__ = ["FUSED", "package_dir", "render_error", "router_all"]

@@ -1,4 +1,5 @@
-"""The JSON API under ``/api/``: read endpoints, and two write endpoints behind tokens.
+"""The JSON API under ``/api/``: read endpoints here, and two write endpoints behind tokens
+(:mod:`dyadwatch.present.api.writes`).
 
 Every read takes ``as_of`` (what was public by the end of that day); lists page with
 ``limit``/``offset`` and answer with ``total`` and ``next``/``prev`` links. Errors have one
@@ -7,10 +8,7 @@ shape (:mod:`dyadwatch.present.api.errors`).
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
@@ -20,12 +18,12 @@ from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from dyadwatch import pipeline
 from dyadwatch.analyse.index import FUSED
-from dyadwatch.errors import UsageError
+from dyadwatch.policy.rules.backtest import outcome_rows
+from dyadwatch.policy.rules.loader import load_rules_text
 from dyadwatch.present.api.auth import TokenInfoModel, require_read, require_write
-from dyadwatch.present.api.data import StoreView, encode_json, jsonable
-from dyadwatch.present.api.errors import ERROR_RESPONSES, ApiError, ErrorResponse, bad_param
+from dyadwatch.present.api.data import StoreView
+from dyadwatch.present.api.errors import ERROR_RESPONSES, ApiError, bad_param
 from dyadwatch.present.api.params import (
     DYAD_PATTERN,
     AsOf,
@@ -38,34 +36,15 @@ from dyadwatch.present.api.params import (
     check_period,
     check_text,
 )
+from dyadwatch.present.api.replies import View, cached_ok, ok
 from dyadwatch.present.api.tokens import TokenInfo
+from dyadwatch.present.api.writes import write
+from dyadwatch.present.release import DROPPED_FIELDS, keyed_id, release_key
 
 SOURCE_HELP = "Whose values: 'fused' (default: the sources combined), a source label, or 'all'."
 PERIOD_HELP = "A period: 2021, 2021Q1, 2021-01, 2021-W03 or a day in it (2021-01-19)."
 
 Source = Annotated[str, Query(max_length=64, description=SOURCE_HELP)]
-
-
-async def view(request: Request) -> StoreView:
-    return request.app.state.view
-
-
-View = Annotated[StoreView, Depends(view)]
-
-
-def ok(data: Any, status: int = 200) -> JSONResponse:
-    return JSONResponse(jsonable(data), status_code=status)
-
-
-def cached_ok(request: Request, build: Callable[[], Any]) -> Response:
-    """``build()`` as JSON, encoded once per store generation and query string.
-
-    The answers under it are cached already; this also skips re-encoding a large body (the
-    monthly index is about half a megabyte) on every request.
-    """
-    key = (request.url.path, tuple(sorted(request.query_params.multi_items())))
-    body = request.app.state.view.body(key, lambda: encode_json(build()))
-    return Response(body, media_type="application/json")
 
 
 # --- response models (for the OpenAPI schema; handlers return plain JSON) ---------------------
@@ -123,99 +102,10 @@ class Status(BaseModel):
     read_access: str
 
 
-class SourceRef(BaseModel):
-    url: str = Field(max_length=2000)
-    title: str = Field(max_length=500)
-    publisher: str | None = Field(default=None, max_length=200)
-    published: str | None = Field(
-        default=None,
-        max_length=10,
-        description="The page's own date, YYYY-MM-DD, or 'unknown': a citation is shown as "
-        "of D only if its page was published by D.",
-    )
-    archived_copy: str | None = Field(default=None, max_length=2000)
-    late_reason: str | None = Field(default=None, max_length=500)
-
-
-class NewEvent(BaseModel):
-    """A curated event, in the fields of the knowledge base (knowledge/FORMAT.md)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    id: str = Field(max_length=120, description="Slug, e.g. 2021-01-15-example.")
-    date: str = Field(max_length=10, description="YYYY-MM-DD")
-    precision: Literal["day", "month", "year"] = "day"
-    known_at: str | None = Field(default=None, max_length=40)
-    source: str = Field(max_length=80, description="Source actor code, e.g. MEX:FGR.")
-    target: str | None = Field(default=None, max_length=80)
-    cameo: str = Field(max_length=6)
-    instruments: list[str] = Field(default_factory=list, max_length=20)
-    topics: list[str] = Field(default_factory=list, max_length=20)
-    summary: str = Field(max_length=4000)
-    sources: list[SourceRef] = Field(max_length=20)
-    verified: bool = False
-    note: str | None = Field(default=None, max_length=2000)
-    relation_effect: float | None = Field(
-        default=None,
-        ge=-10,
-        le=10,
-        allow_inf_nan=False,
-        description="What the event did to cooperation between the governments, −10 … +10 "
-        "(docs/measurement.md); required, with effect_rationale, for a security event.",
-    )
-    effect_rationale: str | None = Field(
-        default=None, max_length=1000, description="One line: why this effect."
-    )
-    episode: str | None = Field(
-        default=None, max_length=120, description="The episode the event is a step of."
-    )
-    domain: Literal["security", "other"] = "security"
-    file: str | None = Field(
-        default=None,
-        max_length=120,
-        description="Events file of the knowledge base (default: the one covering the year).",
-    )
-
-
-API_REFUSED_SOURCES: dict[str, str] = {
-    "memory": "source 'memory' holds tables inside one Python process; nothing can be "
-    "ingested from it over the API (use 'file' with paths).",
-}
-"""Registered sources ``POST /api/ingest`` cannot run, and why."""
-
-
-class IngestRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    source: str = Field(max_length=64, description="A source name (`dyadwatch sources`).")
-    paths: list[Annotated[str, Field(max_length=4096)]] | None = Field(
-        default=None,
-        max_length=1000,
-        description="Files on the server to ingest, under the api_ingest_dirs setting "
-        "(default <store>/inbox); omit for an embedded source.",
-    )
-    strictness: Literal["raise", "quarantine", "warn", "ignore"] | None = None
-
-
-class IngestOut(BaseModel):
-    ok: bool
-    summary: str
-    generation: int
-    artifacts: list[dict[str, Any]]
-
-
-class AddedEvent(BaseModel):
-    added: dict[str, Any]
-    file: str
-    line: int
-    ingest: IngestOut
-
-
 # --- the router --------------------------------------------------------------------------------
 
 router = APIRouter(prefix="/api", responses=ERROR_RESPONSES)
 read = APIRouter(dependencies=[Depends(require_read)])
-_write_lock = threading.Lock()
 
 
 def _page_links(request: Request, total: int, limit: int, offset: int) -> tuple[Any, Any]:
@@ -276,8 +166,6 @@ def list_events(
 
 def _keyed(v: StoreView, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``rows`` with keyed ids and without the fields a release drops."""
-    from dyadwatch.present.release import DROPPED_FIELDS, keyed_id, release_key
-
     key = release_key(v.store, create=True)
     assert key is not None
     out = []
@@ -563,8 +451,6 @@ def get_backtest(
 
 
 def _backtest_answer(result: dict[str, Any], monthly: bool, outcomes: bool) -> dict[str, Any]:
-    from dyadwatch.policy.rules.backtest import outcome_rows
-
     out = {k: x for k, x in result.items() if monthly or k != "monthly"}
     if outcomes:
         out["outcomes"] = outcome_rows(result["rules"])
@@ -598,8 +484,6 @@ def validate_rules(body: RuleFileBody) -> JSONResponse:
     error shape: ``message`` is the first problem as ``FILE:LINE: rule ID: message`` and
     ``details`` lists every problem with ``loc`` = [file, line, rule].
     """
-    from dyadwatch.policy.rules.loader import load_rules_text
-
     try:
         rs = load_rules_text(body.text, body.name)
     except yaml.YAMLError as exc:  # a character YAML cannot read at all (e.g. U+0097)
@@ -638,205 +522,6 @@ def get_overview(
     return cached_ok(request, lambda: v.overview(as_of, freq, pair))
 
 
-# --- writes ------------------------------------------------------------------------------------
-
-write = APIRouter()
-
-
-def _kb_root(request: Request) -> Path:
-    from dyadwatch.knowledge.loader import data_root
-
-    root = request.app.state.kb_root
-    return Path(root) if root is not None else data_root()
-
-
-def _events_file_for(root: Path, year: int) -> str:
-    """The events file whose name's year range (``1985-2016.yaml``) covers ``year``."""
-    files = sorted((root / "events").glob("*.yaml"))
-    for f in files:
-        lo, sep, hi = f.stem.partition("-")
-        if sep and lo.isdigit() and hi.isdigit() and int(lo) <= year <= int(hi):
-            return f.name
-    if not files:
-        raise UsageError(f"the knowledge base at {root} has no events files; give 'file'.")
-    return files[-1].name
-
-
-def _ingest_out(request: Request, summary: pipeline.IngestSummary) -> dict[str, Any]:
-    return {
-        "ok": summary.ok,
-        "summary": summary.describe(),
-        "generation": request.app.state.view.generation(),
-        "artifacts": [
-            {
-                "artifact": a.artifact,
-                "status": a.status,
-                "read": a.rows_read,
-                "kept": a.rows_kept,
-                "quarantined": a.rows_quarantined,
-                "already_stored": a.rows_duplicate,
-                "message": a.message,
-            }
-            for a in summary.artifacts
-        ],
-    }
-
-
-@write.post(
-    "/events",
-    status_code=201,
-    response_model=AddedEvent,
-    summary="Add a curated event (token)",
-    responses={401: {"model": ErrorResponse, "description": "No valid API token."}},
-)
-def add_event(
-    request: Request,
-    body: NewEvent,
-    token: Annotated[TokenInfo, Depends(require_write)],
-) -> JSONResponse:
-    """Validate the event against the whole knowledge base, append it, and ingest it.
-
-    Nothing is written unless the event validates (422 ``invalid_event`` lists every
-    problem). The knowledge base is the one the server was started with (``--kb-root``).
-    """
-    from dyadwatch.knowledge.add import add_event as kb_add_event
-    from dyadwatch.sources.curated import CuratedSource
-
-    root = _kb_root(request)
-    data = body.model_dump(exclude={"file"}, exclude_none=True)
-    try:
-        year = int(body.date[:4])
-    except ValueError:
-        raise bad_param("date", f"{body.date!r} is not a date (YYYY-MM-DD).", "body") from None
-    events_file = body.file or _events_file_for(root, year)
-    if "/" in events_file or "\\" in events_file or events_file.startswith("."):
-        raise bad_param("file", "name a file of the knowledge base's events/ folder.", "body")
-    with _write_lock:
-        located = kb_add_event(data, events_file, root=root)
-        source = CuratedSource(root)
-        summary = pipeline.ingest(
-            source,
-            source.discover(),
-            request.app.state.view.store,
-            strictness=request.app.state.settings.strictness,
-        )
-    return ok(
-        {
-            "added": located.record.model_dump(mode="json"),
-            "file": located.file.name,
-            "line": located.line,
-            "ingest": _ingest_out(request, summary),
-        },
-        201,
-    )
-
-
-def _allowed_paths(given: list[str], dirs: tuple[Path, ...]) -> list[Path]:
-    """``given`` resolved, each inside one of ``dirs`` (403 ``path_not_allowed`` otherwise).
-
-    A token lets its holder write to the store, not read the server's files: only files
-    under the ``api_ingest_dirs`` setting (default ``<store>/inbox``) can be ingested.
-    Paths are resolved first, so ``..`` and symbolic links cannot leave those directories.
-    """
-    from dyadwatch.errors import ArtifactError
-    from dyadwatch.sources.file import check_local_path
-
-    roots = [d.expanduser().resolve() for d in dirs]
-    out = []
-    for raw in given:
-        shown = raw if len(raw) <= 200 else raw[:200] + "…"
-        try:
-            path = check_local_path(raw).expanduser().resolve()
-        except ArtifactError as exc:
-            raise bad_param("paths", str(exc), "body") from None
-        except (OSError, ValueError, RuntimeError) as exc:
-            raise bad_param("paths", f"{shown!r} cannot be a file path ({exc}).", "body") from None
-        if not any(path.is_relative_to(root) for root in roots):
-            allowed = ", ".join(str(r) for r in roots)
-            raise ApiError(
-                403,
-                "path_not_allowed",
-                f"body parameter 'paths': {shown} is outside the directories the API may "
-                f"ingest from ({allowed}); put the file there, or set api_ingest_dirs "
-                "(dyadwatch.toml or DYADWATCH_API_INGEST_DIRS).",
-                [{"loc": ["body", "paths"], "message": f"{shown} is not under {allowed}"}],
-            )
-        out.append(path)
-    return out
-
-
-def _is_file(path: Path) -> bool:
-    try:
-        return path.is_file()
-    except (OSError, ValueError):
-        return False
-
-
-@write.post(
-    "/ingest",
-    response_model=IngestOut,
-    summary="Ingest local files or an embedded source (token)",
-    responses={
-        401: {"model": ErrorResponse, "description": "No valid API token."},
-        403: {"model": ErrorResponse, "description": "A path outside api_ingest_dirs."},
-    },
-)
-def trigger_ingest(
-    request: Request,
-    body: IngestRequest,
-    token: Annotated[TokenInfo, Depends(require_write)],
-) -> JSONResponse:
-    """Ingest ``paths`` (files on the server) with ``source``, or an embedded source whole.
-
-    Each file is ingested atomically; unchanged files are skipped; bad rows are quarantined.
-    Files must lie under the ``api_ingest_dirs`` setting (default ``<store>/inbox``): 403
-    ``path_not_allowed`` otherwise. 409 ``store_busy`` if another writer holds the store.
-    """
-    from dyadwatch.present.jobs import EMBEDDED_SOURCES
-    from dyadwatch.sources import get_source
-    from dyadwatch.sources.curated import CuratedSource
-
-    settings = request.app.state.settings
-    name = check_text("source", body.source) or ""
-    if name in API_REFUSED_SOURCES:
-        raise bad_param("source", API_REFUSED_SOURCES[name], "body")
-    if name == "curated" and body.paths:
-        raise bad_param(
-            "paths",
-            "curated events come only from the knowledge base: add one with POST /api/events "
-            "(validated like `dyadwatch kb add`), or ingest the knowledge base without 'paths'.",
-            "body",
-        )
-    source = (
-        CuratedSource(_kb_root(request))
-        if name == "curated" and request.app.state.kb_root is not None
-        else get_source(name, settings)
-    )
-    if body.paths:
-        paths = _allowed_paths(body.paths, settings.ingest_dirs)
-        missing = [str(p)[:200] for p in paths if not _is_file(p)]
-        if missing:
-            raise bad_param("paths", f"not a file on the server: {', '.join(missing[:5])}.", "body")
-        artifacts = list(source.artifacts_for_paths(paths))
-    else:
-        if name not in EMBEDDED_SOURCES:
-            raise bad_param(
-                "paths",
-                f"source {name!r} needs 'paths' (files on the server); only "
-                f"{', '.join(EMBEDDED_SOURCES)} can be ingested without them.",
-                "body",
-            )
-        artifacts = list(source.discover())
-    with _write_lock:
-        summary = pipeline.ingest(
-            source,
-            artifacts,
-            request.app.state.view.store,
-            strictness=body.strictness or settings.strictness,
-        )
-    return ok(_ingest_out(request, summary))
-
-
 @read.get("/token", response_model=TokenInfoModel, summary="Who am I (token)")
 def whoami(token: Annotated[TokenInfo, Depends(require_write)]) -> JSONResponse:
     """The token the request carries (id and name), to check a token works."""
@@ -844,6 +529,6 @@ def whoami(token: Annotated[TokenInfo, Depends(require_write)]) -> JSONResponse:
 
 
 router.include_router(read)
-router.include_router(write)
+router.include_router(write)  # the two writes, behind tokens (present/api/writes.py)
 
 __all__ = ["router"]
