@@ -114,6 +114,18 @@ def _key(row: Mapping[str, Any]) -> tuple[str, str, str]:
     return str(row["period_start"]), str(row["period_end"]), str(row["vintage"])
 
 
+def _legend(scene: Scene, text: ReleaseText, earlier: bool, lx: float, top: float) -> None:
+    """The legend, top right: the latest release, and the earlier ones if any are drawn."""
+    legend = [(text.latest, ACCENT, False)]
+    if earlier:
+        legend.append((text.earlier, EARLIER, True))
+    for label, colour, dash in legend:
+        w = len(label) * 10 * 0.56
+        scene.add(Label(lx, top - 10, label, 10, "end", MUTED))
+        scene.line(lx - w - 20, top - 14, lx - w - 5, top - 14, stroke=colour, width=2.0, dash=dash)
+        lx -= w + 34
+
+
 def releases_scene(
     latest: Sequence[Mapping[str, Any]],
     releases: Sequence[Mapping[str, Any]] = (),
@@ -172,16 +184,7 @@ def releases_scene(
         scene.add(Label(left - 6, sy(t) + 4, tick_text(t), 10, "end", MUTED))
     scene.line(left, top, left, top + ph, stroke=ZERO, width=0.8)
     _year_axis(scene, x0, x1, sx, top + ph, left, width - right)
-    # Legend, top right.
-    lx = float(width - right)
-    legend = [(text.latest, ACCENT, False)]
-    if drawn:
-        legend.append((text.earlier, EARLIER, True))
-    for label, colour, dash in legend:
-        w = len(label) * 10 * 0.56
-        scene.add(Label(lx, top - 10, label, 10, "end", MUTED))
-        scene.line(lx - w - 20, top - 14, lx - w - 5, top - 14, stroke=colour, width=2.0, dash=dash)
-        lx -= w + 34
+    _legend(scene, text, bool(drawn), float(width - right), top)
     for vintage in drawn:
         pts = sorted(earlier[vintage], key=_mid)
         line = tuple((sx(_mid(r)), sy(float(r["value"]))) for r in pts)

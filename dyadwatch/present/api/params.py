@@ -114,63 +114,77 @@ def check_dates(since: date | None, until: date | None, as_of: date | None) -> N
         raise bad_param("since", f"{since} is after until {until}.")
 
 
+MeasureQ = Annotated[
+    Measure,
+    Query(
+        description="A named series — relationship (default: cooperation between the "
+        "governments), environment (the rest), cameo (baseline) — or a CAMEO-based "
+        "measure (net_coop, goldstein_net, share_a, share_b, net_share_a, net_share_b)."
+    ),
+]
+DyadQ = Annotated[str, Query(pattern=DYAD_PATTERN, description="Two CAMEO country codes, A-B.")]
+DirectionQ = Annotated[Direction, Query(description="ab: A acts on B; ba; both.")]
+FreqQ = Annotated[Freq, Query(description="Step of the series.")]
+SourcesQ = Annotated[
+    list[str] | None,
+    Query(description="Stored sources (or families, e.g. gdelt) to include; repeatable."),
+]
+DedupeQ = Annotated[Dedupe, Query(description="phoenix, story or none.")]
+MinConfidenceQ = Annotated[
+    float, Query(ge=0.0, le=1.0, allow_inf_nan=False, description="Drop events below.")
+]
+WeightsQ = Annotated[
+    str | None,
+    Query(max_length=400, description="Source weights in the fused value: curated=2,gdelt=1"),
+]
+WindowQ = Annotated[
+    int | None,
+    Query(
+        ge=1,
+        le=520,
+        description="Named series: periods pooled per value (default: each source's finest "
+        "window at which most periods have enough events).",
+    ),
+]
+EpisodesQ = Annotated[
+    Episodes,
+    Query(
+        description="Named series: an episode counts once per period (its strongest "
+        "step), or every step."
+    ),
+]
+MinNQ = Annotated[
+    int,
+    Query(ge=2, le=1000, description="Named series: fewest events behind a value."),
+]
+LevelQ = Annotated[
+    float,
+    Query(gt=0.0, lt=1.0, allow_inf_nan=False, description="Named series: interval level."),
+]
+BaselineQ = Annotated[
+    int | None,
+    Query(ge=2, le=520, description="CAMEO measures: rolling-baseline length in periods."),
+]
+"""The query parameters of every index route, each with its bounds and description."""
+
+
 async def series_request(
-    measure: Annotated[
-        Measure,
-        Query(
-            description="A named series — relationship (default: cooperation between the "
-            "governments), environment (the rest), cameo (baseline) — or a CAMEO-based "
-            "measure (net_coop, goldstein_net, share_a, share_b, net_share_a, net_share_b)."
-        ),
-    ] = "relationship",
-    dyad: Annotated[
-        str, Query(pattern=DYAD_PATTERN, description="Two CAMEO country codes, A-B.")
-    ] = "USA-MEX",
-    direction: Annotated[Direction, Query(description="ab: A acts on B; ba; both.")] = "both",
-    freq: Annotated[Freq, Query(description="Step of the series.")] = "month",
+    measure: MeasureQ = "relationship",
+    dyad: DyadQ = "USA-MEX",
+    direction: DirectionQ = "both",
+    freq: FreqQ = "month",
     as_of: AsOf = None,
     since: Since = None,
     until: Until = None,
-    sources: Annotated[
-        list[str] | None,
-        Query(description="Stored sources (or families, e.g. gdelt) to include; repeatable."),
-    ] = None,
-    dedupe: Annotated[Dedupe, Query(description="phoenix, story or none.")] = "phoenix",
-    min_confidence: Annotated[
-        float, Query(ge=0.0, le=1.0, allow_inf_nan=False, description="Drop events below.")
-    ] = 0.0,
-    weights: Annotated[
-        str | None,
-        Query(max_length=400, description="Source weights in the fused value: curated=2,gdelt=1"),
-    ] = None,
-    window: Annotated[
-        int | None,
-        Query(
-            ge=1,
-            le=520,
-            description="Named series: periods pooled per value (default: each source's finest "
-            "window at which most periods have enough events).",
-        ),
-    ] = None,
-    episodes: Annotated[
-        Episodes,
-        Query(
-            description="Named series: an episode counts once per period (its strongest "
-            "step), or every step."
-        ),
-    ] = "once",
-    min_n: Annotated[
-        int,
-        Query(ge=2, le=1000, description="Named series: fewest events behind a value."),
-    ] = MIN_N,
-    level: Annotated[
-        float,
-        Query(gt=0.0, lt=1.0, allow_inf_nan=False, description="Named series: interval level."),
-    ] = DEFAULT_LEVEL,
-    baseline: Annotated[
-        int | None,
-        Query(ge=2, le=520, description="CAMEO measures: rolling-baseline length in periods."),
-    ] = None,
+    sources: SourcesQ = None,
+    dedupe: DedupeQ = "phoenix",
+    min_confidence: MinConfidenceQ = 0.0,
+    weights: WeightsQ = None,
+    window: WindowQ = None,
+    episodes: EpisodesQ = "once",
+    min_n: MinNQ = MIN_N,
+    level: LevelQ = DEFAULT_LEVEL,
+    baseline: BaselineQ = None,
 ) -> SeriesRequest:
     """The series parameters of a request, checked against the library's own rules."""
     check_dates(since, until, as_of)

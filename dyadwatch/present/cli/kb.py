@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -269,46 +270,50 @@ def add(
             "Effect on security cooperation (-10…+10)", type=click.FloatRange(-10, 10)
         )
     rationale = _ask(rationale, "Why this effect (one line)", ask)
-    if len(titles) != len(urls):
-        raise click.UsageError("give one --title for each --url, in the same order.")
-    for name, values in (("--outlet", outlets), ("--published", published)):
-        if values and len(values) != len(urls):
-            raise click.UsageError(f"give one {name} for each --url, in the same order.")
     if not events_file:
         raise click.UsageError("--file is required (an events file, e.g. 2017-2026.yaml).")
     data: dict[str, Any] = {
         "id": event_id,
         "date": event_date,
         "precision": precision or "day",
+        "known_at": known_at,
         "source": source_actor,
         "target": target_actor or None,
         "cameo": cameo,
         "instruments": list(instruments),
+        "topics": list(topics) or None,
         "summary": summary,
-        "sources": [
-            {
-                "url": u,
-                "title": t,
-                "publisher": outlets[i] if outlets and outlets[i] else None,
-                "published": published[i] if published else None,
-            }
-            for i, (u, t) in enumerate(zip(urls, titles, strict=True))
-        ],
+        "sources": _sources(urls, titles, outlets, published),
         "verified": verified,
+        "note": note or None,
         "relation_effect": effect,
         "effect_rationale": rationale,
         "episode": episode,
     }
-    data["sources"] = [{k: v for k, v in s.items() if v is not None} for s in data["sources"]]
-    if known_at is not None:
-        data["known_at"] = known_at
-    if topics:
-        data["topics"] = list(topics)
-    if note:
-        data["note"] = note
     data = {k: v for k, v in data.items() if v is not None}
     located = add_event(data, events_file, root=root)
     click.echo(f"added {located.record.id} at {display_path(located.file)}:{located.line}")
+
+
+def _sources(
+    urls: Sequence[str], titles: Sequence[str], outlets: Sequence[str], published: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The event's cited pages from the repeated options, one of each per --url."""
+    if len(titles) != len(urls):
+        raise click.UsageError("give one --title for each --url, in the same order.")
+    for name, values in (("--outlet", outlets), ("--published", published)):
+        if values and len(values) != len(urls):
+            raise click.UsageError(f"give one {name} for each --url, in the same order.")
+    pages = [
+        {
+            "url": u,
+            "title": t,
+            "publisher": outlets[i] if outlets and outlets[i] else None,
+            "published": published[i] if published else None,
+        }
+        for i, (u, t) in enumerate(zip(urls, titles, strict=True))
+    ]
+    return [{k: v for k, v in page.items() if v is not None} for page in pages]
 
 
 # --- point-in-time views over the store -------------------------------------------------------
