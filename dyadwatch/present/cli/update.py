@@ -170,35 +170,16 @@ def run_update(
     clock = now or datetime.now(UTC)
     say = report or (lambda _line: None)
     path = store.root / gaps_file(source.name)
-    warnings: list[str] = []
-    recorded: list[PendingGap] = []
-    try:
-        recorded = load_gaps(path)
-    except GapFileError as exc:
-        warnings.append(
-            f"{exc}; the gaps it lists are not retried (rerun their periods with "
-            "--since/--until to fill them)."
-        )
-    done = ingested_keys(store, source.name)
-    after = None
-    if since is None:
-        after = source.resume_after(done)
-        if after is None:
-            raise UsageError(
-                f"nothing from {source.label} is in the store yet, so there is no 'last "
-                "ingested interval' to continue from; give --since YYYY-MM-DD."
-            )
-    retry: list[RemoteFile] = []
-    if retry_gaps:
-        due = due_gaps(
-            recorded,
-            done=done,
-            now=clock,
-            max_attempts=gap_attempts,
-            max_age=gap_max_age,
-            key=source.gap_key,
-        )
-        retry = source.retry_files(due)
+    plan = plan_update(
+        source,
+        store,
+        since,
+        now=clock,
+        retry_gaps=retry_gaps,
+        gap_attempts=gap_attempts,
+        gap_max_age=gap_max_age,
+    )
+    after, retry, done = plan.after, plan.retry, plan.done
     period = (
         f"after {after:%Y-%m-%d %H:%M} UTC (the last interval ingested)"
         if after is not None
@@ -232,7 +213,7 @@ def run_update(
         progress=one_more,
     )
     result = UpdateResult(
-        fetch=fetched, ingest=summary, after=after, source=source.name, warnings=warnings
+        fetch=fetched, ingest=summary, after=after, source=source.name, warnings=plan.warnings
     )
     status = {a.artifact: (a.status, a.message) for a in summary.artifacts}
     ingested = {k for k, (s, _) in status.items() if s in ("done", "skipped")}
@@ -255,6 +236,63 @@ def run_update(
     for line in result.warnings:
         log.info("%s", line)
     return result
+
+
+@dataclass(slots=True)
+class UpdatePlan:
+    """Where an update starts (``after``, None when a period is given), the earlier gaps it
+    retries, what the store already holds, and warnings for the person running it."""
+
+    after: datetime | None
+    retry: list[RemoteFile]
+    done: set[str]
+    warnings: list[str]
+
+
+def plan_update(
+    source: Fetcher,
+    store: Store,
+    since: date | None,
+    *,
+    now: datetime,
+    retry_gaps: bool = True,
+    gap_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    gap_max_age: timedelta = DEFAULT_MAX_AGE,
+) -> UpdatePlan:
+    """Steps 1 and 2 of an update (module docstring): where to continue, which gaps are due.
+
+    An unreadable gaps file is a warning: its gaps are not retried.
+    """
+    warnings: list[str] = []
+    recorded: list[PendingGap] = []
+    try:
+        recorded = load_gaps(store.root / gaps_file(source.name))
+    except GapFileError as exc:
+        warnings.append(
+            f"{exc}; the gaps it lists are not retried (rerun their periods with "
+            "--since/--until to fill them)."
+        )
+    done = ingested_keys(store, source.name)
+    after = None
+    if since is None:
+        after = source.resume_after(done)
+        if after is None:
+            raise UsageError(
+                f"nothing from {source.label} is in the store yet, so there is no 'last "
+                "ingested interval' to continue from; give --since YYYY-MM-DD."
+            )
+    retry: list[RemoteFile] = []
+    if retry_gaps:
+        due = due_gaps(
+            recorded,
+            done=done,
+            now=now,
+            max_attempts=gap_attempts,
+            max_age=gap_max_age,
+            key=source.gap_key,
+        )
+        retry = source.retry_files(due)
+    return UpdatePlan(after, retry, done, warnings)
 
 
 def record_gaps(
@@ -563,9 +601,11 @@ __all__ = [
     "EVENT_SOURCES",
     "LOCK_WAIT",
     "StageBars",
+    "UpdatePlan",
     "UpdateResult",
     "finish",
     "ingested_keys",
+    "plan_update",
     "record_gaps",
     "run_update",
     "update",
