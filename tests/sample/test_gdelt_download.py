@@ -30,6 +30,7 @@ from dyadwatch.present.cli.main import main
 from dyadwatch.settings import Settings
 from dyadwatch.sources.gdelt.gaps import GAPS_FILE, load_gaps
 from dyadwatch.store import Store
+from tests.fault_server import serving
 
 pytestmark = pytest.mark.sample
 
@@ -156,15 +157,8 @@ def mirror(shared_data: Path) -> Iterator[tuple[Mirror, str]]:
             lines.append(f"{len(data)} {md5} http://data.gdeltproject.org/gdeltv2/{name}")
     m.listing = "\n".join(lines) + "\n"
     m.latest = "\n".join(line for line in lines if f"/{SLOTS[-1]}." in line) + "\n"
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), make_handler(m))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield m, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(make_handler(m)) as url:
+        yield m, url
 
 
 PERSISTENT = {

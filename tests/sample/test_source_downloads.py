@@ -36,6 +36,7 @@ from dyadwatch.sources.acled_api import Credentials, Secret
 from dyadwatch.sources.icews import IcewsSource
 from dyadwatch.sources.polecat import PolecatSource
 from dyadwatch.store import Store
+from tests.fault_server import serving
 from tests.source_fixtures import acled_rows, polecat_text
 
 pytestmark = pytest.mark.sample
@@ -181,15 +182,8 @@ def handler(server: Server) -> type[http.server.BaseHTTPRequestHandler]:
 @pytest.fixture()
 def fake() -> Iterator[tuple[Server, str]]:
     state = Server()
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler(state))
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield state, f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(handler(state)) as url:
+        yield state, url
 
 
 def zip_of(name: str, data: bytes) -> bytes:

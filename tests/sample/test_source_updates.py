@@ -12,7 +12,6 @@ from __future__ import annotations
 import http.server
 import json
 import logging
-import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -32,6 +31,7 @@ from dyadwatch.sources.fetch import fetches
 from dyadwatch.sources.gaps import PendingGap, gaps_file, load_gaps, save_gaps
 from dyadwatch.sources.icews import IcewsSource
 from dyadwatch.sources.remote import RemoteFile
+from tests.fault_server import serving
 from tests.sample.test_source_downloads import (
     ICEWS_SAMPLE,
     PASSWORD,
@@ -323,27 +323,18 @@ def redirecting() -> Iterator[tuple[str, str, list[dict[str, str]]]]:
             self.end_headers()
             self.wfile.write(body)
 
-    storage = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Storage)
-    target = f"http://127.0.0.1:{storage.server_address[1]}"
+    with serving(Storage) as target:
 
-    class Api(Storage):
-        def do_GET(self) -> None:
-            seen.append(dict(self.headers))
-            self.send_response(303)
-            self.send_header("Location", f"{target}{self.path}")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+        class Api(Storage):
+            def do_GET(self) -> None:
+                seen.append(dict(self.headers))
+                self.send_response(303)
+                self.send_header("Location", f"{target}{self.path}")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
-    api = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Api)
-    servers = (storage, api)
-    for s in servers:
-        threading.Thread(target=s.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{api.server_address[1]}", target, seen
-    finally:
-        for s in servers:
-            s.shutdown()
-            s.server_close()
+        with serving(Api) as api:
+            yield api, target, seen
 
 
 def test_a_secret_header_is_not_sent_to_a_redirect_target_and_progress_is_a_callback(
