@@ -220,10 +220,6 @@ def series_scene(
     """
     text = text or SeriesText()
     scene = Scene(width, height, text.title or text.value_label)
-    left, right, top = 56, 14, 42 if text.title else 24
-    n_h, gap, bottom = 46, 14, 24
-    ph = height - top - n_h - gap - bottom
-    pw = width - left - right
     if not points:
         scene.add(Label(width / 2, height / 2, text.empty_label, 12, "middle", MUTED))
         return scene
@@ -235,20 +231,72 @@ def series_scene(
     known = [v for v in (*vals, *los, *his) if v is not None]
     lo, hi = fixed or (min([*known, 0.0]), max([*known, 0.0]))
     ticks = nice_ticks(lo, hi)
-    lo, hi = ticks[0], ticks[-1]
-    x0 = xs[0]
-    x1 = xs[-1] if xs[-1] > xs[0] else xs[0] + 1
-
-    def sx(x: float) -> float:
-        return left + (x - x0) / (x1 - x0) * pw
-
-    def sy(y: float) -> float:
-        return top + (hi - y) / (hi - lo) * ph
-
+    top = 42 if text.title else 24
+    plot = _Plot(
+        width,
+        height,
+        top=top,
+        ph=height - top - _N_H - _GAP - _BOTTOM,
+        x0=xs[0],
+        x1=xs[-1] if xs[-1] > xs[0] else xs[0] + 1,
+        lo=ticks[0],
+        hi=ticks[-1],
+    )
     if text.title:
-        scene.add(Label(left, 14, text.title, 12, bold=True))
-    # Legend, top right: the line, the band, the bars.
-    lx = float(width - right)
+        scene.add(Label(plot.left, 14, text.title, 12, bold=True))
+    _legend(scene, plot, text, band)
+    _axes(scene, plot, ticks, text.y_label)
+    _line_and_band(scene, plot, list(zip(xs, vals, los, his, strict=True)), band)
+    if marker is not None and plot.x0 <= _day(marker[0]) <= plot.x1:
+        xx = plot.sx(_day(marker[0]))
+        scene.line(xx, top, xx, top + plot.ph, stroke=ZERO, width=1.0, dash=True, cls="marker")
+        scene.add(Label(xx - 3, top + plot.ph - 4, marker[1], 10, "end", MUTED))
+    _turning(scene, plot, turning)
+    # Links and tooltips: one dot per point with a value (SVG only uses them).
+    for i, (x, v) in enumerate(zip(xs, vals, strict=True)):
+        if v is None or not (links or dots):
+            continue
+        tip = f"{_get(points[i], 'period')}: {v:+.2f}, n = {ns[i]}"
+        href = links[i] if i < len(links) else None
+        scene.add(Dot(plot.sx(x), plot.sy(v), 2.6, ACCENT, tip, href))
+    _counts(scene, plot, list(zip(xs, ns, vals, strict=True)), text.low_label)
+    return scene
+
+
+_N_H, _GAP, _BOTTOM = 46, 14, 24  # height of the event-count strip, the gap above it, the axis
+
+
+@dataclass(frozen=True, slots=True)
+class _Plot:
+    """Where a series chart draws: the value panel (``top``, ``ph`` high, ``left`` to
+    ``width - right``), its x range in day ordinals and its y range."""
+
+    width: int
+    height: int
+    top: float
+    ph: float
+    x0: float
+    x1: float
+    lo: float
+    hi: float
+    left: float = 56
+    right: float = 14
+
+    @property
+    def pw(self) -> float:
+        return self.width - self.left - self.right
+
+    def sx(self, x: float) -> float:
+        return self.left + (x - self.x0) / (self.x1 - self.x0) * self.pw
+
+    def sy(self, y: float) -> float:
+        return self.top + (self.hi - y) / (self.hi - self.lo) * self.ph
+
+
+def _legend(scene: Scene, plot: _Plot, text: SeriesText, band: bool) -> None:
+    """Top right, from the right: the event bars, the band, the line."""
+    lx = float(plot.width - plot.right)
+    top = plot.top
     for label, swatch in (
         (text.n_label, N_OK),
         (text.band_label, ACCENT) if band else ("", ""),
@@ -267,26 +315,37 @@ def series_scene(
         else:
             scene.line(lx - w - 18, top - 12, lx - w - 5, top - 12, stroke=ACCENT, width=2.0)
         lx -= w + 30
+
+
+def _axes(scene: Scene, plot: _Plot, ticks: Sequence[float], y_label: str) -> None:
+    """Grid lines with their values (the zero line darker), and years along the bottom."""
+    width, right, left = plot.width, plot.right, plot.left
     for t in ticks:
-        y = sy(t)
+        y = plot.sy(t)
         scene.line(
             left, y, width - right, y, stroke=ZERO if t == 0 else GRID, width=1.0 if t == 0 else 0.8
         )
         scene.add(Label(left - 6, y + 4, tick_text(t), 10, "end", MUTED))
-    if text.y_label:
-        scene.add(Label(4, top - 8, text.y_label, 10, "start", MUTED))
-    # Years along the bottom.
-    first_year, last_year = date.fromordinal(int(x0)).year, date.fromordinal(int(x1)).year
+    if y_label:
+        scene.add(Label(4, plot.top - 8, y_label, 10, "start", MUTED))
+    first_year = date.fromordinal(int(plot.x0)).year
+    last_year = date.fromordinal(int(plot.x1)).year
     span = last_year - first_year + 1
     step = next(s for s in (1, 2, 5, 10, 20, 50) if span / s <= 12)
-    base = height - bottom
+    base = plot.height - _BOTTOM
     for year in range(first_year + (-first_year % step), last_year + 1, step):
-        xx = sx(float(date(year, 1, 1).toordinal()))
+        xx = plot.sx(float(date(year, 1, 1).toordinal()))
         if left <= xx <= width - right:
             scene.line(xx, base, xx, base + 4, stroke=ZERO, width=0.8)
             scene.add(Label(xx, base + 16, str(year), 10, "middle", MUTED))
-    # The band, then the line, in runs of consecutive values.
-    for run in _runs([(x, v, a, b) for x, v, a, b in zip(xs, vals, los, his, strict=True)]):
+
+
+def _line_and_band(
+    scene: Scene, plot: _Plot, rows: list[tuple[float, Any, Any, Any]], band: bool
+) -> None:
+    """The band, then the line, in runs of consecutive values (x, value, lo, hi)."""
+    sx, sy = plot.sx, plot.sy
+    for run in _runs(rows):
         if band and all(r[2] is not None and r[3] is not None for r in run):
             upper = [(sx(x), sy(b)) for x, _, _, b in run]
             lower = [(sx(x), sy(a)) for x, _, a, _ in reversed(run)]
@@ -303,12 +362,13 @@ def series_scene(
         if len(line) == 1:  # a value between gaps: a short level stroke
             line = ((line[0][0] - 3, line[0][1]), (line[0][0] + 3, line[0][1]))
         scene.add(Shape(line, stroke=ACCENT, width=1.8, cls="line"))
-    if marker is not None and x0 <= _day(marker[0]) <= x1:
-        xx = sx(_day(marker[0]))
-        scene.line(xx, top, xx, top + ph, stroke=ZERO, width=1.0, dash=True, cls="marker")
-        scene.add(Label(xx - 3, top + ph - 4, marker[1], 10, "end", MUTED))
+
+
+def _turning(scene: Scene, plot: _Plot, turning: Sequence[Any]) -> None:
+    """A dashed rule per turning point, green up and red down, labelled at the top."""
+    top, ph = plot.top, plot.ph
     for tp in turning:
-        xx = sx(_day(_get(tp, "period_start")))
+        xx = plot.sx(_day(_get(tp, "period_start")))
         up = _get(tp, "direction") == "up"
         colour = UP if up else DOWN
         scene.line(
@@ -322,39 +382,33 @@ def series_scene(
             cls="tp up" if up else "tp down",
         )
         label = _get(tp, "label") or f"{_get(tp, 'period')} {'▲' if up else '▼'}"
-        anchor = "end" if xx > width - right - 80 else "start"
+        anchor = "end" if xx > plot.width - plot.right - 80 else "start"
         scene.add(Label(xx + (-3 if anchor == "end" else 3), top + 11, label, 10, anchor, colour))
-    # Links and tooltips: one invisible-ish dot per point with a value (SVG only uses them).
-    for i, (x, v) in enumerate(zip(xs, vals, strict=True)):
-        if v is None or not (links or dots):
-            continue
-        p = points[i]
-        tip = f"{_get(p, 'period')}: {v:+.2f}, n = {ns[i]}"
-        href = links[i] if i < len(links) else None
-        scene.add(Dot(sx(x), sy(v), 2.6, ACCENT, tip, href))
-    # Events behind each value.
-    n_top = top + ph + gap
-    n_max = max(ns) or 1
-    n_ticks = nice_ticks(0, n_max, 3)
-    bar_w = max(1.0, pw / max(1, len(xs)) * 0.8)
-    for x, n, v in zip(xs, ns, vals, strict=True):
+
+
+def _counts(scene: Scene, plot: _Plot, rows: list[tuple[float, int, Any]], low_label: str) -> None:
+    """Beneath the panel, the events behind each value (x, n, value); grey where too few."""
+    left, width, right = plot.left, plot.width, plot.right
+    n_top = plot.top + plot.ph + _GAP
+    n_ticks = nice_ticks(0, max(n for _, n, _ in rows) or 1, 3)
+    bar_w = max(1.0, plot.pw / max(1, len(rows)) * 0.8)
+    for x, n, v in rows:
         if n <= 0:
             continue
-        h = n / n_ticks[-1] * n_h
+        h = n / n_ticks[-1] * _N_H
         scene.rect(
-            sx(x) - bar_w / 2,
-            n_top + n_h - h,
+            plot.sx(x) - bar_w / 2,
+            n_top + _N_H - h,
             bar_w,
             h,
             N_OK if v is not None else N_LOW,
             cls="n" if v is not None else "n low",
         )
-    scene.line(left, n_top + n_h, width - right, n_top + n_h, stroke=ZERO, width=0.8)
+    scene.line(left, n_top + _N_H, width - right, n_top + _N_H, stroke=ZERO, width=0.8)
     scene.add(Label(left - 6, n_top + 8, tick_text(n_ticks[-1]), 10, "end", MUTED))
-    scene.add(Label(left - 6, n_top + n_h + 3, "0", 10, "end", MUTED))
-    if any(v is None and n > 0 for v, n in zip(vals, ns, strict=True)):
-        scene.add(Label(width - right, n_top + 8, f"▮ {text.low_label}", 10, "end", "#a0a0a0"))
-    return scene
+    scene.add(Label(left - 6, n_top + _N_H + 3, "0", 10, "end", MUTED))
+    if any(v is None and n > 0 for _, n, v in rows):
+        scene.add(Label(width - right, n_top + 8, f"▮ {low_label}", 10, "end", "#a0a0a0"))
 
 
 def _box(x: float, y: float, w: float, h: float) -> tuple[tuple[float, float], ...]:

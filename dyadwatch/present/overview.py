@@ -27,10 +27,13 @@ from dyadwatch.policy.digest import (
     Digest,
     EvidenceFact,
     FindingFact,
+    IndicatorFact,
     SeriesPoint,
+    StateFact,
     default_findings,
     digest,
 )
+from dyadwatch.policy.digest import TurningPoint as TurningFact
 from dyadwatch.present.bottom_line import events_phrase, move, sentence, stands, sure
 from dyadwatch.present.labels import Labels, labels
 from dyadwatch.present.reasons import contradictions, lever_in_use, lever_state, reason_words
@@ -472,6 +475,33 @@ class _Builder:
             )
         return EvidenceItem(e.kind, e.date, "", lab.lang)
 
+    def instrument(self, i: StateFact) -> InstrumentView:
+        """An instrument's state, cited by its first piece of evidence."""
+        lab = self.lab
+        return InstrumentView(
+            i.instrument,
+            lab.instrument(i.instrument, i.name),
+            i.state,
+            lab.state(i.instrument, i.state),
+            i.since,
+            i.known_at,
+            i.changed,
+            self.cites.cite(
+                [c for e in i.evidence[:1] for c in e.citations], f"instrument {i.instrument}"
+            ),
+        )
+
+    def indicator(self, ind: IndicatorFact) -> IndicatorView:
+        lab = self.lab
+        return IndicatorView(
+            ind.indicator,
+            lab.series(ind.indicator, ind.name),
+            lab.unit(ind.unit),
+            tuple(IndicatorValue(*p) for p in ind.points),
+            IndicatorValue(*ind.points[-1]),
+            self.cites.cite(ind.citations, f"indicator {ind.indicator}"),
+        )
+
     def findings_changed(self) -> tuple[str, ...]:
         lab, out = self.lab, []
         for f in self.d.findings:
@@ -553,16 +583,11 @@ def _point(p: SeriesPoint) -> IndexPoint:
     )
 
 
-def from_digest(d: Digest, lang: str = "en", *, stale_after_days: int | None = None) -> Overview:
-    """Say ``d`` in ``lang``: the record the brief and the dashboard render."""
-    lab = labels(lang)
-    b = _Builder(d, lab)
-    reading = d.reading
-    limit = stale_after_days if stale_after_days is not None else Settings().stale_after_days
-    where, thin = stands(reading, lab, d.as_of, d.extent.last)
-    latest = reading.latest
-    headline = Headline(
-        text=lab.text("as_of_lead", day=lab.day(d.as_of), text=where[:1].lower() + where[1:]),
+def _headline(
+    latest: SeriesPoint | None, where: str, thin: bool, as_of: date, lab: Labels
+) -> Headline:
+    return Headline(
+        text=lab.text("as_of_lead", day=lab.day(as_of), text=where[:1].lower() + where[1:]),
         measure=MEASURE,
         period=latest.period if latest else None,
         value=latest.value if latest else None,
@@ -572,6 +597,38 @@ def from_digest(d: Digest, lang: str = "en", *, stale_after_days: int | None = N
         window=latest.window if latest else None,
         thin=thin,
     )
+
+
+def _turning(t: TurningFact, freq: str, lab: Labels) -> TurningPoint:
+    return TurningPoint(
+        t.period,
+        t.period_start,
+        t.direction,
+        t.before_mean,
+        t.after_mean,
+        t.change,
+        t.z,
+        t.sure,
+        lab.text(
+            "turning_item",
+            sure=lab.text(f"sure_{t.sure}"),
+            direction=lab.text(f"direction_{t.direction}"),
+            before=lab.signed(t.before_mean),
+            after=lab.signed(t.after_mean),
+        ),
+        f"{lab.period(t.period, freq)} {'▲' if t.direction == 'up' else '▼'}",
+    )
+
+
+def from_digest(d: Digest, lang: str = "en", *, stale_after_days: int | None = None) -> Overview:
+    """Say ``d`` in ``lang``: the record the brief and the dashboard render."""
+    lab = labels(lang)
+    b = _Builder(d, lab)
+    reading = d.reading
+    limit = stale_after_days if stale_after_days is not None else Settings().stale_after_days
+    where, thin = stands(reading, lab, d.as_of, d.extent.last)
+    latest = reading.latest
+    headline = _headline(latest, where, thin, d.as_of, lab)
     drivers = tuple(b.event(e, "drivers") for e in reading.drivers)
     findings = tuple(b.finding(f) for f in d.findings)
     new = tuple(b.event(e, "since the last brief") for e in d.new_events[:MAX_NEW_EVENTS])
@@ -584,53 +641,9 @@ def from_digest(d: Digest, lang: str = "en", *, stale_after_days: int | None = N
         findings_changed=b.findings_changed(),
         index_move=_index_move(d, lab),
     )
-    instruments = tuple(
-        InstrumentView(
-            i.instrument,
-            lab.instrument(i.instrument, i.name),
-            i.state,
-            lab.state(i.instrument, i.state),
-            i.since,
-            i.known_at,
-            i.changed,
-            b.cites.cite(
-                [c for e in i.evidence[:1] for c in e.citations], f"instrument {i.instrument}"
-            ),
-        )
-        for i in d.instruments
-    )
-    indicators = tuple(
-        IndicatorView(
-            ind.indicator,
-            lab.series(ind.indicator, ind.name),
-            lab.unit(ind.unit),
-            tuple(IndicatorValue(*p) for p in ind.points),
-            IndicatorValue(*ind.points[-1]),
-            b.cites.cite(ind.citations, f"indicator {ind.indicator}"),
-        )
-        for ind in d.indicators
-    )
-    turning = tuple(
-        TurningPoint(
-            t.period,
-            t.period_start,
-            t.direction,
-            t.before_mean,
-            t.after_mean,
-            t.change,
-            t.z,
-            t.sure,
-            lab.text(
-                "turning_item",
-                sure=lab.text(f"sure_{t.sure}"),
-                direction=lab.text(f"direction_{t.direction}"),
-                before=lab.signed(t.before_mean),
-                after=lab.signed(t.after_mean),
-            ),
-            f"{lab.period(t.period, d.freq)} {'▲' if t.direction == 'up' else '▼'}",
-        )
-        for t in reading.turning
-    )
+    instruments = tuple(b.instrument(i) for i in d.instruments)
+    indicators = tuple(b.indicator(ind) for ind in d.indicators)
+    turning = tuple(_turning(t, d.freq, lab) for t in reading.turning)
     alerts = tuple(
         AlertView(a.period, a.measure, a.value, a.z, a.reading, a.sure) for a in reading.alerts
     )

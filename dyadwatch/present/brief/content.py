@@ -21,7 +21,15 @@ from importlib import metadata
 from dyadwatch.analyse.index import MIN_N
 from dyadwatch.present.charts import Scene, series_scene, series_text, spark_scene
 from dyadwatch.present.labels import Labels, labels
-from dyadwatch.present.overview import EventRef, FindingView, Overview, sentence
+from dyadwatch.present.overview import (
+    Changes,
+    EventRef,
+    FindingView,
+    IndicatorView,
+    InstrumentView,
+    Overview,
+    sentence,
+)
 
 MAX_EVENTS = 5
 """Events listed under "since the last brief" (the largest in effect; the total is said)."""
@@ -185,67 +193,9 @@ def brief_content(ov: Overview) -> BriefContent:
     >>> brief_content(overview(store, date(2021, 1, 19))).bottom[0]  # doctest: +SKIP
     """
     lab = labels(ov.lang)
-    b = ov.bottom_line
-    bottom = tuple(
-        (head, text)
-        for head, text in (
-            (lab.text("where_title"), b.stands),
-            (lab.text("sure_title"), b.sure),
-            (lab.text("changed_title") + f" ({lab.day(ov.previous)})", b.changed),
-            (lab.text("levers_short_title"), b.levers),
-        )
-        if text
-    )
-    recs = [f for f in ov.findings if f.kind != "repair"]
-    levers = tuple(_block(f, lab) for f in recs if f.status == "met")
-    repairs = tuple(_block(f, lab) for f in ov.findings if f.kind == "repair")
-    groups: dict[tuple[str, str], list[str]] = {}
-    for f in recs:
-        if f.status != "met":
-            groups.setdefault((f.status_label, f.reason), []).append(f.title)
-    # Findings with the same status and reason share one line ("cannot be told: no evidence
-    # since …") instead of repeating the reason for each.
-    others = tuple(
-        Line("", "; ".join(titles), f"{st}: {why}", ()) for (st, why), titles in groups.items()
-    )
-    chart = None
-    window = ov.window or 1
-    if any(p.value is not None for p in ov.index):
-        marker = (ov.last_event, lab.text("newest_event")) if ov.stale and ov.last_event else None
-        chart = series_scene(
-            ov.index,
-            ov.turning_points,
-            text=series_text("relationship", ov.lang),
-            width=960,
-            height=300,
-            marker=marker,
-        )
-    caption = lab.text(
-        "chart_caption", count=lab.number(window), unit=lab.freq(ov.freq, window), min=MIN_N
-    )
+    levers, repairs, others = _findings(ov, lab)
     ch = ov.changes
-    new_intro = ""
-    if ch.events_total > len(ch.events[:MAX_EVENTS]):
-        new_intro = lab.text(
-            "new_events_more", shown=len(ch.events[:MAX_EVENTS]), total=ch.events_total
-        )
-    elif not ch.events:
-        new_intro = lab.text("changed_no_events")
     period = lab.period(ov.headline.period, ov.freq) if ov.headline.period else ""
-    sparks = tuple(
-        Spark(
-            i.name,
-            lab.text(
-                "latest",
-                value=lab.amount(i.latest.value),
-                unit=i.unit,
-                period=_span(i.latest.period_start, i.latest.period_end, lab),
-            ),
-            spark_scene(i.points, unit=i.unit, width=230, height=46),
-            i.sources,
-        )
-        for i in ov.indicators
-    )
     head = (
         lab.text("th_instrument"),
         lab.text("th_state"),
@@ -261,7 +211,7 @@ def brief_content(ov: Overview) -> BriefContent:
         stale=ov.stale.text if ov.stale else None,
         notes=ov.notes,
         bottom_title=lab.text("bottom_line"),
-        bottom=bottom,
+        bottom=_bottom(ov, lab),
         levers_title=lab.text("levers_title"),
         levers=levers,
         repairs_title=lab.text("repairs_title"),
@@ -271,31 +221,27 @@ def brief_content(ov: Overview) -> BriefContent:
         contradictions_title=lab.text("contradictions_title"),
         contradictions=ov.contradictions,
         rules_note=ov.rules_note,
-        chart=chart,
+        chart=_chart(ov, lab),
         chart_title=lab.text("chart_title", day=lab.day(ov.as_of)),
-        chart_caption=caption,
+        chart_caption=lab.text(
+            "chart_caption",
+            count=lab.number(ov.window or 1),
+            unit=lab.freq(ov.freq, ov.window or 1),
+            min=MIN_N,
+        ),
         chart_alt=lab.text("chart_alt"),
         drivers_title=lab.text("drivers_title"),
         drivers_intro=lab.text("drivers_intro", period=period) if ov.drivers else "",
         drivers=tuple(event_line(e, lab) for e in ov.drivers[:MAX_DRIVERS]),
         new_title=lab.text("new_events_title") + f" ({lab.day(ov.previous)})",
-        new_intro=new_intro,
+        new_intro=_new_intro(ch, lab),
         new_events=tuple(event_line(e, lab) for e in ch.events[:MAX_EVENTS]),
         instruments_title=lab.text("instruments_title"),
         instrument_head=head,
-        instruments=tuple(
-            InstrumentRow(
-                i.name,
-                i.state_label or "–",
-                lab.short_day(i.since) if i.since else "",
-                i.changed_in_window,
-                i.sources,
-            )
-            for i in ov.instruments
-        ),
+        instruments=tuple(_instrument_row(i, lab) for i in ov.instruments),
         changed_tag=lab.text("changed_tag"),
         indicators_title=lab.text("indicators_title"),
-        indicators=sparks,
+        indicators=tuple(_spark(i, lab) for i in ov.indicators),
         indicators_none=lab.text("indicators_none"),
         turning_title=lab.text("turning_title"),
         turning=tuple(
@@ -333,6 +279,77 @@ def _span(start: date, end: date, lab: Labels) -> str:
     if (start.year, start.month) == (end.year, end.month):
         return lab.month_year(start)
     return f"{lab.month_year(start)} – {lab.month_year(end)}"
+
+
+def _bottom(ov: Overview, lab: Labels) -> tuple[tuple[str, str], ...]:
+    """The bottom line's four parts that have something to say, each under its heading."""
+    b = ov.bottom_line
+    return tuple(
+        (head, text)
+        for head, text in (
+            (lab.text("where_title"), b.stands),
+            (lab.text("sure_title"), b.sure),
+            (lab.text("changed_title") + f" ({lab.day(ov.previous)})", b.changed),
+            (lab.text("levers_short_title"), b.levers),
+        )
+        if text
+    )
+
+
+def _findings(
+    ov: Overview, lab: Labels
+) -> tuple[tuple[Block, ...], tuple[Block, ...], tuple[Line, ...]]:
+    """Levers whose conditions are met, the repair actions, and one line per (status, reason)
+    shared by the rest ("cannot be told: no evidence since …" once, not once per lever)."""
+    recs = [f for f in ov.findings if f.kind != "repair"]
+    levers = tuple(_block(f, lab) for f in recs if f.status == "met")
+    repairs = tuple(_block(f, lab) for f in ov.findings if f.kind == "repair")
+    groups: dict[tuple[str, str], list[str]] = {}
+    for f in recs:
+        if f.status != "met":
+            groups.setdefault((f.status_label, f.reason), []).append(f.title)
+    others = tuple(
+        Line("", "; ".join(titles), f"{st}: {why}", ()) for (st, why), titles in groups.items()
+    )
+    return levers, repairs, others
+
+
+def _chart(ov: Overview, lab: Labels) -> Scene | None:
+    """The relationship series up to the as-of date, None when no period has a value."""
+    if not any(p.value is not None for p in ov.index):
+        return None
+    marker = (ov.last_event, lab.text("newest_event")) if ov.stale and ov.last_event else None
+    return series_scene(
+        ov.index,
+        ov.turning_points,
+        text=series_text("relationship", ov.lang),
+        width=960,
+        height=300,
+        marker=marker,
+    )
+
+
+def _new_intro(ch: Changes, lab: Labels) -> str:
+    if ch.events_total > len(ch.events[:MAX_EVENTS]):
+        return lab.text("new_events_more", shown=len(ch.events[:MAX_EVENTS]), total=ch.events_total)
+    return "" if ch.events else lab.text("changed_no_events")
+
+
+def _instrument_row(i: InstrumentView, lab: Labels) -> InstrumentRow:
+    since = lab.short_day(i.since) if i.since else ""
+    return InstrumentRow(i.name, i.state_label or "–", since, i.changed_in_window, i.sources)
+
+
+def _spark(i: IndicatorView, lab: Labels) -> Spark:
+    latest = lab.text(
+        "latest",
+        value=lab.amount(i.latest.value),
+        unit=i.unit,
+        period=_span(i.latest.period_start, i.latest.period_end, lab),
+    )
+    return Spark(
+        i.name, latest, spark_scene(i.points, unit=i.unit, width=230, height=46), i.sources
+    )
 
 
 __all__ = ["BriefContent", "Line", "brief_content", "event_line"]

@@ -306,6 +306,20 @@ def render_pdf(ov: Overview, content: BriefContent | None = None) -> bytes:
 
 def _render_pdf(c: BriefContent) -> tuple[bytes, int]:
     doc = _Pdf(c)
+    for section in (
+        _pdf_top,
+        _pdf_findings,
+        _pdf_events,
+        _pdf_instruments,
+        _pdf_indicators,
+        _pdf_end,
+    ):
+        section(doc, c)
+    return bytes(doc.pdf.output()), doc.pdf.page_no()
+
+
+def _pdf_top(doc: _Pdf, c: BriefContent) -> None:
+    """Title, as-of line, staleness, bottom line and the chart."""
     pdf = doc.pdf
     pdf.add_page()
     doc.para(c.title, 15, "B", ACCENT, gap=0.4)
@@ -329,6 +343,9 @@ def _render_pdf(c: BriefContent) -> tuple[bytes, int]:
         pdf.set_y(y + h + 0.5)
         doc.para(c.chart_caption, 6.8, "I", MUTED)
 
+
+def _pdf_findings(doc: _Pdf, c: BriefContent) -> None:
+    """Levers whose conditions are met, contradictions, repairs, the rest in one line each."""
     doc.heading(c.levers_title)
     if c.rules_note:
         doc.para(c.rules_note, 7.5, "I", MUTED)
@@ -348,6 +365,9 @@ def _render_pdf(c: BriefContent) -> tuple[bytes, int]:
         for line in c.others:
             doc.para(f"• {line.text} — {line.note}.", 7.4, "", MUTED, indent=2, gap=0.3)
 
+
+def _pdf_events(doc: _Pdf, c: BriefContent) -> None:
+    """What drove the current reading and what is new since the previous brief."""
     if c.drivers:
         doc.heading(c.drivers_title)
         doc.para(c.drivers_intro, 7.8)
@@ -359,6 +379,10 @@ def _render_pdf(c: BriefContent) -> tuple[bytes, int]:
     for line in c.new_events:
         doc.item(line)
 
+
+def _pdf_instruments(doc: _Pdf, c: BriefContent) -> None:
+    """The instruments table: state, since when, sources."""
+    pdf = doc.pdf
     doc.heading(c.instruments_title, keep=30)
     pdf.set_font(FONT, "", 7.2)
     pdf.set_text_color(*INK)
@@ -385,6 +409,10 @@ def _render_pdf(c: BriefContent) -> tuple[bytes, int]:
             row.cell(r.since)
             row.cell(_refs(r.sources))
 
+
+def _pdf_indicators(doc: _Pdf, c: BriefContent) -> None:
+    """One row per indicator: label, sparkline, latest value."""
+    pdf = doc.pdf
     doc.heading(c.indicators_title, keep=22)
     if not c.indicators:
         doc.para(c.indicators_none, 7.8)
@@ -403,6 +431,9 @@ def _render_pdf(c: BriefContent) -> tuple[bytes, int]:
         pdf.multi_cell(doc.width - 126, 3.3, s.latest, align="L")
         pdf.set_y(max(pdf.get_y(), y + 10.5))
 
+
+def _pdf_end(doc: _Pdf, c: BriefContent) -> None:
+    """Turning points, numbered sources, method and footer."""
     if c.turning:
         doc.heading(c.turning_title)
         for line in c.turning:
@@ -416,7 +447,6 @@ def _render_pdf(c: BriefContent) -> tuple[bytes, int]:
     doc.heading(c.method_title, keep=16)
     doc.para(c.method, 7, "I", MUTED)
     doc.para(c.footer, 6.5, "", MUTED)
-    return bytes(pdf.output()), pdf.page_no()
 
 
 # --- entry points ----------------------------------------------------------------------------

@@ -42,11 +42,13 @@ import click
 
 from dyadwatch import pipeline
 from dyadwatch.errors import StoreLockedError, UsageError
+from dyadwatch.pipeline import IngestSummary
 from dyadwatch.present.cli.options import DATE, Output, note, output_options, store_options
 from dyadwatch.present.cli.progress import Bar, wanted
 from dyadwatch.present.cli.store_cmds import warm_index_cache
 from dyadwatch.settings import Settings
 from dyadwatch.sources import get_source
+from dyadwatch.sources.base import Artifact
 from dyadwatch.sources.download import FetchResult, Progress
 from dyadwatch.sources.fetch import Fetcher
 from dyadwatch.sources.gaps import (
@@ -192,26 +194,12 @@ def run_update(
     )
     fetched = source.fetch(since, until, after=after, skip=done, retry=retry)
     outcomes = fetched.outcomes()
-    total = len(fetched.artifacts)
     say(
         f"downloaded {sum(1 for d in outcomes if d.ok)} of {len(outcomes)} "
-        f"{'unit' if fetched.units is not None else 'file'}(s); ingesting {total} …"
+        f"{'unit' if fetched.units is not None else 'file'}(s); "
+        f"ingesting {len(fetched.artifacts)} …"
     )
-    files_done = 0
-
-    def one_more(_artifact: Any, _summary: Any) -> None:
-        nonlocal files_done
-        files_done += 1
-        if ingest_progress is not None:
-            ingest_progress(files_done, total)
-
-    summary = pipeline.ingest(
-        source,
-        fetched.artifacts,
-        store,
-        strictness=strictness,
-        progress=one_more,
-    )
+    summary = _ingest(source, fetched.artifacts, store, strictness, ingest_progress)
     result = UpdateResult(
         fetch=fetched, ingest=summary, after=after, source=source.name, warnings=plan.warnings
     )
@@ -236,6 +224,26 @@ def run_update(
     for line in result.warnings:
         log.info("%s", line)
     return result
+
+
+def _ingest(
+    source: Fetcher,
+    artifacts: list[Artifact],
+    store: Store,
+    strictness: str,
+    progress: Progress | None,
+) -> IngestSummary:
+    """Step 4: ingest what was downloaded, calling ``progress(done, total)`` after each unit."""
+    total = len(artifacts)
+    files_done = 0
+
+    def one_more(_artifact: Any, _summary: Any) -> None:
+        nonlocal files_done
+        files_done += 1
+        if progress is not None:
+            progress(files_done, total)
+
+    return pipeline.ingest(source, artifacts, store, strictness=strictness, progress=one_more)
 
 
 @dataclass(slots=True)

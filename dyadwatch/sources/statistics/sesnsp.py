@@ -29,7 +29,7 @@ import bz2
 import csv
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -147,29 +147,41 @@ class SesnspVictimsSource(StatisticsSource):
         end = month_end(last.year, last.month)
         known_at, note = self.release(end)
         vintage = self.vintage(end)
-        out = [
-            {
-                "indicator": f"sesnsp_victims_{what}_{where}",
-                "period_start": date(year, month, 1),
-                "period_end": month_end(year, month),
-                "value": float(n),
-                "unit": "victims",
-                "scope": (
-                    "Mexico, national"
-                    if where == "national"
-                    else f"Mexico, state {where} {states.get(where, '')}".rstrip()
-                )
-                + ", victims in prosecutors' case files (SESNSP), calendar month",
-                "vintage": vintage,
-                "known_at": known_at,
-                "source_url": VICTIMS_URL,
-                "source_title": f"SESNSP victims by state and month ({path.name})",
-                "verified": True,
-                "note": note,
-            }
-            for (what, where, year, month), n in sorted(totals.items())
-        ]
+        out = victim_rows(totals, states, vintage, known_at, note, path.name)
         return self.chunk(out, rejects, read, used)
+
+
+def victim_rows(
+    totals: dict[tuple[str, str, int, int], int],
+    states: dict[str, str],
+    vintage: str,
+    known_at: datetime,
+    note: str | None,
+    file_name: str,
+) -> list[dict[str, Any]]:
+    """One indicator value per (subtype, national or state, year, month) total."""
+    return [
+        {
+            "indicator": f"sesnsp_victims_{what}_{where}",
+            "period_start": date(year, month, 1),
+            "period_end": month_end(year, month),
+            "value": float(n),
+            "unit": "victims",
+            "scope": (
+                "Mexico, national"
+                if where == "national"
+                else f"Mexico, state {where} {states.get(where, '')}".rstrip()
+            )
+            + ", victims in prosecutors' case files (SESNSP), calendar month",
+            "vintage": vintage,
+            "known_at": known_at,
+            "source_url": VICTIMS_URL,
+            "source_title": f"SESNSP victims by state and month ({file_name})",
+            "verified": True,
+            "note": note,
+        }
+        for (what, where, year, month), n in sorted(totals.items())
+    ]
 
 
 # Column order of the table after its two header rows (see the module docstring).
