@@ -36,11 +36,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 from urllib.parse import urlsplit
 
 from dyadwatch.errors import DownloadError
-from dyadwatch.settings import Secret
+from dyadwatch.settings import Secret, Settings
 from dyadwatch.sources.base import Artifact, file_artifact
 from dyadwatch.sources.download import Downloader, FetchResult, Progress
 from dyadwatch.sources.fetch import Fetcher
@@ -365,7 +365,57 @@ class DataverseSource(Fetcher):
     """
 
     credential_settings: ClassVar[tuple[str, ...]] = ("dataverse_token",)
+    dataset: ClassVar[str]
+    """The dataset's persistent id (``doi:…``) on :data:`HARVARD`."""
     dataverse: Dataverse
+
+    @staticmethod
+    def classify(name: str) -> Interval | None:
+        """The interval a file of the dataset covers (from its name); None for other files."""
+        raise NotImplementedError
+
+    def __init__(
+        self,
+        *,
+        dyads: Sequence[str] = ("USA-MEX",),
+        known_at: date | datetime | None = None,
+        server: str = HARVARD,
+        dataset: str | None = None,
+        cache_dir: Path | None = None,
+        token: Secret | str | None = None,
+        concurrency: int = 2,
+        retries: int = 5,
+        timeout: float = 60.0,
+        backoff: float = 1.0,
+        progress: Progress | None = None,
+    ) -> None:
+        # The next class in the MRO is the file-reading base the source mixes this into.
+        super().__init__(dyads=dyads, known_at=known_at)  # type: ignore[call-arg]
+        self.dataverse = Dataverse(
+            source=self.name,
+            server=server,
+            dataset=dataset or self.dataset,
+            classify=self.classify,
+            cache_dir=Path(cache_dir) if cache_dir is not None else Path(".dyadwatch/cache"),
+            token=token,
+            concurrency=concurrency,
+            retries=retries,
+            timeout=timeout,
+            backoff=backoff,
+            progress=progress,
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **kw: Any) -> Self:
+        args: dict[str, Any] = {
+            "dyads": settings.dyads,
+            "cache_dir": settings.cache_dir,
+            "retries": settings.download_retries,
+            "timeout": settings.download_timeout,
+            "token": settings.dataverse_token,
+        }
+        args.update(kw)
+        return cls(**args)
 
     def fetch(
         self,

@@ -57,26 +57,21 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dyadwatch.settings import Secret, Settings
 from dyadwatch.sources.base import Artifact, Reject
 from dyadwatch.sources.crosswalk import cameo_for, plover_types, quad_class_for
 from dyadwatch.sources.dataverse import (
-    HARVARD,
-    Dataverse,
     DataverseSource,
     Interval,
     stamp,
     year_interval,
 )
-from dyadwatch.sources.download import Progress
 from dyadwatch.sources.eventfile import (
     EventFileSource,
     actor_code,
@@ -240,47 +235,8 @@ class PolecatSource(DataverseSource, EventFileSource):
     trailing_empty_ok: ClassVar[bool] = True
     default_confidence: float = 0.5
 
-    def __init__(
-        self,
-        *,
-        dyads: Sequence[str] = ("USA-MEX",),
-        known_at: date | datetime | None = None,
-        server: str = HARVARD,
-        dataset: str = DATASET,
-        cache_dir: Path | None = None,
-        token: Secret | str | None = None,
-        concurrency: int = 2,
-        retries: int = 5,
-        timeout: float = 60.0,
-        backoff: float = 1.0,
-        progress: Progress | None = None,
-    ) -> None:
-        super().__init__(dyads=dyads, known_at=known_at)
-        self.dataverse = Dataverse(
-            source=self.name,
-            server=server,
-            dataset=dataset,
-            classify=classify,
-            cache_dir=Path(cache_dir) if cache_dir is not None else Path(".dyadwatch/cache"),
-            token=token,
-            concurrency=concurrency,
-            retries=retries,
-            timeout=timeout,
-            backoff=backoff,
-            progress=progress,
-        )
-
-    @classmethod
-    def from_settings(cls, settings: Settings, **kw: Any) -> PolecatSource:
-        args: dict[str, Any] = {
-            "dyads": settings.dyads,
-            "cache_dir": settings.cache_dir,
-            "retries": settings.download_retries,
-            "timeout": settings.download_timeout,
-            "token": settings.dataverse_token,
-        }
-        args.update(kw)
-        return cls(**args)
+    dataset: ClassVar[str] = DATASET
+    classify = staticmethod(classify)
 
     # --- reading -----------------------------------------------------------------------------
 
