@@ -21,9 +21,12 @@ False
 
 from __future__ import annotations
 
+import calendar
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from urllib.parse import urlsplit
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -122,6 +125,45 @@ class Citation:
     published: date | None = None
 
 
+_DATED_PATH = (
+    re.compile(r"/((?:19|20)\d\d)[/-](\d\d)(?:[/-](\d\d))?(?=[/._-]|$)"),
+    re.compile(r"/((?:19|20)\d\d)(\d\d)(\d\d)(?=[/._-]|$)"),
+)
+
+
+def address_date(url: str) -> date | None:
+    """The publication date a page's own address carries, or None.
+
+    News sites put the day (``/2021/01/15/``, ``/20220419-…``) or the month (``/2021/01/``)
+    of publication in the path. A page whose date the editor could not find is never shown
+    before the date its address gives: the day when the path has one, else the last day of
+    the month (the latest the page can be). Addresses of web archives (``…/http://…``) are
+    not read: their dates are capture times, not publication dates.
+
+    >>> address_date("https://www.theyucatantimes.com/2021/01/as-of-today-limitations/")
+    datetime.date(2021, 1, 31)
+    >>> address_date("https://sputniknews.com/20220419/mexico-disbands-unit-1094899413.html")
+    datetime.date(2022, 4, 19)
+    >>> address_date("https://web.archive.org/web/20090509235807/http://gpo.gov/3CFR.htm") is None
+    True
+    """
+    parts = urlsplit(url)
+    if "http:" in parts.path or "https:" in parts.path:
+        return None
+    for pattern in _DATED_PATH:
+        m = pattern.search(parts.path)
+        if m is None:
+            continue
+        year, month = int(m.group(1)), int(m.group(2))
+        if not 1 <= month <= 12:
+            continue
+        last = calendar.monthrange(year, month)[1]
+        day = int(m.group(3)) if m.group(3) else last
+        if 1 <= day <= last:
+            return date(year, month, day)
+    return None
+
+
 def visible_citations(
     urls: Sequence[str] | None,
     titles: Sequence[str | None] | None = None,
@@ -156,6 +198,7 @@ def visible_citations(
 
 __all__ = [
     "Citation",
+    "address_date",
     "bound",
     "check_as_of",
     "is_visible",

@@ -30,6 +30,8 @@ from pydantic import (
     model_validator,
 )
 
+from dyadwatch.visibility import address_date
+
 ACTOR_CODE_RE = r"^[A-Z]{3}:[A-Z0-9_-]+$"
 EVENT_ID_RE = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
 INSTRUMENT_ID_RE = r"^[a-z][a-z0-9_]*$"
@@ -189,8 +191,11 @@ class SourceRef(_Record):
 
     @property
     def published_date(self) -> date | None:
-        """``published`` as a date (None when unknown or not recorded)."""
-        return self.published if isinstance(self.published, date) else None
+        """``published`` as a date; when unknown or not recorded, the date the page's address
+        carries (:func:`dyadwatch.visibility.address_date`), else None."""
+        if isinstance(self.published, date):
+            return self.published
+        return address_date(self.url)
 
 
 class EventRecord(_Record):

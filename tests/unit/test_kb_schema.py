@@ -16,6 +16,7 @@ from dyadwatch.knowledge.schema import (
     EventRecord,
     InstrumentRecord,
     Observation,
+    SourceRef,
     end_of_precision,
     period_bounds,
 )
@@ -304,3 +305,26 @@ def test_visible_timelines_are_ordered_and_contiguous(
     assert all(s.known_at <= eod(as_of) for s in states)
     assert all(a.valid_to == b.valid_from for a, b in itertools.pairwise(states))
     assert states[-1].valid_to is None or states[-1].valid_to not in starts
+
+
+@pytest.mark.parametrize(
+    ("url", "published", "expected"),
+    [
+        # The editor's date wins over the address.
+        ("https://example.org/2021/01/a/", "2021-01-15", date(2021, 1, 15)),
+        # Unknown: the day the address carries, or the last day of its month.
+        ("https://www.theyucatantimes.com/2021/01/as-of-today/", "unknown", date(2021, 1, 31)),
+        ("https://www.sent-trib.com/2022/03/16/at-least-9/", "unknown", date(2022, 3, 16)),
+        ("https://sputniknews.com/20220419/unit-1094899413.html", None, date(2022, 4, 19)),
+        # A web archive's timestamp is a capture time, not a publication date.
+        ("https://web.archive.org/web/20090509235807/http://gpo.gov/x.htm", "unknown", None),
+        ("https://www.usmexcbi.org/post/disbanding-of-elite-unit", "unknown", None),
+        # Not a month: no date.
+        ("https://example.org/2021/13/x", "unknown", None),
+    ],
+)
+def test_an_undated_page_is_not_shown_before_the_date_its_address_carries(
+    url: str, published: str | None, expected: date | None
+) -> None:
+    ref = SourceRef(url=url, title="t", published=published)
+    assert ref.published_date == expected
