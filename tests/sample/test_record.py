@@ -19,6 +19,7 @@ from dyadwatch.analyse.index import (
     series_alerts,
     series_evidence,
     series_lowest_since,
+    series_turning_points,
 )
 from dyadwatch.pipeline import ingest
 from dyadwatch.sources import get_source
@@ -80,3 +81,25 @@ def test_the_essays_crisis_reads_more_conflictual_than_usual(kb_store: Store) ->
     assert any(
         a["measure"] == "value" and a["reading"] == "more conflictual than usual" for a in found
     )
+
+
+def test_turning_points_in_history_do_not_move_when_the_as_of_date_does(kb_store: Store) -> None:
+    # Read a month apart and years apart, the turning points found before the earlier date
+    # are the same periods: the grid of non-overlapping windows is the calendar's, not the
+    # last period's.
+    def before(as_of: date, cut: str) -> list[tuple[str, str]]:
+        table = series_turning_points(kb_store, as_of=as_of)
+        return [
+            (p, d)
+            for p, d in zip(
+                table.column("period").to_pylist(),
+                table.column("direction").to_pylist(),
+                strict=True,
+            )
+            if p < cut
+        ]
+
+    essay = before(ESSAY, "2019-01")
+    assert essay, "no turning point in the record before 2019"
+    for later in (date(2021, 2, 19), date(2022, 6, 30), date(2026, 2, 28)):
+        assert before(later, "2019-01") == essay, later

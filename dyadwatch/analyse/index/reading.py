@@ -313,7 +313,7 @@ def series_turning_points(
     if penalty is not None:
         penalty = positive_number("penalty", penalty)
     run = run or run_series(store, make_query(name, params))
-    frame = _independent(_frame(run, source))
+    frame = _independent(_frame(run, source), run.query.freq)
     ok = frame.filter(pl.col("value").is_not_null())
     if ok.height < 2 * min_size:
         raise AnalysisError(
@@ -363,13 +363,23 @@ def _var(x: np.ndarray) -> float:
     return float(np.var(x, ddof=1)) if len(x) > 1 else 0.0
 
 
-def _independent(frame: pl.DataFrame) -> pl.DataFrame:
-    """Every ``window``-th row back from the last: values whose windows do not overlap."""
+def _independent(frame: pl.DataFrame, freq: str) -> pl.DataFrame:
+    """Values whose windows do not overlap, on a calendar grid: with ``w``-period windows,
+    the periods whose position is ``w - 1`` modulo ``w`` (12-month windows end in December,
+    so they are calendar years). Anchored to the calendar, not to the last period read, the
+    grid and the turning points found on it do not move when the as-of date does.
+
+    >>> rows = pl.DataFrame({"period_start": [date(2020, m, 1) for m in range(1, 13)],
+    ...                      "window": [3] * 12})
+    >>> [d.month for d in _independent(rows, "month")["period_start"]]
+    [3, 6, 9, 12]
+    """
     if frame.is_empty():
         return frame
     w = max(frame["window"].to_list(), default=1)
-    n = frame.height
-    keep = [i for i in range(n) if (n - 1 - i) % w == 0]
+    keep = [
+        i for i, d in enumerate(frame["period_start"].to_list()) if ordinal(d, freq) % w == w - 1
+    ]
     return frame[keep]
 
 
