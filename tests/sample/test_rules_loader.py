@@ -128,6 +128,9 @@ def test_file_level_problems(tmp_path: Path) -> None:
         load_rules(write(tmp_path, "rule:\n" + GOOD, "typo.yaml")).problems[0]
     )
     assert "USA-MEX" in one_problem(write(tmp_path, "dyad: USAMEX\nrules: []\n", "dyad.yaml"))
+    # An unknown country is named, as --dyad names it in every command.
+    unknown = one_problem(write(tmp_path, "dyad: USA-XYZ\nrules: []\n", "xyz.yaml"))
+    assert "xyz.yaml:1" in unknown and "unknown country code 'XYZ'" in unknown
     bad = tmp_path / "latin1.yaml"
     bad.write_bytes(b"rules:\n  - id: x\n    title: caf\xe9\n")
     assert "cannot read" in one_problem(bad)

@@ -424,8 +424,8 @@ def _load_text(path: Path, text: str, catalogue: Catalogue) -> tuple[list[Rule],
     dyad = str(data.get("dyad") or "USA-MEX")
     try:
         dyad = "-".join(parse_dyad(dyad))
-    except UsageError:
-        f.problem(keys["dyad"][1], None, f"dyad {dyad!r} is not like USA-MEX.")
+    except UsageError as exc:
+        f.problem(keys["dyad"][1], None, str(exc))
         return [], f.problems
     file_citation = str(data.get("citation") or "")
     calibration: tuple[date, date] | None = None
