@@ -77,6 +77,10 @@ class EventQuery:
     direction: str | None = None
 
 
+LATER_PAGES = "(every page cited for this was published after {as_of}; none is shown)"
+"""Added to an event's evidence text when none of its pages was public by the as-of date."""
+
+
 class RuleData:
     """The store's rule-relevant data, loaded once.
 
@@ -263,11 +267,15 @@ class RuleData:
             as_of=as_of,
             known_at=ev["known_at"][i],
         )
+        text = " ".join(str(text).split())
+        if ev["source_urls"][i] and not pages:
+            # The fact was public, but every page the record cites for it came out later.
+            text += f" {LATER_PAGES.format(as_of=as_of)}"
         return Evidence(
             kind="event",
             ref=f"{ev['source'][i]}:{ev['source_key'][i]}",
             date=ev["event_date"][i],
-            text=" ".join(str(text).split()),
+            text=text,
             urls=tuple(c.url for c in pages),
         )
 
