@@ -97,7 +97,7 @@ from dyadwatch.sources.eventfile import (
 from dyadwatch.sources.fetch import Fetcher
 from dyadwatch.sources.lookups import country_codes
 from dyadwatch.sources.remote import RemoteFile
-from dyadwatch.sources.tabular import apply, lookup
+from dyadwatch.sources.tabular import apply, lookup, strptime_strict
 
 COLUMNS = (
     "event_id_cnty",
@@ -300,14 +300,14 @@ def parse_dates(values: Any) -> Any:
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     first, *others = DATE_FORMATS
-    out = pc.strptime(values, format=first, unit="s", error_is_null=True)
+    out = strptime_strict(values, first)
     # The first form that reads a value wins; later forms are tried only on what is left
     # (an export uses one form: the others would parse every row for nothing).
     for form in others:
         left = pc.and_(pc.is_valid(values), pc.is_null(out))
         if not pc.any(left).as_py():
             break
-        parsed = pc.strptime(values.filter(left), format=form, unit="s", error_is_null=True)
+        parsed = strptime_strict(values.filter(left), form)
         out = pc.replace_with_mask(out, left, parsed)
     return pc.cast(out, pa.date32())
 

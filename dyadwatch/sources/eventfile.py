@@ -41,7 +41,14 @@ from dyadwatch.errors import ArtifactError, UsageError
 from dyadwatch.model import EVENT_SCHEMA, TS, VOLUME_SCHEMA, as_of_timestamp
 from dyadwatch.settings import Settings
 from dyadwatch.sources.base import LINE_COLUMN, Artifact, Chunk, Reject, Source, check_local_path
-from dyadwatch.sources.tabular import parse, pick_lines, read_bytes, split_header, to_utf8
+from dyadwatch.sources.tabular import (
+    parse,
+    pick_lines,
+    read_bytes,
+    split_header,
+    strptime_strict,
+    to_utf8,
+)
 from dyadwatch.sources.volume import count_volume, finish_volume
 
 log = logging.getLogger(__name__)
@@ -160,9 +167,7 @@ def iso_days(values: Any) -> Any:
     >>> iso_days(pa.array(["2018-06-01", "2018-13-01"])).to_pylist()
     [datetime.date(2018, 6, 1), None]
     """
-    return pc.cast(
-        pc.strptime(values, format="%Y-%m-%d", unit="s", error_is_null=True), pa.date32()
-    )
+    return pc.cast(strptime_strict(values, "%Y-%m-%d"), pa.date32())
 
 
 def end_of_day(day: Any, later: int = 0) -> Any:

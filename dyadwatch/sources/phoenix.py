@@ -49,6 +49,7 @@ import pyarrow.compute as pc
 
 from dyadwatch.sources.base import Artifact, Reject
 from dyadwatch.sources.eventfile import EventFileSource, end_of_day, to_json
+from dyadwatch.sources.tabular import strptime_strict
 
 COLUMNS = (
     "GID",
@@ -150,7 +151,7 @@ class PhoenixSource(EventFileSource):
 
     def keys(self, table: pa.Table) -> tuple[Any, Any, Any]:
         day = pc.cast(
-            pc.strptime(table.column("Date"), format="%Y%m%d", unit="s", error_is_null=True),
+            strptime_strict(table.column("Date"), "%Y%m%d"),
             pa.date32(),
         )
         return day, table.column("SrcActor"), table.column("TgtActor")

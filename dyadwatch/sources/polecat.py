@@ -84,7 +84,7 @@ from dyadwatch.sources.eventfile import (
 )
 from dyadwatch.sources.lookups import country_codes
 from dyadwatch.sources.sectors import agent_for_sector, pick_agent, split_sectors
-from dyadwatch.sources.tabular import apply
+from dyadwatch.sources.tabular import apply, strptime_strict
 
 log = logging.getLogger(__name__)
 
@@ -181,10 +181,8 @@ def parse_times(values: Any) -> Any:
     ...                                    ).to_pylist()]
     ['2021-01-19T23:59:59.999999+00:00', '2021-01-19T08:30:00+00:00']
     """
-    day_only = pc.strptime(values, format="%Y-%m-%d", unit="us", error_is_null=True)
-    stamped = [
-        pc.strptime(values, format=f, unit="us", error_is_null=True) for f in _DATE_FORMATS[1:]
-    ]
+    day_only = strptime_strict(values, "%Y-%m-%d", "us")
+    stamped = [strptime_strict(values, f, "us") for f in _DATE_FORMATS[1:]]
     end = end_of_day(pc.cast(day_only, pa.date32()))
     full = pc.cast(pc.coalesce(*stamped), pa.timestamp("us", tz="UTC"))
     return pc.coalesce(full, end)

@@ -451,6 +451,32 @@ def apply(column: Any, func: Any) -> pa.Array:
     return pc.take(pa.array(values, pa.string()), encoded.indices)
 
 
+def strptime_strict(values: Any, format: str, unit: str = "s") -> Any:
+    """``pc.strptime`` that refuses dates the calendar does not have (null where none fits).
+
+    Arrow rolls an impossible day over into the next month (``2020-02-30`` reads as
+    2020-03-01), which would turn a typo into a real date. A value counts only if the parsed
+    time, printed in the same format, gives the text back (ignoring case, and a day of the
+    month written without its leading zero).
+
+    >>> days = pa.array(["2020-02-30", "2020-02-28", "2019-02-29", "2021-13-01", None])
+    >>> strptime_strict(days, "%Y-%m-%d").to_pylist()[:2]
+    [None, datetime.datetime(2020, 2, 28, 0, 0)]
+    >>> [v is None for v in strptime_strict(days, "%Y-%m-%d").to_pylist()]
+    [True, False, True, True, True]
+    >>> strptime_strict(pa.array(["2 January 2021", "30 February 2021"]), "%d %B %Y").to_pylist()
+    [datetime.datetime(2021, 1, 2, 0, 0), None]
+    """
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    parsed = pc.strptime(values, format=format, unit=unit, error_is_null=True)
+    back = pc.utf8_lower(pc.strftime(pc.cast(parsed, pa.timestamp("s")), format=format))
+    text = pc.utf8_lower(values)
+    if format.startswith("%d"):
+        text = pc.replace_substring_regex(text, r"^(\d)(\D)", r"0\1\2")
+    return pc.if_else(pc.equal(back, text), parsed, pa.scalar(None, parsed.type))
+
+
 __all__ = [
     "NULL_VALUES",
     "Parsed",
@@ -462,5 +488,6 @@ __all__ = [
     "read_bytes",
     "record_lines",
     "split_header",
+    "strptime_strict",
     "to_utf8",
 ]

@@ -40,6 +40,7 @@ FAULTS = (
     "empty_file",
     "unknown_codes",
     "dates_out_of_range",
+    "impossible_dates",
 )
 
 
@@ -100,6 +101,8 @@ class TextCase(Case):
     names: tuple[str, ...] = ("input.txt", "input-2.txt", "input-3.txt", "input-4.txt")
     codes: Callable[[str], str] | None = None
     dates: Callable[[str], str] | None = None
+    impossible: Callable[[str], str] | None = None
+    """Sets the event date to a day the calendar does not have (30 February 2020)."""
     bad_encoding_whole: bool = False
 
     def _write(self, path: Path, lines: Sequence[str]) -> Path:
@@ -150,6 +153,11 @@ class TextCase(Case):
         if kind == "unknown_codes" and self.codes is not None:
             lines[i] = self.codes(lines[i])
             return [self._write(folder / self.names[1], lines)], Expect("not", line=self.line_of(i))
+        if kind == "impossible_dates" and self.impossible is not None:
+            lines[i] = self.impossible(lines[i])
+            return [self._write(folder / self.names[1], lines)], Expect(
+                "date", line=self.line_of(i)
+            )
         if kind == "dates_out_of_range" and self.dates is not None:
             lines[i] = self.dates(lines[i])
             return [self._write(folder / self.names[1], lines)], Expect(
@@ -213,6 +221,7 @@ def gdelt2() -> TextCase:
         ),
         codes=_set(cols, "\t", EventCode="999", EventBaseCode="999", EventRootCode="99"),
         dates=_set(cols, "\t", SQLDATE="18990101"),
+        impossible=_set(cols, "\t", SQLDATE="20200230"),
     )
 
 
@@ -234,6 +243,7 @@ def gdelt1() -> TextCase:
         ),
         codes=_set(cols, "\t", EventCode="999", EventBaseCode="999", EventRootCode="99"),
         dates=_set(cols, "\t", SQLDATE="18990101"),
+        impossible=_set(cols, "\t", SQLDATE="20200230"),
     )
 
 
@@ -252,6 +262,7 @@ def icews() -> TextCase:
         names=("icews-a.tab", "icews-b.tab", "icews-c.tab", "icews-d.tab"),
         codes=_set(cols, "\t", **{"CAMEO Code": "999"}),
         dates=_set(cols, "\t", **{"Event Date": "1899-06-01"}),
+        impossible=_set(cols, "\t", **{"Event Date": "2020-02-30"}),
     )
 
 
@@ -272,6 +283,7 @@ def phoenix() -> TextCase:
         names=("phoenix-a.csv", "phoenix-b.csv", "phoenix-c.csv", "phoenix-d.csv"),
         codes=_set_csv(cols, CAMEO="999", RootCode="99"),
         dates=_set_csv(cols, Date="18990601"),
+        impossible=_set_csv(cols, Date="20200230"),
     )
 
 
@@ -288,6 +300,7 @@ def acled() -> TextCase:
         names=("acled-a.csv", "acled-b.csv", "acled-c.csv", "acled-d.csv"),
         codes=_set_csv(cols, sub_event_type="Teleportation"),
         dates=_set_csv(cols, event_date="1899-06-01"),
+        impossible=_set_csv(cols, event_date="2020-02-30"),
     )
 
 
@@ -304,6 +317,7 @@ def polecat() -> TextCase:
         names=("polecat-a.txt", "polecat-b.txt", "polecat-c.txt", "polecat-d.txt"),
         codes=_set(cols, "\t", **{"Event Type": "FIGHT"}),
         dates=_set(cols, "\t", **{"Event Date": "1899-06-01", "Publication Date": "1899-06-01"}),
+        impossible=_set(cols, "\t", **{"Event Date": "2020-02-30"}),
         bad_encoding_whole=True,
     )
 
@@ -329,6 +343,7 @@ def file_case() -> TextCase:
         names=("file-a.csv", "file-b.csv", "file-c.csv", "file-d.csv"),
         codes=_set_csv(cols, cameo_code="999"),
         dates=_set_csv(cols, event_date="1899-06-01"),
+        impossible=_set_csv(cols, event_date="2020-02-30"),
     )
 
 

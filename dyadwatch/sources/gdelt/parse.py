@@ -26,6 +26,7 @@ from dyadwatch.model import TS
 from dyadwatch.sources.base import LINE_COLUMN, PUBLISHED_COLUMN, Reject
 from dyadwatch.sources.gdelt.fileio import BLOCK_BYTES, BytesLike
 from dyadwatch.sources.gdelt.formats import Format, by_header, by_width, formats
+from dyadwatch.sources.tabular import strptime_strict
 
 RAW_LIMIT = 2000
 """Characters of a rejected line kept in the quarantine table."""
@@ -409,8 +410,8 @@ def timestamp_14_or_8(col: Any) -> Any:
     >>> timestamp_14_or_8(pa.array(["20180101001500", "20130401", "x"])).to_pylist()[2] is None
     True
     """
-    full = pc.strptime(col, format="%Y%m%d%H%M%S", unit="us", error_is_null=True)
-    day = pc.strptime(col, format="%Y%m%d", unit="us", error_is_null=True)
+    full = strptime_strict(col, "%Y%m%d%H%M%S", "us")
+    day = strptime_strict(col, "%Y%m%d", "us")
     end_of_day = pc.cast(
         pc.add(pc.cast(day, pa.int64()), pa.scalar(86_400_000_000 - 1, pa.int64())),
         pa.timestamp("us"),
@@ -422,7 +423,7 @@ def timestamp_14_or_8(col: Any) -> Any:
 def validate_day(table: pa.Table, rejects: list[Reject]) -> pa.Table:
     """Reject rows whose SQLDATE is not a date; add the typed ``_day`` column."""
     day = pc.cast(
-        pc.strptime(table.column("SQLDATE"), format="%Y%m%d", unit="s", error_is_null=True),
+        strptime_strict(table.column("SQLDATE"), "%Y%m%d"),
         pa.date32(),
     )
     table = table.append_column("_day", day)
