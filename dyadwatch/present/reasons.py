@@ -92,12 +92,22 @@ def _events_part(spec: str, months: str, count: str, lab: Labels) -> str:
     return lab.text("why_events", events=events, months=months, detail=detail)
 
 
-def reason_words(finding: Finding, lab: Labels | None = None) -> str:
-    """Why ``finding`` has its status, in words (no codes), from its reason and metrics."""
+def reason_words(finding: Finding | Mapping[str, Any], lab: Labels | None = None) -> str:
+    """Why ``finding`` has its status, in words (no codes), from its reason and metrics.
+
+    ``finding`` is a :class:`Finding` or its JSON form (a mapping with ``status``,
+    ``reason`` and ``metrics``, as the API and the dashboard hold it).
+    """
     lab = lab or labels("en")
-    reason = getattr(finding, "reason", "") or ""
-    metrics = dict(finding.metrics or {})
-    if finding.status == "unknown":
+    if isinstance(finding, Mapping):
+        status, reason, metrics = (
+            finding.get("status"),
+            finding.get("reason") or "",
+            dict(finding.get("metrics") or {}),
+        )
+    else:
+        status, reason, metrics = finding.status, finding.reason or "", dict(finding.metrics or {})
+    if status == "unknown":
         return _unknown(reason, lab)
     parts: list[str] = []
     for name in dict.fromkeys(_DEFINITION.findall(reason)):
@@ -133,7 +143,7 @@ def reason_words(finding: Finding, lab: Labels | None = None) -> str:
         )
     parts = list(dict.fromkeys(p for p in parts if p))
     if not parts:
-        return lab.text("why_met" if finding.status == "met" else "why_not_met")
+        return lab.text("why_met" if status == "met" else "why_not_met")
     return "; ".join(parts)
 
 

@@ -79,7 +79,10 @@ def test_backtest_outcomes_on_request(client: Any) -> None:
 
 def test_the_rules_page_shows_reasons_and_the_outcomes_table(client: Any) -> None:
     html = client.get("/rules", params={"as_of": "2021-01-31", "from": "2020-10"}).text
-    assert "<strong>Why:</strong> met:" in html
+    # The reason in words first (no codes), the rule's own terms beside it.
+    why = html.split("<strong>Why:</strong>", 1)[1].split("</p>", 1)[0]
+    assert why.strip() and "_" not in why, why
+    assert "s terms: <code>met:" in html
     assert 'id="outcomes"' in html and 'id="oc-merida_suspend"' in html
     assert "no observable use of this lever" in html  # treatment funding: not observable
     assert 'id="oc-central_america_wary"' not in html  # no lever, no outcome row

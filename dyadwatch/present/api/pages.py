@@ -47,6 +47,7 @@ from dyadwatch.present.api.figures import (
 from dyadwatch.present.api.params import EventParams, Freq, check_date, check_text
 from dyadwatch.present.charts import spark_scene
 from dyadwatch.present.labels import jinja_filters, labels
+from dyadwatch.present.reasons import reason_words
 
 PAGE_SIZE = 50
 """Events per page of the timeline."""
@@ -516,6 +517,9 @@ def rules_page(
             }
         kinds = {r["rule_id"]: r.get("kind") for r in (backtest or {}).get("rules", [])}
         titles = {f["rule_id"]: LAB.rule(f["rule_id"], f.get("title")) for f in findings or []}
+        # The reason in words (instrument and state names, not codes); the rule's own terms
+        # stay beside it for the analyst who wants the condition.
+        whys = {f["rule_id"]: reason_words(f, LAB) for f in findings or []}
         effects = {
             r["rule_id"]: svg(effects_scene(study["effects"]), "effects", sized=True)
             for r in (backtest or {}).get("rules", [])
@@ -529,6 +533,7 @@ def rules_page(
             title="Rules & backtest",
             kinds=kinds,
             titles=titles,
+            whys=whys,
             effects=effects,
             findings=findings,
             problem=problem,
