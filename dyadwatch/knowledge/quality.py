@@ -309,6 +309,24 @@ def placeholder_reason(title: str, url: str, quality: QualityLists) -> str | Non
     return None
 
 
+_YEAR = re.compile(r"(?<!\w)(?:(fiscal\s+year|fy)\s*)?((?:19|20)\d\d)\b", re.IGNORECASE)
+
+
+def title_year(title: str) -> int | None:
+    """The latest calendar year a title names, or None. A fiscal year is not a calendar
+    year (the FY2011 determination is made in September 2010), so it does not count.
+
+    >>> title_year("Mexican Drug Certification Issues: U.S. Congressional Action, 1986-1998")
+    1998
+    >>> title_year("Presidential Determination for Fiscal Year 2011") is None
+    True
+    >>> title_year("Mexico protests U.S. crackdown") is None
+    True
+    """
+    years = [int(m.group(2)) for m in _YEAR.finditer(title) if not m.group(1)]
+    return max(years) if years else None
+
+
 def citation_flags(
     source: SourceRef, event: EventRecord, quality: QualityLists
 ) -> list[CitationFlag]:
@@ -355,6 +373,21 @@ def citation_flags(
                 "url",
                 "no 'published' date (the page's own date, or 'unknown'; it decides from when "
                 "the citation is shown)",
+            )
+        )
+    later = title_year(source.title)
+    if (
+        source.published_date is None
+        and later is not None
+        and later > event.known_at_effective.date().year
+    ):
+        out.append(
+            CitationFlag(
+                "title_names_later_year",
+                "published",
+                f"the page's date is unknown but its title names {later}, after the fact "
+                f"became public: give 'published', or 'published_not_before: {later}-01-01' "
+                "and a 'late_reason'",
             )
         )
     published = source.published_date

@@ -188,14 +188,19 @@ class SourceRef(_Record):
     published: Annotated[date | Literal["unknown"], BeforeValidator(_published)] | None = None
     archived_copy: Annotated[StrictStr, Field(pattern=r"^https?://\S+$")] | None = None
     late_reason: StrictStr | None = None
+    published_not_before: IsoDate | None = None
+    """For a page of unknown date: the earliest it can have been public (its title names a
+    later year, it reports a later event). Shown from then, never earlier."""
 
     @property
     def published_date(self) -> date | None:
-        """``published`` as a date; when unknown or not recorded, the date the page's address
-        carries (:func:`dyadwatch.visibility.address_date`), else None."""
+        """``published`` as a date; when unknown or not recorded, the latest of the date the
+        page's address carries (:func:`dyadwatch.visibility.address_date`) and
+        ``published_not_before``, else None."""
         if isinstance(self.published, date):
             return self.published
-        return address_date(self.url)
+        bounds = [d for d in (address_date(self.url), self.published_not_before) if d is not None]
+        return max(bounds) if bounds else None
 
 
 class EventRecord(_Record):

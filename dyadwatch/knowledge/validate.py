@@ -265,6 +265,7 @@ CITATION_SEVERITY: dict[str, Severity] = {
     "aggregator_host": "warning",
     "missing_published": "warning",
     "late_citation": "error",
+    "title_names_later_year": "error",
     "aggregator_only": "warning",
     "aggregator_share": "error",
 }

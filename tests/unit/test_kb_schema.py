@@ -328,3 +328,34 @@ def test_an_undated_page_is_not_shown_before_the_date_its_address_carries(
 ) -> None:
     ref = SourceRef(url=url, title="t", published=published)
     assert ref.published_date == expected
+
+
+def test_an_undated_page_whose_title_names_a_later_year_is_an_error_until_bounded() -> None:
+    from dyadwatch.knowledge.quality import citation_flags, load_quality
+
+    def event(**source: object) -> EventRecord:
+        return EventRecord.model_validate(
+            {
+                "id": "1987-x",
+                "date": date(1987, 4, 1),
+                "source": "USA:CONGRESS",
+                "cameo": "010",
+                "summary": "Congress voted.",
+                "sources": [{"url": "https://example.org/crs.txt", **source}],
+                "verified": True,
+            }
+        )
+
+    title = "Mexican Drug Certification Issues: U.S. Congressional Action, 1986-1998"
+    bare = event(title=title, published="unknown")
+    assert "title_names_later_year" in [
+        f.kind for f in citation_flags(bare.sources[0], bare, load_quality())
+    ]
+    # Bounded, it is shown only from then, and a late page needs its reason.
+    bounded = event(title=title, published="unknown", published_not_before="1998-01-01")
+    assert bounded.sources[0].published_date == date(1998, 1, 1)
+    kinds = [f.kind for f in citation_flags(bounded.sources[0], bounded, load_quality())]
+    assert kinds == ["late_citation"]
+    # A fiscal year is not a calendar year.
+    fy = event(title="Presidential Determination for Fiscal Year 1988", published="unknown")
+    assert citation_flags(fy.sources[0], fy, load_quality()) == []
