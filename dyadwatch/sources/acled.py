@@ -94,7 +94,7 @@ from dyadwatch.sources.eventfile import (
     set_aside_rows,
     to_json,
 )
-from dyadwatch.sources.fetch import Fetcher
+from dyadwatch.sources.fetch import Fetcher, download_settings
 from dyadwatch.sources.lookups import country_codes
 from dyadwatch.sources.remote import RemoteFile
 from dyadwatch.sources.tabular import apply, lookup, strptime_strict
@@ -376,11 +376,8 @@ class AcledSource(Fetcher, EventFileSource):
 
     @classmethod
     def from_settings(cls, settings: Settings, **kw: Any) -> AcledSource:
-        args: dict[str, Any] = {
-            "dyads": settings.dyads,
-            "cache_dir": settings.cache_dir,
-            "retries": settings.download_retries,
-            "timeout": settings.download_timeout,
+        args = {
+            **download_settings(settings),
             "credentials": Credentials.from_settings(settings),
         }
         args.update(kw)

@@ -43,7 +43,7 @@ from dyadwatch.errors import DownloadError
 from dyadwatch.settings import Secret, Settings
 from dyadwatch.sources.base import Artifact, file_artifact
 from dyadwatch.sources.download import Downloader, FetchResult, Progress
-from dyadwatch.sources.fetch import Fetcher
+from dyadwatch.sources.fetch import Fetcher, download_settings
 from dyadwatch.sources.remote import Gap, GapReport, RemoteFile
 
 log = logging.getLogger(__name__)
@@ -407,13 +407,7 @@ class DataverseSource(Fetcher):
 
     @classmethod
     def from_settings(cls, settings: Settings, **kw: Any) -> Self:
-        args: dict[str, Any] = {
-            "dyads": settings.dyads,
-            "cache_dir": settings.cache_dir,
-            "retries": settings.download_retries,
-            "timeout": settings.download_timeout,
-            "token": settings.dataverse_token,
-        }
+        args = {**download_settings(settings), "token": settings.dataverse_token}
         args.update(kw)
         return cls(**args)
 

@@ -20,8 +20,9 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from dyadwatch.settings import Settings
 from dyadwatch.sources.base import Source
 from dyadwatch.sources.download import FetchResult
 from dyadwatch.sources.remote import RemoteFile
@@ -69,6 +70,21 @@ class Fetcher(Source):
         credential)."""
 
 
+def download_settings(settings: Settings) -> dict[str, Any]:
+    """The constructor arguments every downloading source reads from ``settings``: the
+    watched dyads, the download cache, retries and timeout (each source adds its own).
+
+    >>> sorted(download_settings(Settings()))
+    ['cache_dir', 'dyads', 'retries', 'timeout']
+    """
+    return {
+        "dyads": settings.dyads,
+        "cache_dir": settings.cache_dir,
+        "retries": settings.download_retries,
+        "timeout": settings.download_timeout,
+    }
+
+
 def fetches(cls: type[Source]) -> bool:
     """Whether the source class ``cls`` downloads (``dyadwatch update`` can fetch it).
 
@@ -79,4 +95,8 @@ def fetches(cls: type[Source]) -> bool:
     return issubclass(cls, Fetcher)
 
 
-__all__ = ["Fetcher", "fetches"]
+__all__ = [
+    "Fetcher",
+    "download_settings",
+    "fetches",
+]

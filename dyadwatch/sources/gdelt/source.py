@@ -29,7 +29,7 @@ from dyadwatch.errors import ArtifactError, DownloadError
 from dyadwatch.settings import Settings
 from dyadwatch.sources.base import Artifact, Chunk, check_local_path
 from dyadwatch.sources.download import Downloader, FetchResult, Progress
-from dyadwatch.sources.fetch import Fetcher
+from dyadwatch.sources.fetch import Fetcher, download_settings
 from dyadwatch.sources.gdelt.canonical import Dyads, fips_table
 from dyadwatch.sources.gdelt.discovery import (
     TRANSLATION_STREAMS,
@@ -112,13 +112,10 @@ class GdeltSource(Fetcher):
     @classmethod
     def from_settings(cls, settings: Settings, **kw: Any) -> GdeltSource:
         """A source configured by :class:`~dyadwatch.settings.Settings` (``**kw`` override)."""
-        args: dict[str, Any] = {
-            "dyads": settings.dyads,
+        args = {
+            **download_settings(settings),
             "base_url": settings.gdelt_base_url,
-            "cache_dir": settings.cache_dir,
             "concurrency": settings.download_concurrency,
-            "retries": settings.download_retries,
-            "timeout": settings.download_timeout,
         }
         args.update(kw)
         return cls(**args)
