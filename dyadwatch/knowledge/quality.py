@@ -375,12 +375,10 @@ def citation_flags(
                 "the citation is shown)",
             )
         )
+    published = source.published_date
+    public = event.known_at_effective.date()
     later = title_year(source.title)
-    if (
-        source.published_date is None
-        and later is not None
-        and later > event.known_at_effective.date().year
-    ):
+    if published is None and later is not None and later > public.year:
         out.append(
             CitationFlag(
                 "title_names_later_year",
@@ -390,9 +388,7 @@ def citation_flags(
                 "and a 'late_reason'",
             )
         )
-    published = source.published_date
     if published is not None and source.late_reason is None:
-        public = event.known_at_effective.date()
         lag = (published - public).days
         if lag > quality.late_days:
             out.append(
