@@ -177,11 +177,15 @@ def visible_citations(
 
     A page is shown if its publication date is visible at ``as_of``. A page whose date is
     unknown is dated by the record it supports (``known_at``): the editor found it for that
-    fact, and no later date can be shown for it.
+    fact, and no later date can be shown for it; nor is it shown before the date its own
+    address carries (:func:`address_date`), whoever stored it.
 
     >>> days = [date(2020, 1, 1), date(2022, 4, 1)]
     >>> [c.url for c in visible_citations(["a", "b"], published=days, as_of=date(2021, 1, 31))]
     ['a']
+    >>> late = "https://example.org/2021/02/the-law-in-force/"
+    >>> visible_citations([late], as_of=date(2021, 1, 31), known_at=date(2020, 12, 19))
+    []
     """
     urls = list(urls or ())
     out = []
@@ -189,9 +193,14 @@ def visible_citations(
         title = titles[i] if titles is not None and i < len(titles) else None
         day = published[i] if published is not None and i < len(published) else None
         outlet = outlets[i] if outlets is not None and i < len(outlets) else None
-        when: datetime | date | None = day if day is not None else known_at
-        if as_of is not None and not is_visible(when, as_of):
-            continue
+        if as_of is not None:
+            if day is not None:
+                shown = is_visible(day, as_of)
+            else:
+                dated = address_date(url)
+                shown = is_visible(known_at, as_of) and (dated is None or is_visible(dated, as_of))
+            if not shown:
+                continue
         out.append(Citation(url, title, outlet, day))
     return out
 
