@@ -470,11 +470,22 @@ def strptime_strict(values: Any, format: str, unit: str = "s") -> Any:
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     parsed = pc.strptime(values, format=format, unit=unit, error_is_null=True)
-    back = pc.utf8_lower(pc.strftime(pc.cast(parsed, pa.timestamp("s")), format=format))
-    text = pc.utf8_lower(values)
+    # Checking means printing times back, which is slow, so it is kept to the values that
+    # can be rolled over: such a day always lands on the 1st to 3rd of the next month (Arrow
+    # refuses day 0 and days over 31). And dates repeat: each distinct text is checked once.
+    suspect = pc.fill_null(pc.less_equal(pc.day(parsed), 3), False)
+    if not pc.any(suspect).as_py():
+        return parsed
+    encoded = pc.dictionary_encode(values.filter(suspect))
+    distinct = encoded.dictionary
+    first = pc.strptime(distinct, format=format, unit=unit, error_is_null=True)
+    back = pc.utf8_lower(pc.strftime(pc.cast(first, pa.timestamp("s")), format=format))
+    text = pc.utf8_lower(distinct)
     if format.startswith("%d"):
         text = pc.replace_substring_regex(text, r"^(\d)(\D)", r"0\1\2")
-    return pc.if_else(pc.equal(back, text), parsed, pa.scalar(None, parsed.type))
+    same = pc.take(pc.fill_null(pc.equal(back, text), False), encoded.indices)
+    wrong = pc.replace_with_mask(pa.array(np.zeros(len(values), bool)), suspect, pc.invert(same))
+    return pc.if_else(wrong, pa.scalar(None, parsed.type), parsed)
 
 
 __all__ = [
