@@ -564,7 +564,9 @@ def _staleness(d: Digest, limit: int, lab: Labels) -> Staleness | None:
     days = d.stale_days
     if days is None or days <= limit or d.extent.last is None:
         return None
-    text = lab.text("stale", newest=lab.day(d.extent.last), days=days, limit=limit)
+    text = lab.text(
+        "stale", newest=lab.day(d.extent.last), days=days, day=lab.day(d.as_of), limit=limit
+    )
     return Staleness(d.extent.last, days, limit, text)
 
 
